@@ -1,0 +1,196 @@
+//! Casing and keyword escaping for every target, in one place (like prost's ident.rs).
+
+use heck::{ToPascalCase, ToShoutySnakeCase, ToSnakeCase};
+
+/// Rust keywords (strict and reserved, 2024 edition).
+const RUST_KEYWORDS: &[&str] = &[
+    "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum", "extern", "false",
+    "fn", "for", "gen", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref",
+    "return", "self", "Self", "static", "struct", "super", "trait", "true", "type", "unsafe", "use",
+    "where", "while", "abstract", "become", "box", "do", "final", "macro", "override", "priv", "try",
+    "typeof", "unsized", "virtual", "yield",
+];
+
+/// Keywords `r#` cannot escape.
+const RUST_NOT_RAW: &[&str] = &["crate", "self", "Self", "super", "_"];
+
+/// Type names that would shadow what generated Rust uses.
+const RUST_RESERVED_TYPES: &[&str] = &[
+    "Self", "Option", "Result", "String", "Vec", "Box", "Some", "None", "Ok", "Err", "Value", "BTreeMap",
+    "Serialize", "Deserialize", "Default", "Clone", "Debug", "PartialEq", "Send", "Sync",
+];
+
+/// Names a TypeScript type cannot take, or that would shadow a global the output uses.
+const TS_RESERVED_TYPES: &[&str] = &[
+    "any", "unknown", "never", "void", "undefined", "null", "string", "number", "boolean", "bigint",
+    "symbol", "object", "Object", "String", "Number", "Boolean", "Array", "Record", "Date", "Error",
+    "Function", "Promise", "Map", "Set", "Partial", "Readonly", "JSON", "Symbol", "BigInt",
+    "AckResponse", "AckError", "Socket", "SocketState", "SocketConfig", "ConnectionCallback",
+    "ErrorCallback", "ServerToClientEvents", "ClientToServerEvents", "ServerToClientEventName",
+    "ClientToServerEventName", "ServerToClientPayloads", "ClientToServerPayloads",
+    // Reserved words.
+    "break", "case", "catch", "class", "const", "continue", "debugger", "default", "delete", "do", "else",
+    "enum", "export", "extends", "false", "finally", "for", "function", "if", "import", "in",
+    "instanceof", "new", "return", "super", "switch", "this", "throw", "true", "try", "typeof", "var",
+    "while", "with", "implements", "interface", "let", "package", "private", "protected", "public",
+    "static", "yield", "type", "keyof", "readonly", "as", "is", "infer", "declare", "namespace",
+];
+
+/// Is `s` a plain ASCII identifier (letters, digits, `_`, not starting with a digit)?
+pub fn is_ascii_ident(s: &str) -> bool {
+    let mut chars = s.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// Is `s` a valid type name for every target (PascalCase ASCII identifier)?
+pub fn is_type_name(s: &str) -> bool {
+    is_ascii_ident(s) && s.starts_with(|c: char| c.is_ascii_uppercase())
+}
+
+/// Why a type name cannot be used in some target, if it cannot.
+pub fn reserved_type_name(s: &str) -> Option<&'static str> {
+    if RUST_RESERVED_TYPES.contains(&s) {
+        return Some("Rust");
+    }
+    if TS_RESERVED_TYPES.contains(&s) {
+        return Some("TypeScript");
+    }
+    None
+}
+
+/// Prefixes `_` when the name starts with a digit (`1st` -> `_1st`).
+fn no_leading_digit(s: String) -> String {
+    if s.starts_with(|c: char| c.is_ascii_digit()) { format!("_{s}") } else { s }
+}
+
+/// A snake_case Rust identifier for a wire name, escaped: `type` -> `r#type`, `self` -> `self_`,
+/// `1st` -> `_1st`, `userId` -> `user_id`. Returns None when nothing is left (e.g. `:::`).
+pub fn rust_snake(wire: &str) -> Option<String> {
+    let base = no_leading_digit(wire.to_snake_case());
+    if base.is_empty() || !is_ascii_ident(&base) {
+        return None;
+    }
+    Some(escape_rust(base))
+}
+
+/// Escapes a Rust keyword: `r#kw`, or `kw_` for the ones `r#` cannot take.
+pub fn escape_rust(ident: String) -> String {
+    if RUST_NOT_RAW.contains(&ident.as_str()) {
+        format!("{ident}_")
+    } else if RUST_KEYWORDS.contains(&ident.as_str()) {
+        format!("r#{ident}")
+    } else {
+        ident
+    }
+}
+
+/// The identifier without a raw prefix (`r#type` -> `type`), for building other names.
+pub fn unraw(ident: &str) -> &str {
+    ident.strip_prefix("r#").unwrap_or(ident)
+}
+
+/// PascalCase for a wire name or snake identifier; `1st` -> `E1st` (a type cannot start with `_`
+/// without a lint).
+pub fn pascal(wire: &str) -> String {
+    let p = wire.to_pascal_case();
+    if p.starts_with(|c: char| c.is_ascii_digit()) { format!("E{p}") } else { p }
+}
+
+/// SCREAMING_SNAKE constant key for a wire name (`stock:updated` -> `STOCK_UPDATED`).
+pub fn const_key(wire: &str) -> String {
+    no_leading_digit(wire.to_shouty_snake_case())
+}
+
+/// Rust enum variant for a wire value (`all-time` -> `AllTime`, `IN_STOCK` -> `InStock`).
+pub fn variant(wire: &str) -> Option<String> {
+    let p = pascal(wire);
+    if p.is_empty() || !is_ascii_ident(&p) { None } else { Some(if p == "Self" { "Self_".into() } else { p }) }
+}
+
+/// A TypeScript property key: bare when an identifier, single-quoted otherwise.
+pub fn ts_key(wire: &str) -> String {
+    if is_ascii_ident(wire) || wire.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$') && !wire.is_empty() && !wire.starts_with(|c: char| c.is_ascii_digit()) {
+        wire.to_string()
+    } else {
+        ts_string(wire)
+    }
+}
+
+/// A single-quoted TypeScript string literal.
+pub fn ts_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('\'');
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\'' => out.push_str("\\'"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('\'');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rust_snake_table() {
+        let table = [
+            ("userId", "user_id"),
+            ("type", "r#type"),
+            ("self", "self_"),
+            ("Self", "self_"),
+            ("enum", "r#enum"),
+            ("default", "default"),
+            ("1st", "_1st"),
+            ("user:join", "user_join"),
+            ("user-join", "user_join"),
+            ("chat:send_message", "chat_send_message"),
+            ("stock:outofstock", "stock_outofstock"),
+            ("super", "super_"),
+            ("crate", "crate_"),
+            ("async", "r#async"),
+        ];
+        for (wire, want) in table {
+            assert_eq!(rust_snake(wire).as_deref(), Some(want), "{wire}");
+        }
+        assert_eq!(rust_snake(":::"), None);
+    }
+
+    #[test]
+    fn pascal_const_and_variant_table() {
+        assert_eq!(pascal("chat:typing"), "ChatTyping");
+        assert_eq!(pascal("1st"), "E1st");
+        assert_eq!(const_key("stock:updated"), "STOCK_UPDATED");
+        assert_eq!(const_key("1st"), "_1ST");
+        assert_eq!(variant("all-time").as_deref(), Some("AllTime"));
+        assert_eq!(variant("IN_STOCK").as_deref(), Some("InStock"));
+        assert_eq!(variant("self").as_deref(), Some("Self_"));
+        assert_eq!(variant("!!"), None);
+    }
+
+    #[test]
+    fn ts_keys_quote_what_is_not_an_identifier() {
+        assert_eq!(ts_key("type"), "type");
+        assert_eq!(ts_key("userId"), "userId");
+        assert_eq!(ts_key("1st"), "'1st'");
+        assert_eq!(ts_key("user:join"), "'user:join'");
+        assert_eq!(ts_key("it's"), "'it\\'s'");
+    }
+
+    #[test]
+    fn reserved_type_names() {
+        assert_eq!(reserved_type_name("Self"), Some("Rust"));
+        assert_eq!(reserved_type_name("Date"), Some("TypeScript"));
+        assert_eq!(reserved_type_name("StockStatus"), None);
+        assert!(is_type_name("StockStatus"));
+        assert!(!is_type_name("stockStatus"));
+        assert!(!is_type_name("Stock-Status"));
+    }
+}

@@ -1,0 +1,309 @@
+//! The catalogue format as Rust types: the documented shape of a catalogue file.
+//!
+//! `schema/catalogue.schema.json` is generated from these types (schemars), so editors
+//! validate and autocomplete while typing. `lower` reads the spanned YAML tree by hand to report
+//! every problem in one run; a test keeps the keys it accepts equal to the keys declared here.
+
+#![allow(missing_docs)]
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+/// One catalogue file: a domain of events.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "Switchboard catalogue file")]
+pub struct CatalogueFile {
+    /// snake_case name of the domain; unique across the catalogue.
+    pub domain: String,
+    /// Human title shown in the docs.
+    pub title: Option<String>,
+    /// What the domain covers.
+    pub description: Option<String>,
+    /// TypeScript constant groups the events of this file are listed in.
+    pub constants: Option<Vec<String>>,
+    /// Catalogue-wide settings; exactly one file may carry them.
+    pub settings: Option<Settings>,
+    /// Named shared types (PascalCase names).
+    pub types: Option<BTreeMap<String, TypeSpec>>,
+    /// Server-side rooms, by id.
+    pub rooms: Option<BTreeMap<String, RoomSpec>>,
+    /// Events, by exact wire name.
+    pub events: Option<BTreeMap<String, EventSpec>>,
+    /// Free-text migration notes shown in the docs.
+    pub migrations: Option<Vec<MigrationSpec>>,
+}
+
+/// Catalogue-wide settings.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// Catalogue name.
+    pub catalogue: Option<String>,
+    /// Socket.IO namespace (default `/`).
+    pub namespace: Option<String>,
+    /// TypeScript constant groups, in output order.
+    pub constants: Option<BTreeMap<String, ConstGroupSpec>>,
+}
+
+/// A TypeScript constant group.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConstGroupSpec {
+    pub description: Option<String>,
+    /// Group spread first (`...SocketEvents`).
+    pub extends: Option<String>,
+    /// Extra KEY: value pairs listed first (e.g. connection events).
+    pub extra: Option<BTreeMap<String, String>>,
+}
+
+/// A room.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RoomSpec {
+    /// Name template, e.g. `order-{orderId}`.
+    pub name: String,
+    /// Where each parameter comes from (default `payload`).
+    pub params: Option<BTreeMap<String, ParamSourceSpec>>,
+    /// Who may join.
+    pub access: AccessSpec,
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ParamSourceSpec {
+    /// A payload field of the same name.
+    Payload,
+    /// The authenticated user's id.
+    User,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum AccessSpec {
+    /// Anyone authenticated.
+    Authenticated,
+    /// Only the user themselves.
+    #[serde(rename = "self")]
+    SelfOnly,
+    /// The application decides (a generated hook).
+    App,
+    /// Joined automatically on connect.
+    Auto,
+}
+
+/// An event.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EventSpec {
+    pub description: Option<String>,
+    /// TypeScript constant key (default: SCREAMING_SNAKE of the wire name).
+    #[serde(rename = "const")]
+    pub const_name: Option<String>,
+    /// Constant groups (overrides the file's `constants`).
+    pub constants: Option<Vec<String>>,
+    /// snake_case base of derived identifiers (resolves collisions such as `user:join` vs `user-join`).
+    pub ident: Option<String>,
+    pub deprecated: Option<DeprecatedSpec>,
+    /// Server -> client.
+    pub to_client: Option<SideSpec>,
+    /// Client -> server.
+    pub to_server: Option<SideSpec>,
+}
+
+/// One direction of an event. `to` is for `to_client`; `joins`, `leaves`, `leaves_all`, `ack`,
+/// `ack_name`, `delivery`, `rate_limit` and `max_bytes` are for `to_server`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SideSpec {
+    /// Name of an inline payload type.
+    pub name: Option<String>,
+    /// A type name, or a mapping of fields. Absent: no payload.
+    pub payload: Option<PayloadSpec>,
+    pub description: Option<String>,
+    /// An example payload (checked).
+    pub example: Option<serde_json::Value>,
+    /// Target rooms, or `everyone`.
+    pub to: Option<OneOrMany>,
+    /// Room joined.
+    pub joins: Option<String>,
+    /// Room left.
+    pub leaves: Option<String>,
+    /// Every room of this kind is left.
+    pub leaves_all: Option<String>,
+    /// Ack data type: a type name or a mapping of fields.
+    pub ack: Option<PayloadSpec>,
+    /// Name of an inline ack type.
+    pub ack_name: Option<String>,
+    pub delivery: Option<DeliverySpec>,
+    /// `N/s` or `N/min`.
+    #[schemars(regex(pattern = r"^[0-9]+/(s|min)$"))]
+    pub rate_limit: Option<String>,
+    /// Largest accepted payload in bytes.
+    pub max_bytes: Option<u64>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum DeliverySpec {
+    /// Queued while offline, deduplicated by message id.
+    Reliable,
+    /// Dropped while offline.
+    Volatile,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum PayloadSpec {
+    /// A named type.
+    Named(String),
+    /// Fields (a `?` after a name makes it optional).
+    Fields(BTreeMap<String, TypeSpec>),
+}
+
+/// A type: short form (`string`, `Location[]`, `map<integer>`, `string | null`) or long form.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum TypeSpec {
+    Short(String),
+    Long(Box<LongType>),
+}
+
+/// Long form of a type or field.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LongType {
+    /// A short form, or `object`, `array`, `map`, `int64`.
+    #[serde(rename = "type")]
+    pub ty: Option<String>,
+    /// Object fields.
+    pub fields: Option<BTreeMap<String, TypeSpec>>,
+    /// String enum values.
+    #[serde(rename = "enum")]
+    pub values_enum: Option<Vec<String>>,
+    /// Array element type.
+    pub items: Option<TypeSpec>,
+    /// Map value type.
+    pub values: Option<TypeSpec>,
+    /// Name of an inline object or enum.
+    pub name: Option<String>,
+    /// May be null.
+    pub nullable: Option<bool>,
+    pub min_length: Option<u64>,
+    pub max_length: Option<u64>,
+    pub pattern: Option<String>,
+    pub minimum: Option<f64>,
+    pub maximum: Option<f64>,
+    pub min_items: Option<u64>,
+    pub max_items: Option<u64>,
+    /// Required for `int64`.
+    pub encoding: Option<Int64EncodingSpec>,
+    pub description: Option<String>,
+    pub example: Option<serde_json::Value>,
+    pub default: Option<serde_json::Value>,
+    pub deprecated: Option<DeprecatedSpec>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Int64EncodingSpec {
+    String,
+    Number,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum DeprecatedSpec {
+    Flag(bool),
+    Details {
+        since: Option<String>,
+        replacement: Option<String>,
+        note: Option<String>,
+    },
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MigrationSpec {
+    pub title: String,
+    /// Wire names of the events concerned.
+    pub events: Option<Vec<String>>,
+    pub note: String,
+}
+
+/// Keys a mapping may hold, by context; `lower` uses these lists, and a test checks them
+/// against the JSON Schema generated from the types above.
+pub mod keys {
+    pub const FILE: &[&str] =
+        &["domain", "title", "description", "constants", "settings", "types", "rooms", "events", "migrations"];
+    pub const SETTINGS: &[&str] = &["catalogue", "namespace", "constants"];
+    pub const CONST_GROUP: &[&str] = &["description", "extends", "extra"];
+    pub const ROOM: &[&str] = &["name", "params", "access", "description"];
+    pub const EVENT: &[&str] =
+        &["description", "const", "constants", "ident", "deprecated", "to_client", "to_server"];
+    pub const SIDE: &[&str] = &[
+        "name", "payload", "description", "example", "to", "joins", "leaves", "leaves_all", "ack", "ack_name",
+        "delivery", "rate_limit", "max_bytes",
+    ];
+    pub const TO_CLIENT_ONLY: &[&str] = &["to"];
+    pub const TO_SERVER_ONLY: &[&str] =
+        &["joins", "leaves", "leaves_all", "ack", "ack_name", "delivery", "rate_limit", "max_bytes"];
+    pub const LONG_TYPE: &[&str] = &[
+        "type", "fields", "enum", "items", "values", "name", "nullable", "min_length", "max_length", "pattern",
+        "minimum", "maximum", "min_items", "max_items", "encoding", "description", "example", "default",
+        "deprecated",
+    ];
+    pub const DEPRECATED: &[&str] = &["since", "replacement", "note"];
+    pub const MIGRATION: &[&str] = &["title", "events", "note"];
+}
+
+/// The format's JSON Schema, pretty-printed with a trailing newline.
+pub fn json_schema() -> String {
+    let schema = schemars::schema_for!(CatalogueFile);
+    let mut s = serde_json::to_string_pretty(&schema).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn props(schema: &serde_json::Value, def: Option<&str>) -> Vec<String> {
+        let node = match def {
+            Some(d) => &schema["$defs"][d],
+            None => schema,
+        };
+        let mut v: Vec<String> = node["properties"].as_object().unwrap().keys().cloned().collect();
+        v.sort();
+        v
+    }
+
+    fn sorted(keys: &[&str]) -> Vec<String> {
+        let mut v: Vec<String> = keys.iter().map(|s| s.to_string()).collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn lowering_keys_match_the_published_schema() {
+        let schema: serde_json::Value = serde_json::from_str(&json_schema()).unwrap();
+        assert_eq!(props(&schema, None), sorted(keys::FILE));
+        assert_eq!(props(&schema, Some("Settings")), sorted(keys::SETTINGS));
+        assert_eq!(props(&schema, Some("ConstGroupSpec")), sorted(keys::CONST_GROUP));
+        assert_eq!(props(&schema, Some("RoomSpec")), sorted(keys::ROOM));
+        assert_eq!(props(&schema, Some("EventSpec")), sorted(keys::EVENT));
+        assert_eq!(props(&schema, Some("SideSpec")), sorted(keys::SIDE));
+        assert_eq!(props(&schema, Some("LongType")), sorted(keys::LONG_TYPE));
+        assert_eq!(props(&schema, Some("MigrationSpec")), sorted(keys::MIGRATION));
+    }
+}

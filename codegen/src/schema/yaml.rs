@@ -1,0 +1,232 @@
+//! A spanned YAML tree.
+//!
+//! serde stops at the first error, but a catalogue author wants every problem in one run.
+//! So the YAML is read once into this generic tree (every node keeps its line and column),
+//! and `lower` walks it, reporting each problem and going on with the next item.
+
+use serde::Deserialize;
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+use std::fmt;
+
+/// A position in a catalogue file (1-based line and column).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, serde::Serialize)]
+pub struct Pos {
+    /// 1-based line; 0 when unknown.
+    pub line: u32,
+    /// 1-based column (characters).
+    pub col: u32,
+}
+
+/// A YAML node with the position where it starts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    /// What the node holds.
+    pub kind: Kind,
+    /// Where it starts.
+    pub pos: Pos,
+}
+
+/// The kinds of YAML nodes the catalogue uses.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Kind {
+    /// `~`, `null` or an empty value.
+    Null,
+    /// `true` / `false`.
+    Bool(bool),
+    /// An integer that fits i64.
+    Int(i64),
+    /// Any other number.
+    Float(f64),
+    /// A string scalar.
+    Str(String),
+    /// A sequence.
+    Seq(Vec<Node>),
+    /// A mapping, in document order.
+    Map(Vec<(Node, Node)>),
+}
+
+impl Node {
+    /// A short name of the node's kind for messages ("a mapping", "a string", ...).
+    pub fn kind_name(&self) -> &'static str {
+        match &self.kind {
+            Kind::Null => "null",
+            Kind::Bool(_) => "a boolean",
+            Kind::Int(_) => "an integer",
+            Kind::Float(_) => "a number",
+            Kind::Str(_) => "a string",
+            Kind::Seq(_) => "a list",
+            Kind::Map(_) => "a mapping",
+        }
+    }
+
+    /// The string value, if this is a string scalar.
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.kind {
+            Kind::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// Converts to JSON (keys become strings) for examples and defaults.
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::Value;
+        match &self.kind {
+            Kind::Null => Value::Null,
+            Kind::Bool(b) => Value::Bool(*b),
+            Kind::Int(i) => Value::from(*i),
+            Kind::Float(f) => serde_json::Number::from_f64(*f).map_or(Value::Null, Value::Number),
+            Kind::Str(s) => Value::String(s.clone()),
+            Kind::Seq(items) => Value::Array(items.iter().map(Node::to_json).collect()),
+            Kind::Map(entries) => Value::Object(
+                entries
+                    .iter()
+                    .map(|(k, v)| (k.scalar_text(), v.to_json()))
+                    .collect(),
+            ),
+        }
+    }
+
+    /// The text of a scalar key (numbers and booleans as written).
+    pub fn scalar_text(&self) -> String {
+        match &self.kind {
+            Kind::Str(s) => s.clone(),
+            Kind::Int(i) => i.to_string(),
+            Kind::Float(f) => f.to_string(),
+            Kind::Bool(b) => b.to_string(),
+            Kind::Null => "null".into(),
+            Kind::Seq(_) | Kind::Map(_) => String::new(),
+        }
+    }
+}
+
+/// Parse failure of a whole file (YAML syntax, duplicate key, budget).
+#[derive(Debug, Clone)]
+pub struct ParseError {
+    /// What the YAML reader said, without its own snippet.
+    pub message: String,
+    /// Where, when known.
+    pub pos: Option<Pos>,
+}
+
+/// Reads one YAML document into a spanned tree. An empty file is `Null`.
+pub fn parse(text: &str) -> Result<Node, ParseError> {
+    if text.trim().is_empty() {
+        return Ok(Node { kind: Kind::Null, pos: Pos { line: 1, col: 1 } });
+    }
+    serde_saphyr::from_str::<Node>(text).map_err(|e| {
+        let pos = e.location().filter(|l| l.line() > 0).map(|l| Pos {
+            line: u32::try_from(l.line()).unwrap_or(u32::MAX),
+            col: u32::try_from(l.column()).unwrap_or(u32::MAX).max(1),
+        });
+        let full = e.without_snippet().to_string();
+        // The reader prefixes "line X column Y:"; the position is shown by our renderer.
+        let message = match full.split_once(": ") {
+            Some((head, rest)) if head.starts_with("line ") => rest.to_string(),
+            _ => full,
+        };
+        ParseError { message: message.lines().next().unwrap_or_default().to_string(), pos }
+    })
+}
+
+impl<'de> Deserialize<'de> for Node {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let sp = serde_saphyr::Spanned::<Kind>::deserialize(d)?;
+        let loc = sp.referenced;
+        Ok(Node {
+            kind: sp.value,
+            pos: Pos {
+                line: u32::try_from(loc.line()).unwrap_or(u32::MAX),
+                col: u32::try_from(loc.column()).unwrap_or(u32::MAX),
+            },
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for Kind {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(KindVisitor)
+    }
+}
+
+struct KindVisitor;
+
+impl<'de> Visitor<'de> for KindVisitor {
+    type Value = Kind;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any YAML value")
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Kind, E> {
+        Ok(Kind::Null)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Kind, E> {
+        Ok(Kind::Null)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Kind, D::Error> {
+        Kind::deserialize(d)
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Kind, E> {
+        Ok(Kind::Bool(v))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Kind, E> {
+        Ok(Kind::Int(v))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Kind, E> {
+        Ok(i64::try_from(v).map_or(Kind::Float(v as f64), Kind::Int))
+    }
+    fn visit_i128<E: de::Error>(self, v: i128) -> Result<Kind, E> {
+        Ok(i64::try_from(v).map_or(Kind::Float(v as f64), Kind::Int))
+    }
+    fn visit_u128<E: de::Error>(self, v: u128) -> Result<Kind, E> {
+        Ok(i64::try_from(v).map_or(Kind::Float(v as f64), Kind::Int))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Kind, E> {
+        Ok(Kind::Float(v))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Kind, E> {
+        Ok(Kind::Str(v.to_string()))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Kind, E> {
+        Ok(Kind::Str(v))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Kind, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element::<Node>()? {
+            items.push(item);
+        }
+        Ok(Kind::Seq(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Kind, A::Error> {
+        let mut entries = Vec::new();
+        while let Some(key) = map.next_key::<Node>()? {
+            let value = map.next_value::<Node>()?;
+            entries.push((key, value));
+        }
+        Ok(Kind::Map(entries))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_positions_of_keys_and_values() {
+        let n = parse("a: 1\nb:\n  c: [x, y]\n").unwrap();
+        let Kind::Map(entries) = &n.kind else { panic!("not a map") };
+        assert_eq!(entries[1].0.pos, Pos { line: 2, col: 1 });
+        let Kind::Map(inner) = &entries[1].1.kind else { panic!("not a map") };
+        assert_eq!(inner[0].0.pos, Pos { line: 3, col: 3 });
+        assert_eq!(inner[0].0.as_str(), Some("c"));
+    }
+
+    #[test]
+    fn syntax_error_has_a_position() {
+        let e = parse("a: [1, 2\nb: 3\n").unwrap_err();
+        assert!(e.pos.is_some(), "{e:?}");
+    }
+
+    #[test]
+    fn duplicate_keys_are_errors() {
+        assert!(parse("a: 1\na: 2\n").is_err());
+    }
+}
