@@ -509,3 +509,7 @@ impl Catalogue {
         self.migrations.iter().filter(move |m| m.events.contains(&event))
     }
 }
+
+/// Error codes of `{ ok: false, error: { code } }` acks; the runtime answers with exactly these.
+pub const ACK_ERROR_CODES: &[&str] =
+    &["invalid_payload", "payload_too_large", "rate_limited", "forbidden", "too_many_rooms", "handler_error", "internal"];

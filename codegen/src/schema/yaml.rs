@@ -113,7 +113,9 @@ pub fn parse(text: &str) -> Result<Node, ParseError> {
     if text.trim().is_empty() {
         return Ok(Node { kind: Kind::Null, pos: Pos { line: 1, col: 1 } });
     }
-    serde_saphyr::from_str::<Node>(text).map_err(|e| {
+    // YAML 1.2 booleans only: a field named `y`, `no` or `on` must stay a string, not a boolean.
+    let options = serde_saphyr::options! { strict_booleans: true, leading_zero_numbers_as_strings: true };
+    serde_saphyr::from_str_with_options::<Node>(text, options).map_err(|e| {
         let pos = e.location().filter(|l| l.line() > 0).map(|l| Pos {
             line: u32::try_from(l.line()).unwrap_or(u32::MAX),
             col: u32::try_from(l.column()).unwrap_or(u32::MAX).max(1),
@@ -124,7 +126,12 @@ pub fn parse(text: &str) -> Result<Node, ParseError> {
             Some((head, rest)) if head.starts_with("line ") => rest.to_string(),
             _ => full,
         };
-        ParseError { message: message.lines().next().unwrap_or_default().to_string(), pos }
+        // The position is shown by our renderer; drop the reader's own copy of it.
+        let mut message = message.lines().next().unwrap_or_default().to_string();
+        if let Some(i) = message.find(" at line ") {
+            message.truncate(i);
+        }
+        ParseError { message, pos }
     })
 }
 
@@ -223,6 +230,15 @@ mod tests {
     fn syntax_error_has_a_position() {
         let e = parse("a: [1, 2\nb: 3\n").unwrap_err();
         assert!(e.pos.is_some(), "{e:?}");
+    }
+
+    #[test]
+    fn yaml_1_1_booleans_stay_strings() {
+        let n = parse("y: 1\nno: on\nb: true\n").unwrap();
+        let Kind::Map(entries) = &n.kind else { panic!("not a map") };
+        assert_eq!(entries[0].0.as_str(), Some("y"));
+        assert_eq!(entries[1].1.as_str(), Some("on"));
+        assert_eq!(entries[2].1.kind, Kind::Bool(true));
     }
 
     #[test]

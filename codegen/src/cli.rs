@@ -1,0 +1,195 @@
+//! The `switchboard` CLI: thin clap derive over the library.
+
+use crate::emit::EmitOptions;
+use crate::output::{self, load_catalogue, stale, write_if_changed};
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Exit code: success.
+pub const EXIT_OK: u8 = 0;
+/// Exit code: the catalogue has errors.
+pub const EXIT_INVALID: u8 = 1;
+/// Exit code: bad command line (clap's own).
+pub const EXIT_USAGE: u8 = 2;
+/// Exit code: `check` found stale or missing generated files.
+pub const EXIT_STALE: u8 = 3;
+/// Exit code: a file could not be read or written.
+pub const EXIT_IO: u8 = 4;
+
+/// Declarative event-schema code generator for real-time apps (Socket.IO).
+#[derive(Debug, Parser)]
+#[command(
+    name = "switchboard",
+    version,
+    after_help = "Exit codes: 0 ok, 1 the catalogue has errors, 2 bad usage, 3 generated files are stale (check), 4 I/O error."
+)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Diagnostic output format.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum Format {
+    /// Snippets with file:line:column and hints.
+    Human,
+    /// A JSON array of diagnostics (code, severity, message, file, pos, label, help).
+    Json,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Regenerate TypeScript, Markdown and JSON Schema output from the catalogue (writes only changed files).
+    Generate(Paths),
+    /// Exit non-zero and list the files when the generated output is stale (for CI).
+    Check(Paths),
+    /// Validate the catalogue and print diagnostics; writes nothing.
+    Validate {
+        /// Catalogue folder.
+        #[arg(long, default_value = "schema")]
+        schema: PathBuf,
+        /// Diagnostic format.
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+    },
+    /// Print the catalogue format's JSON Schema (what `schema/catalogue.schema.json` holds).
+    Schema,
+}
+
+/// Where the catalogue is and where output goes.
+#[derive(Debug, clap::Args)]
+pub struct Paths {
+    /// Catalogue folder (one YAML file per domain).
+    #[arg(long, default_value = "schema")]
+    pub schema: PathBuf,
+    /// Output folder (ts/, docs/, json-schema/ are written below it).
+    #[arg(long, default_value = "generated")]
+    pub out: PathBuf,
+    /// Diagnostic format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+}
+
+/// Runs the CLI with the process arguments.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { EXIT_USAGE } else { EXIT_OK });
+        }
+    };
+    let mut out = std::io::stdout();
+    let mut err = std::io::stderr();
+    ExitCode::from(run(cli, &mut out, &mut err))
+}
+
+/// Runs a parsed command, writing to the given streams; returns the exit code.
+pub fn run(cli: Cli, out: &mut dyn std::io::Write, err: &mut dyn std::io::Write) -> u8 {
+    match cli.command {
+        Command::Schema => {
+            let _ = out.write_all(crate::format_schema().as_bytes());
+            EXIT_OK
+        }
+        Command::Validate { schema, format } => match build(&schema, format, err) {
+            Ok(g) => {
+                let _ = writeln!(out, "{}: {} events, {} types, {} rooms; no errors", schema.display(), g.catalogue.events.len(), g.catalogue.types.len(), g.catalogue.rooms.len());
+                EXIT_OK
+            }
+            Err(code) => code,
+        },
+        Command::Generate(p) => {
+            let g = match build(&p.schema, p.format, err) {
+                Ok(g) => g,
+                Err(code) => return code,
+            };
+            let mut written = 0;
+            for (root, f) in targets(&p, &g.files) {
+                match write_if_changed(&root.join(&f.path), &f.contents) {
+                    Ok(true) => {
+                        written += 1;
+                        let _ = writeln!(out, "wrote {}", root.join(&f.path).display());
+                    }
+                    Ok(false) => {}
+                    Err(e) => {
+                        let _ = writeln!(err, "error: {e}");
+                        return EXIT_IO;
+                    }
+                }
+            }
+            for rel in output::orphans(&p.out, &g.files) {
+                let path = p.out.join(&rel);
+                if let Err(e) = std::fs::remove_file(&path) {
+                    let _ = writeln!(err, "error: cannot remove {}: {e}", path.display());
+                    return EXIT_IO;
+                }
+                let _ = writeln!(out, "removed {} (no longer generated)", path.display());
+            }
+            let _ = writeln!(out, "{} files checked, {written} written", g.files.len() + 1);
+            EXIT_OK
+        }
+        Command::Check(p) => {
+            let g = match build(&p.schema, p.format, err) {
+                Ok(g) => g,
+                Err(code) => return code,
+            };
+            let mut bad = Vec::new();
+            for (root, f) in targets(&p, &g.files) {
+                for s in stale(&root, std::slice::from_ref(&f)) {
+                    bad.push(root.join(s).display().to_string());
+                }
+            }
+            for rel in output::orphans(&p.out, &g.files) {
+                bad.push(format!("{} (no longer generated)", p.out.join(rel).display()));
+            }
+            if bad.is_empty() {
+                let _ = writeln!(out, "{} generated files are up to date", g.files.len() + 1);
+                EXIT_OK
+            } else {
+                let _ = writeln!(err, "stale generated files (run `cargo run -p switchboard -- generate`):");
+                for b in &bad {
+                    let _ = writeln!(err, "  {b}");
+                }
+                EXIT_STALE
+            }
+        }
+    }
+}
+
+/// Output files with their roots: generated files under `out`, the format schema beside the catalogue.
+fn targets(p: &Paths, files: &[output::GeneratedFile]) -> Vec<(PathBuf, output::GeneratedFile)> {
+    let mut v: Vec<(PathBuf, output::GeneratedFile)> = files.iter().map(|f| (p.out.clone(), f.clone())).collect();
+    v.push((p.schema.clone(), output::GeneratedFile { path: "catalogue.schema.json".into(), contents: crate::format_schema() }));
+    v
+}
+
+fn build(schema: &Path, format: Format, err: &mut dyn std::io::Write) -> Result<crate::Generation, u8> {
+    let files = load_catalogue(schema).map_err(|e| {
+        let _ = writeln!(err, "error: {e}");
+        EXIT_IO
+    })?;
+    let opts = EmitOptions::default();
+    match crate::generate(&files, &opts) {
+        Ok(g) => {
+            if !g.warnings.is_empty() {
+                let sources = crate::sources_of(&files);
+                let _ = err.write_all(render(&sources, &g.warnings, format).as_bytes());
+            }
+            Ok(g)
+        }
+        Err(inv) => {
+            let _ = err.write_all(render(&inv.sources, &inv.diagnostics, format).as_bytes());
+            Err(EXIT_INVALID)
+        }
+    }
+}
+
+fn render(sources: &crate::schema::diagnostic::Sources, d: &[crate::schema::diagnostic::Diagnostic], format: Format) -> String {
+    match format {
+        Format::Human => sources.render(d),
+        Format::Json => crate::schema::diagnostic::Sources::render_json(d),
+    }
+}

@@ -1,0 +1,287 @@
+//! TypeScript: `ts/socket.types.ts`, a drop-in for the app's types file plus typed event maps
+//! for socket.io-client. React-Native safe: no `const enum`, no imports, string unions for enums,
+//! date-times as `string`.
+
+use super::EmitOptions;
+use crate::output::GeneratedFile;
+use crate::schema::ir::*;
+use crate::schema::names::ts_string;
+use serde::Serialize;
+use std::collections::BTreeSet;
+
+const TEMPLATE: &str = include_str!("../../templates/socket.types.ts.tera");
+
+#[derive(Serialize)]
+struct DomainView {
+    title: String,
+    file: String,
+    description: String,
+    decls: Vec<DeclView>,
+}
+
+#[derive(Serialize)]
+struct DeclView {
+    doc: String,
+    code: String,
+}
+
+#[derive(Serialize)]
+struct GroupView {
+    doc: String,
+    name: String,
+    extends: Option<String>,
+    entries: Vec<EntryView>,
+}
+
+#[derive(Serialize)]
+struct EntryView {
+    doc: String,
+    key: String,
+    value: String,
+}
+
+#[derive(Serialize)]
+struct EventView {
+    doc: String,
+    key: String,
+    signature: String,
+    payload: String,
+    ack: String,
+}
+
+/// Emits `ts/socket.types.ts`.
+pub fn emit(c: &Catalogue, opts: &EmitOptions) -> Vec<GeneratedFile> {
+    let header = opts.header_lines(c, &[]).iter().map(|l| format!("// {l}")).collect::<Vec<_>>().join("\n");
+    let mut callbacks_done = BTreeSet::new();
+    let domains: Vec<DomainView> = c
+        .domains
+        .iter()
+        .map(|d| {
+            let mut decls = Vec::new();
+            for &id in &d.types {
+                let t = c.ty(id);
+                if !t.explicit_name {
+                    continue;
+                }
+                decls.push(DeclView { doc: jsdoc(t.description.as_deref(), t.deprecated.as_ref(), &[], ""), code: declaration(c, t) });
+                if let Some(cb) = callback_name(c, id) {
+                    if callbacks_done.insert(cb.clone()) {
+                        decls.push(DeclView { doc: String::new(), code: format!("export type {cb} = (payload: {}) => void;", t.name) });
+                    }
+                }
+            }
+            let description = d.description.trim().lines().map(|l| format!("// {}", l.trim_end())).collect::<Vec<_>>().join("\n");
+            DomainView { title: d.title.clone(), file: d.file.clone(), description, decls }
+        })
+        .collect();
+    let groups: Vec<GroupView> = c
+        .constant_groups
+        .iter()
+        .map(|g| {
+            let mut entries: Vec<EntryView> =
+                g.extra.iter().map(|(k, v)| EntryView { doc: String::new(), key: k.clone(), value: ts_string(v) }).collect();
+            for e in c.events.iter().filter(|e| e.constants.contains(&g.name)) {
+                entries.push(EntryView {
+                    doc: e.deprecated.as_ref().map_or(String::new(), |d| format!("  /** @deprecated {} */\n", d.sentence())),
+                    key: e.const_name.clone(),
+                    value: ts_string(&e.wire_name),
+                });
+            }
+            GroupView {
+                doc: jsdoc(g.description.as_deref(), None, &[], ""),
+                name: g.name.clone(),
+                extends: g.extends.clone(),
+                entries,
+            }
+        })
+        .collect();
+    let server_to_client: Vec<EventView> = c
+        .events
+        .iter()
+        .filter_map(|e| {
+            let side = e.to_client.as_ref()?;
+            let payload = side.payload.map(|id| c.ty(id).name.clone());
+            let signature = match &payload {
+                Some(p) => format!("(payload: {p}) => void"),
+                None => "() => void".to_string(),
+            };
+            let mut extra = vec![format!("Sent to: {}.", target_text(c, &side.target))];
+            if let Some(d) = &side.description {
+                extra.insert(0, d.clone());
+            }
+            Some(EventView {
+                doc: jsdoc(e.description.as_deref(), e.deprecated.as_ref(), &extra, "  "),
+                key: ts_string(&e.wire_name),
+                signature,
+                payload: payload.unwrap_or_else(|| "undefined".into()),
+                ack: String::new(),
+            })
+        })
+        .collect();
+    let client_to_server: Vec<EventView> = c
+        .events
+        .iter()
+        .filter_map(|e| {
+            let side = e.to_server.as_ref()?;
+            let payload = side.payload.map(|id| c.ty(id).name.clone());
+            let ack = side.ack.map_or_else(|| "null".to_string(), |id| c.ty(id).name.clone());
+            let cb = format!("ack?: (response: AckResponse<{ack}>) => void");
+            let signature = match &payload {
+                Some(p) => format!("(payload: {p}, {cb}) => void"),
+                None => format!("({cb}) => void"),
+            };
+            let mut extra = Vec::new();
+            if let Some(d) = &side.description {
+                extra.push(d.clone());
+            }
+            if let Some(a) = side.room_action {
+                extra.push(room_action_text(c, a));
+            }
+            extra.push(format!(
+                "Delivery: {}.{}",
+                match side.delivery {
+                    Delivery::Reliable => "reliable (queued while offline)",
+                    Delivery::Volatile => "volatile (dropped while offline)",
+                },
+                side.rate_limit.map_or(String::new(), |r| format!(" Rate limit: {}.", rate_text(r)))
+            ));
+            Some(EventView {
+                doc: jsdoc(e.description.as_deref(), e.deprecated.as_ref(), &extra, "  "),
+                key: ts_string(&e.wire_name),
+                signature,
+                payload: payload.unwrap_or_else(|| "undefined".into()),
+                ack,
+            })
+        })
+        .collect();
+    let mut ctx = tera::Context::new();
+    ctx.insert("header", &header);
+    ctx.insert("domains", &domains);
+    ctx.insert("groups", &groups);
+    ctx.insert("server_to_client", &server_to_client);
+    ctx.insert("client_to_server", &client_to_server);
+    ctx.insert("error_codes", &ACK_ERROR_CODES.iter().map(|c| ts_string(c)).collect::<Vec<_>>().join(" | "));
+    vec![GeneratedFile { path: "ts/socket.types.ts".into(), contents: super::render("socket.types.ts", TEMPLATE, &ctx) }]
+}
+
+/// `XPayload` sent to clients gets `XCallback = (payload: XPayload) => void`, as in the app.
+fn callback_name(c: &Catalogue, id: TypeId) -> Option<String> {
+    let t = c.ty(id);
+    let base = t.name.strip_suffix("Payload")?;
+    c.events.iter().any(|e| e.to_client.as_ref().is_some_and(|s| s.payload == Some(id))).then(|| format!("{base}Callback"))
+}
+
+/// Human text of where a server event goes.
+pub fn target_text(c: &Catalogue, t: &Target) -> String {
+    match t {
+        Target::Everyone => "every connected socket".into(),
+        Target::Rooms(rooms) => rooms.iter().map(|r| format!("`{}`", c.rooms[*r].template)).collect::<Vec<_>>().join(" and "),
+    }
+}
+
+/// Human text of a room action.
+pub fn room_action_text(c: &Catalogue, a: RoomAction) -> String {
+    match a {
+        RoomAction::Join(r) => format!("Joins `{}` ({}).", c.rooms[r].template, c.rooms[r].access.describe()),
+        RoomAction::Leave(r) => format!("Leaves `{}`.", c.rooms[r].template),
+        RoomAction::LeaveAll(r) => format!("Leaves every `{}` room.", c.rooms[r].template),
+    }
+}
+
+/// `10/s`, `100/min`.
+pub fn rate_text(r: RateLimit) -> String {
+    if r.per_seconds == 60 { format!("{}/min", r.count) } else { format!("{}/s", r.count) }
+}
+
+fn declaration(c: &Catalogue, t: &NamedType) -> String {
+    match &t.kind {
+        TypeKind::Object { fields } => format!("export interface {} {}", t.name, object_body(c, fields, 0)),
+        TypeKind::Enum { values } => format!("export type {} = {};", t.name, enum_union(values)),
+        TypeKind::Alias { target } => format!("export type {} = {};", t.name, ts_type(c, target, 0)),
+    }
+}
+
+fn enum_union(values: &[EnumValue]) -> String {
+    values.iter().map(|v| ts_string(&v.wire_name)).collect::<Vec<_>>().join(" | ")
+}
+
+fn object_body(c: &Catalogue, fields: &[Field], depth: usize) -> String {
+    if fields.is_empty() {
+        return "{}".into();
+    }
+    let pad = "  ".repeat(depth + 1);
+    let mut s = String::from("{\n");
+    for f in fields {
+        let mut extra = Vec::new();
+        if !f.ty.constraints.is_empty() {
+            extra.push(format!("Constraints: {}.", f.ty.constraints.summary()));
+        }
+        if let Some(d) = &f.default {
+            extra.push(format!("@default {d}"));
+        }
+        s.push_str(&jsdoc(f.description.as_deref(), f.deprecated.as_ref(), &extra, &pad));
+        s.push_str(&format!("{pad}{}{}: {};\n", f.ts_key, if f.optional { "?" } else { "" }, ts_type(c, &f.ty, depth + 1)));
+    }
+    s.push_str(&"  ".repeat(depth));
+    s.push('}');
+    s
+}
+
+/// The TypeScript type of a type expression.
+pub fn ts_type(c: &Catalogue, t: &TypeRef, depth: usize) -> String {
+    let base = match &t.kind {
+        RefKind::String | RefKind::DateTime | RefKind::Int64(Int64Encoding::String) => "string".to_string(),
+        RefKind::Integer | RefKind::Number | RefKind::Int64(Int64Encoding::Number) => "number".to_string(),
+        RefKind::Boolean => "boolean".to_string(),
+        RefKind::Json => "unknown".to_string(),
+        RefKind::Named(id) => {
+            let n = c.ty(*id);
+            if n.explicit_name {
+                n.name.clone()
+            } else {
+                match &n.kind {
+                    TypeKind::Object { fields } => object_body(c, fields, depth),
+                    TypeKind::Enum { values } => enum_union(values),
+                    TypeKind::Alias { target } => ts_type(c, target, depth),
+                }
+            }
+        }
+        RefKind::Array(inner) => {
+            let i = ts_type(c, inner, depth);
+            if i.contains(" | ") && !i.starts_with('{') { format!("({i})[]") } else { format!("{i}[]") }
+        }
+        RefKind::Map(inner) => format!("Record<string, {}>", ts_type(c, inner, depth)),
+    };
+    if t.nullable { format!("{base} | null") } else { base }
+}
+
+/// A JSDoc block (empty when there is nothing to say), indented by `pad`.
+fn jsdoc(description: Option<&str>, deprecated: Option<&Deprecation>, extra: &[String], pad: &str) -> String {
+    let mut lines: Vec<String> = Vec::new();
+    if let Some(d) = description {
+        lines.extend(d.trim().lines().map(|l| l.trim_end().to_string()));
+    }
+    for e in extra {
+        lines.extend(e.lines().map(str::to_string));
+    }
+    if let Some(d) = deprecated {
+        lines.push(format!("@deprecated {}", d.sentence()));
+    }
+    let lines: Vec<String> = lines.into_iter().map(|l| l.replace("*/", "*\\/")).collect();
+    match lines.len() {
+        0 => String::new(),
+        1 => format!("{pad}/** {} */\n", lines[0]),
+        _ => {
+            let mut s = format!("{pad}/**\n");
+            for l in lines {
+                if l.is_empty() {
+                    s.push_str(&format!("{pad} *\n"));
+                } else {
+                    s.push_str(&format!("{pad} * {l}\n"));
+                }
+            }
+            s.push_str(&format!("{pad} */\n"));
+            s
+        }
+    }
+}

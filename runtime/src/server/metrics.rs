@@ -1,0 +1,72 @@
+//! Counters for everything the server refuses or drops: nothing is dropped silently.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Server counters (monotonic).
+#[derive(Debug, Default)]
+pub struct Metrics {
+    /// Sockets that passed authentication.
+    pub connections: AtomicU64,
+    /// Connections refused by authentication.
+    pub auth_failures: AtomicU64,
+    /// Client events handled (acked `ok: true`).
+    pub events_ok: AtomicU64,
+    /// Client events refused because the payload was invalid.
+    pub invalid_payloads: AtomicU64,
+    /// Client events refused because they were too large.
+    pub too_large: AtomicU64,
+    /// Client events refused by the rate limit.
+    pub rate_limited: AtomicU64,
+    /// Room joins denied by the access policy.
+    pub denied_joins: AtomicU64,
+    /// Reliable events recognised as resends (answered from the dedup store).
+    pub duplicates: AtomicU64,
+    /// Handler errors returned to clients.
+    pub handler_errors: AtomicU64,
+    /// Acks that could not be sent (socket gone or its buffer full).
+    pub ack_send_failures: AtomicU64,
+    /// Server-to-client messages not delivered to a socket (buffer full: slow consumer, or closed).
+    pub emit_drops: AtomicU64,
+}
+
+/// A point-in-time copy of [`Metrics`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[allow(missing_docs)]
+pub struct MetricsSnapshot {
+    pub connections: u64,
+    pub auth_failures: u64,
+    pub events_ok: u64,
+    pub invalid_payloads: u64,
+    pub too_large: u64,
+    pub rate_limited: u64,
+    pub denied_joins: u64,
+    pub duplicates: u64,
+    pub handler_errors: u64,
+    pub ack_send_failures: u64,
+    pub emit_drops: u64,
+}
+
+impl Metrics {
+    /// Adds one to a counter.
+    pub fn inc(counter: &AtomicU64) {
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Copies every counter.
+    pub fn snapshot(&self) -> MetricsSnapshot {
+        let g = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        MetricsSnapshot {
+            connections: g(&self.connections),
+            auth_failures: g(&self.auth_failures),
+            events_ok: g(&self.events_ok),
+            invalid_payloads: g(&self.invalid_payloads),
+            too_large: g(&self.too_large),
+            rate_limited: g(&self.rate_limited),
+            denied_joins: g(&self.denied_joins),
+            duplicates: g(&self.duplicates),
+            handler_errors: g(&self.handler_errors),
+            ack_send_failures: g(&self.ack_send_failures),
+            emit_drops: g(&self.emit_drops),
+        }
+    }
+}

@@ -1,0 +1,149 @@
+//! Validation of payloads against the catalogue's constraints. Generated `validate()` methods
+//! call these checks; an error names the offending field by its wire path (`attachments[0].url`).
+
+use std::fmt;
+
+/// Why a payload was refused, and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidationError {
+    /// Wire path of the field, e.g. `items[2].quantity` (empty for the payload itself).
+    pub field: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for ValidationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.field.is_empty() { f.write_str(&self.message) } else { write!(f, "`{}`: {}", self.field, self.message) }
+    }
+}
+
+impl std::error::Error for ValidationError {}
+
+/// Implemented by every generated payload type.
+pub trait Validate {
+    /// Checks the catalogue's constraints; `path` is the wire path of `self`.
+    fn validate_at(&self, path: &str) -> Result<(), ValidationError>;
+
+    /// Checks the catalogue's constraints.
+    fn validate(&self) -> Result<(), ValidationError> {
+        self.validate_at("")
+    }
+}
+
+impl<T: Validate> Validate for Option<T> {
+    fn validate_at(&self, path: &str) -> Result<(), ValidationError> {
+        self.as_ref().map_or(Ok(()), |v| v.validate_at(path))
+    }
+}
+
+impl<T: Validate> Validate for Vec<T> {
+    fn validate_at(&self, path: &str) -> Result<(), ValidationError> {
+        self.iter().enumerate().try_for_each(|(i, v)| v.validate_at(&index(path, i)))
+    }
+}
+
+impl<T: Validate> Validate for std::collections::BTreeMap<String, T> {
+    fn validate_at(&self, path: &str) -> Result<(), ValidationError> {
+        self.iter().try_for_each(|(k, v)| v.validate_at(&field(path, k)))
+    }
+}
+
+impl<T: Validate> Validate for Box<T> {
+    fn validate_at(&self, path: &str) -> Result<(), ValidationError> {
+        (**self).validate_at(path)
+    }
+}
+
+/// Path of a field below `path`.
+pub fn field(path: &str, name: &str) -> String {
+    if path.is_empty() { name.to_string() } else { format!("{path}.{name}") }
+}
+
+/// Path of a list element below `path`.
+pub fn index(path: &str, i: usize) -> String {
+    format!("{path}[{i}]")
+}
+
+fn fail(path: &str, message: String) -> Result<(), ValidationError> {
+    Err(ValidationError { field: path.to_string(), message })
+}
+
+/// Largest integer JavaScript represents exactly.
+pub const JS_SAFE_INT: i64 = 9_007_199_254_740_991;
+
+/// String length in characters within `[min, max]`.
+pub fn length(path: &str, s: &str, min: Option<u64>, max: Option<u64>) -> Result<(), ValidationError> {
+    let n = s.chars().count() as u64;
+    if min.is_some_and(|m| n < m) {
+        return fail(path, format!("must be at least {} characters long", min.unwrap_or(0)));
+    }
+    if max.is_some_and(|m| n > m) {
+        return fail(path, format!("must be at most {} characters long", max.unwrap_or(0)));
+    }
+    Ok(())
+}
+
+/// The whole string matches `re` (compiled from the catalogue's pattern, anchored).
+pub fn pattern(path: &str, s: &str, re: &regex::Regex, source: &str) -> Result<(), ValidationError> {
+    if re.is_match(s) { Ok(()) } else { fail(path, format!("must match the pattern `{source}`")) }
+}
+
+/// A number within `[min, max]`.
+pub fn range(path: &str, v: f64, min: Option<f64>, max: Option<f64>) -> Result<(), ValidationError> {
+    if !v.is_finite() {
+        return fail(path, "must be a finite number".into());
+    }
+    if min.is_some_and(|m| v < m) {
+        return fail(path, format!("must be at least {}", min.unwrap_or(0.0)));
+    }
+    if max.is_some_and(|m| v > m) {
+        return fail(path, format!("must be at most {}", max.unwrap_or(0.0)));
+    }
+    Ok(())
+}
+
+/// An integer JavaScript can represent exactly.
+pub fn js_safe(path: &str, v: i64) -> Result<(), ValidationError> {
+    if v.abs() > JS_SAFE_INT { fail(path, "must be within ±(2^53 - 1)".into()) } else { Ok(()) }
+}
+
+/// A list length within `[min, max]`.
+pub fn items(path: &str, n: usize, min: Option<u64>, max: Option<u64>) -> Result<(), ValidationError> {
+    let n = n as u64;
+    if min.is_some_and(|m| n < m) {
+        return fail(path, format!("must have at least {} items", min.unwrap_or(0)));
+    }
+    if max.is_some_and(|m| n > m) {
+        return fail(path, format!("must have at most {} items", max.unwrap_or(0)));
+    }
+    Ok(())
+}
+
+/// An ISO-8601 / RFC 3339 date-time with a zone, as `Date.prototype.toISOString` writes it.
+pub fn datetime(path: &str, s: &str) -> Result<(), ValidationError> {
+    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = RE.get_or_init(|| {
+        regex::Regex::new(r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])[Tt ]([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d+)?([Zz]|[+-]([01]\d|2[0-3]):[0-5]\d)$")
+            .expect("valid regex")
+    });
+    if re.is_match(s) { Ok(()) } else { fail(path, "must be an ISO-8601 date-time such as 2026-11-26T09:30:00.000Z".into()) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn checks_name_the_field() {
+        assert_eq!(length("a.b", "xy", Some(3), None).unwrap_err().field, "a.b");
+        assert!(length("", "héllo", Some(5), Some(5)).is_ok());
+        assert!(range("n", 5.0, Some(0.0), Some(4.0)).is_err());
+        assert!(range("n", f64::NAN, None, None).is_err());
+        assert!(js_safe("n", JS_SAFE_INT + 1).is_err());
+        assert!(items("l", 3, None, Some(2)).is_err());
+        assert!(datetime("t", "2026-11-26T09:30:00.123Z").is_ok());
+        assert!(datetime("t", "26/11/2026").is_err());
+        assert_eq!(index(&field("", "items"), 2), "items[2]");
+    }
+}

@@ -1,0 +1,218 @@
+//! Wire shapes shared by server and client: the ack envelope, error codes, the reliable-message
+//! id field, and serde helpers for encodings the catalogue allows.
+
+use serde::{Deserialize, Serialize};
+
+/// Field carrying a reliable event's message id inside its payload object. The server removes
+/// it before validation and deduplicates on it; payload types never declare it.
+pub const MESSAGE_ID_FIELD: &str = "_mid";
+
+/// Longest accepted message id.
+pub const MAX_MESSAGE_ID_LEN: usize = 128;
+
+/// Why the server refused a client event. Exactly the codes the generated TS declares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The payload does not match the event's type or constraints.
+    InvalidPayload,
+    /// The payload is larger than the event allows.
+    PayloadTooLarge,
+    /// The socket sent this event too often.
+    RateLimited,
+    /// The room's access policy denied the join.
+    Forbidden,
+    /// The socket is in too many rooms.
+    TooManyRooms,
+    /// The application's handler refused the event.
+    HandlerError,
+    /// Something went wrong on the server.
+    Internal,
+}
+
+impl ErrorCode {
+    /// Every code, in declaration order (kept equal to the generator's list by a test).
+    pub const ALL: &'static [ErrorCode] = &[
+        ErrorCode::InvalidPayload,
+        ErrorCode::PayloadTooLarge,
+        ErrorCode::RateLimited,
+        ErrorCode::Forbidden,
+        ErrorCode::TooManyRooms,
+        ErrorCode::HandlerError,
+        ErrorCode::Internal,
+    ];
+
+    /// The wire string.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::InvalidPayload => "invalid_payload",
+            ErrorCode::PayloadTooLarge => "payload_too_large",
+            ErrorCode::RateLimited => "rate_limited",
+            ErrorCode::Forbidden => "forbidden",
+            ErrorCode::TooManyRooms => "too_many_rooms",
+            ErrorCode::HandlerError => "handler_error",
+            ErrorCode::Internal => "internal",
+        }
+    }
+}
+
+/// The error half of an ack.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AckError {
+    /// Machine-readable code.
+    pub code: ErrorCode,
+    /// Human-readable message.
+    pub message: String,
+    /// Wire path of the offending payload field, when one is to blame.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+impl AckError {
+    /// An error without a field.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self { code, message: message.into(), field: None }
+    }
+}
+
+impl std::fmt::Display for AckError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.field {
+            Some(field) => write!(f, "{}: {} (field `{field}`)", self.code.as_str(), self.message),
+            None => write!(f, "{}: {}", self.code.as_str(), self.message),
+        }
+    }
+}
+
+impl std::error::Error for AckError {}
+
+/// `{ "ok": true, "data": T }` or `{ "ok": false, "error": {...} }`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Ack<T> {
+    /// Accepted; `data` is the event's ack type (`null` when it has none).
+    Ok(T),
+    /// Refused.
+    Err(AckError),
+}
+
+#[derive(Serialize, Deserialize)]
+struct AckWire<T> {
+    ok: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data: Option<T>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    error: Option<AckError>,
+}
+
+impl<T: Serialize> Serialize for Ack<T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(2))?;
+        match self {
+            Ack::Ok(data) => {
+                m.serialize_entry("ok", &true)?;
+                m.serialize_entry("data", data)?;
+            }
+            Ack::Err(e) => {
+                m.serialize_entry("ok", &false)?;
+                m.serialize_entry("error", e)?;
+            }
+        }
+        m.end()
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Ack<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let w = AckWire::<T>::deserialize(d)?;
+        match (w.ok, w.data, w.error) {
+            (true, Some(data), _) => Ok(Ack::Ok(data)),
+            (true, None, _) => {
+                // `data: null` deserializes to None above; retry for unit-like acks.
+                T::deserialize(serde::de::value::UnitDeserializer::<D::Error>::new()).map(Ack::Ok)
+            }
+            (false, _, Some(e)) => Ok(Ack::Err(e)),
+            (false, _, None) => Err(serde::de::Error::custom("an ack with ok: false needs `error`")),
+        }
+    }
+}
+
+/// `int64` fields with `encoding: string`: a decimal string on the wire, `i64` in Rust.
+pub mod int64_string {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    /// Serializes as a decimal string.
+    pub fn serialize<S: Serializer>(v: &i64, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(v)
+    }
+
+    /// Parses a decimal string.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(|_| serde::de::Error::custom(format!("`{s}` is not a decimal 64-bit integer")))
+    }
+
+    /// The same for `Option<i64>` (absent or null is `None`).
+    pub mod option {
+        use serde::{Deserialize, Deserializer, Serializer};
+
+        /// Serializes `Some` as a decimal string and `None` as null.
+        pub fn serialize<S: Serializer>(v: &Option<i64>, s: S) -> Result<S::Ok, S::Error> {
+            match v {
+                Some(v) => s.collect_str(v),
+                None => s.serialize_none(),
+            }
+        }
+
+        /// Parses a decimal string or null.
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+            match Option::<String>::deserialize(d)? {
+                None => Ok(None),
+                Some(s) => s.parse().map(Some).map_err(|_| serde::de::Error::custom(format!("`{s}` is not a decimal 64-bit integer"))),
+            }
+        }
+    }
+}
+
+/// Optional *and* nullable fields: absent is `None`, `null` is `Some(None)`.
+pub mod double_option {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    /// Serializes `Some(None)` as null (`None` is skipped by the field attribute).
+    pub fn serialize<T: Serialize, S: Serializer>(v: &Option<Option<T>>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(inner) => inner.serialize(s),
+            None => s.serialize_none(),
+        }
+    }
+
+    /// A present field becomes `Some(..)`; the field attribute's default makes absent `None`.
+    pub fn deserialize<'de, T: Deserialize<'de>, D: Deserializer<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+        Option::<T>::deserialize(d).map(Some)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ack_envelope_round_trips() {
+        let ok: Ack<u32> = Ack::Ok(3);
+        assert_eq!(serde_json::to_string(&ok).unwrap(), r#"{"ok":true,"data":3}"#);
+        let unit: Ack<()> = serde_json::from_str(r#"{"ok":true,"data":null}"#).unwrap();
+        assert_eq!(unit, Ack::Ok(()));
+        let err: Ack<()> = Ack::Err(AckError { code: ErrorCode::InvalidPayload, message: "bad".into(), field: Some("a".into()) });
+        let s = serde_json::to_string(&err).unwrap();
+        assert_eq!(s, r#"{"ok":false,"error":{"code":"invalid_payload","message":"bad","field":"a"}}"#);
+        assert_eq!(serde_json::from_str::<Ack<()>>(&s).unwrap(), err);
+        assert!(serde_json::from_str::<Ack<()>>(r#"{"ok":false}"#).is_err());
+    }
+
+    #[test]
+    fn error_codes_serialize_as_their_names() {
+        for c in ErrorCode::ALL {
+            assert_eq!(serde_json::to_value(c).unwrap(), serde_json::Value::String(c.as_str().into()));
+        }
+    }
+}
