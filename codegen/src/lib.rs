@@ -15,11 +15,13 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod builder;
 pub mod cli;
 pub mod emit;
 pub mod output;
 pub mod schema;
 
+pub use builder::{Builder, compile};
 use output::GeneratedFile;
 use schema::diagnostic::{Diagnostic, Sources};
 use schema::ir::Catalogue;

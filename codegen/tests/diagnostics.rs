@@ -12,14 +12,6 @@ use switchboard::output::load_catalogue;
 use switchboard::schema::diagnostic::{Diagnostic, Severity, Sources};
 use switchboard::schema::lower::{SourceFile, lower};
 
-/// Diagnostics that are known to come without a position (a bug in lowering, see the report).
-/// Each entry is `(case, code)`; a stale entry (the diagnostic now has a position) fails the test
-/// so the list shrinks when lowering is fixed.
-const KNOWN_UNLOCATED: &[(&str, &str)] = &[
-    // `check_group(file, Pos::default(), ..)` for file-level `constants:` in lower.rs.
-    ("unknown_constant_group_in_file", "unknown-constant-group"),
-];
-
 fn manifest_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
@@ -28,18 +20,10 @@ fn invalid_dir() -> PathBuf {
     manifest_dir().join("tests/fixtures/invalid")
 }
 
-fn known_bugs_dir() -> PathBuf {
-    manifest_dir().join("tests/fixtures/known_bugs")
-}
-
 /// Every case folder of `fixtures/invalid`, sorted by name.
 fn cases() -> Vec<(String, PathBuf)> {
-    cases_in(&invalid_dir())
-}
-
-/// Every case folder under `root`, sorted by name.
-fn cases_in(root: &Path) -> Vec<(String, PathBuf)> {
-    let mut cases: Vec<(String, PathBuf)> = std::fs::read_dir(root)
+    let root = invalid_dir();
+    let mut cases: Vec<(String, PathBuf)> = std::fs::read_dir(&root)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", root.display()))
         .map(|e| e.expect("readable entry").path())
         .filter(|p| p.is_dir())
@@ -124,22 +108,17 @@ fn invalid_catalogues() {
         }
 
         // The rendered text names a place, and every diagnostic has one.
-        let all_known = diags.iter().all(|d| KNOWN_UNLOCATED.contains(&(name.as_str(), d.code)));
-        if !all_known && !has_yaml_location(&rendered) {
+        if !has_yaml_location(&rendered) {
             problems.push(format!("{name}: no `<file>.yaml:<line>:<column>` in the rendered text"));
         }
         for d in &diags {
-            let known = KNOWN_UNLOCATED.contains(&(name.as_str(), d.code));
             let located = d.pos.line > 0 && d.file.ends_with(".yaml");
             if located {
                 let place = format!("{}:{}:{}", d.file, d.pos.line, d.pos.col);
                 if !rendered.contains(&place) {
                     problems.push(format!("{name}: `{place}` of `{}` is not in the rendered text", d.code));
                 }
-                if known {
-                    problems.push(format!("{name}: `{}` now has a position; remove it from KNOWN_UNLOCATED", d.code));
-                }
-            } else if !known {
+            } else {
                 problems.push(format!("{name}: `{}` ({}) has no position: {:?}", d.code, d.message, d.pos));
             }
         }
@@ -171,61 +150,10 @@ fn json_format_is_stable() {
     });
 }
 
-// ---- known lowering bugs ------------------------------------------------------------------------
-
-/// Env var naming the case folder `known_bug_child` lowers.
-const KNOWN_BUG_CASE: &str = "SWITCHBOARD_KNOWN_BUG_CASE";
-
-/// Each folder of `fixtures/known_bugs/` should fail like an invalid case, but lowering accepts
-/// it, panics, or overflows the stack (see the README there). Each runs in a child process so a
-/// stack overflow does not abort this binary. Run with
-/// `cargo test -p switchboard --test diagnostics -- --ignored known_bugs`.
-#[test]
-#[ignore = "known lowering bugs: fixtures/known_bugs/README.md"]
-fn known_bugs() {
-    let exe = std::env::current_exe().expect("test binary path");
-    let mut still_wrong = Vec::new();
-    for (name, dir) in cases_in(&known_bugs_dir()) {
-        let out = std::process::Command::new(&exe)
-            .args(["known_bug_child", "--exact", "--ignored", "--nocapture", "--test-threads=1"])
-            .env(KNOWN_BUG_CASE, &dir)
-            .output()
-            .expect("run the test binary");
-        if !out.status.success() {
-            let stderr = String::from_utf8_lossy(&out.stderr);
-            // The panic message (the line after "panicked at"), or the stack-overflow line.
-            let lines: Vec<&str> = stderr.lines().collect();
-            let why = match lines.iter().position(|l| l.contains("panicked at")) {
-                Some(i) => lines.get(i + 1).copied().unwrap_or("").trim().to_string(),
-                None => lines.iter().find(|l| l.contains("overflowed")).copied().unwrap_or("failed").trim().to_string(),
-            };
-            still_wrong.push(format!("{name}: {why} ({})", out.status));
-        }
-    }
-    assert!(still_wrong.is_empty(), "{} known bug(s) remain:\n{}", still_wrong.len(), still_wrong.join("\n"));
-}
-
-/// Lowers the case named by `SWITCHBOARD_KNOWN_BUG_CASE` (a child of `known_bugs`).
-#[test]
-#[ignore = "run by known_bugs in a child process"]
-fn known_bug_child() {
-    let Some(dir) = std::env::var_os(KNOWN_BUG_CASE) else { return };
-    let dir = PathBuf::from(dir);
-    let (sources, diags) = lower_case(&dir);
-    let rendered = sources.render(&diags);
-    assert!(has_yaml_location(&rendered), "expected a located diagnostic:\n{rendered}");
-    if dir.join("expect.txt").exists() {
-        let codes: Vec<&str> = diags.iter().map(|d| d.code).collect();
-        for want in expected_codes(&dir) {
-            assert!(codes.contains(&want.as_str()), "expected code `{want}`, got {codes:?}");
-        }
-    }
-}
-
 // ---- no panics on mutated input ----------------------------------------------------------------
 
 /// Values swapped in for a scalar, to reach the type checks of every reader.
-const SCALARS: &[&str] = &["[]", "{}", "~", "-1", "9999999999999999999", "\"\\t\""];
+const SCALARS: &[&str] = &["[]", "{}", "~", "-1", "9999999999999999999", "-9223372036854775808", "\"\\t\""];
 
 /// At most this many variants of one file (an evenly spaced, deterministic subset beyond it).
 const MAX_VARIANTS_PER_FILE: usize = 120;
@@ -268,6 +196,26 @@ fn mutants(text: &str) -> Vec<(String, String)> {
         let step = out.len() as f64 / MAX_VARIANTS_PER_FILE as f64;
         out = (0..MAX_VARIANTS_PER_FILE).map(|i| out[(i as f64 * step) as usize].clone()).collect();
     }
+    // Deep nesting (never sampled away): reading and lowering recurse once per level, so these
+    // must stop at the depth cap instead of overflowing the stack.
+    for (label, deep) in deep_values() {
+        out.push((format!("append a key holding {label}"), format!("{text}\ndeep: {deep}\n")));
+    }
+    out
+}
+
+/// Deeply nested YAML values: flow lists and mappings, and a block mapping.
+fn deep_values() -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for n in [33, 45, 1000] {
+        out.push((format!("{n} nested lists"), format!("{}{}", "[".repeat(n), "]".repeat(n))));
+        out.push((format!("{n} nested flow mappings"), format!("{}1{}", "{a: ".repeat(n), "}".repeat(n))));
+    }
+    let mut block = String::new();
+    for i in 0..60 {
+        block.push_str(&format!("\n{}k{i}:", "  ".repeat(i + 1)));
+    }
+    out.push(("60 nested block mappings".into(), block));
     out
 }
 

@@ -66,6 +66,16 @@ fn json_schema_per_fixture() {
 }
 
 #[test]
+fn rust_per_fixture() {
+    for (case, dir) in fixtures() {
+        let c = lowered(&dir);
+        let a = switchboard::emit::rust::emit(&c, &EmitOptions::default());
+        assert_eq!(a, switchboard::emit::rust::emit(&c, &EmitOptions::default()), "Rust output is not deterministic");
+        snapshot("rust", &case, joined(&[a]));
+    }
+}
+
+#[test]
 fn generation_is_byte_deterministic() {
     let mut dirs: Vec<PathBuf> = fixtures().into_iter().map(|(_, d)| d).collect();
     dirs.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("../schema"));

@@ -990,9 +990,13 @@ export const SocketEvents = {
   CONNECT: 'connect',
   DISCONNECT: 'disconnect',
   CONNECT_ERROR: 'connect_error',
+  /** Emitted by the Manager: listen with `socket.io.on(...)`, not `socket.on(...)`. */
   RECONNECT: 'reconnect',
+  /** Emitted by the Manager: listen with `socket.io.on(...)`, not `socket.on(...)`. */
   RECONNECT_ATTEMPT: 'reconnect_attempt',
+  /** Emitted by the Manager: listen with `socket.io.on(...)`, not `socket.on(...)`. */
   RECONNECT_ERROR: 'reconnect_error',
+  /** Emitted by the Manager: listen with `socket.io.on(...)`, not `socket.on(...)`. */
   RECONNECT_FAILED: 'reconnect_failed',
   STOCK_UPDATED: 'stock:updated',
   STOCK_LOW: 'stock:low',
@@ -1567,6 +1571,36 @@ export interface ClientToServerEvents {
    * Delivery: volatile (dropped while offline).
    */
   'heartbeat': (payload: HeartbeatPayload, ack?: (response: AckResponse<HeartbeatAck>) => void) => void;
+}
+
+/**
+ * The same client events with the ack callback required. socket.io-client only types acks
+ * that are a required last parameter, so use this map for `emitWithAck` and
+ * `timeout(ms).emit(...)`: `(socket as Socket<ServerToClientEvents, ClientToServerEventsWithAck>)`.
+ */
+export interface ClientToServerEventsWithAck {
+  'subscribe:cart': (payload: SubscribeCartPayload, ack: (response: AckResponse<null>) => void) => void;
+  'unsubscribe:cart': (ack: (response: AckResponse<null>) => void) => void;
+  'subscribe:product': (payload: SubscribeProductPayload, ack: (response: AckResponse<null>) => void) => void;
+  'unsubscribe:product': (payload: UnsubscribeProductPayload, ack: (response: AckResponse<null>) => void) => void;
+  'subscribe:store': (payload: SubscribeStorePayload, ack: (response: AckResponse<null>) => void) => void;
+  'unsubscribe:store': (payload: UnsubscribeStorePayload, ack: (response: AckResponse<null>) => void) => void;
+  'chat:typing': (payload: ChatTypingRequest, ack: (response: AckResponse<null>) => void) => void;
+  'chat:read': (payload: ChatReadRequest, ack: (response: AckResponse<null>) => void) => void;
+  'chat:send_message': (payload: SendChatMessagePayload, ack: (response: AckResponse<SendChatMessageAck>) => void) => void;
+  'subscribe:chat': (payload: SubscribeChatPayload, ack: (response: AckResponse<null>) => void) => void;
+  'unsubscribe:chat': (payload: UnsubscribeChatPayload, ack: (response: AckResponse<null>) => void) => void;
+  'subscribe:feed': (ack: (response: AckResponse<null>) => void) => void;
+  'unsubscribe:feed': (ack: (response: AckResponse<null>) => void) => void;
+  'subscribe:leaderboard': (payload: SubscribeLeaderboardPayload, ack: (response: AckResponse<null>) => void) => void;
+  'unsubscribe:leaderboard': (ack: (response: AckResponse<null>) => void) => void;
+  'typing:start': (payload: TypingRequest, ack: (response: AckResponse<null>) => void) => void;
+  'typing:stop': (payload: TypingRequest, ack: (response: AckResponse<null>) => void) => void;
+  'join:conversation': (payload: JoinConversationPayload, ack: (response: AckResponse<null>) => void) => void;
+  'leave:conversation': (payload: LeaveConversationPayload, ack: (response: AckResponse<null>) => void) => void;
+  'subscribe:order': (payload: SubscribeOrderPayload, ack: (response: AckResponse<null>) => void) => void;
+  'unsubscribe:order': (payload: UnsubscribeOrderPayload, ack: (response: AckResponse<null>) => void) => void;
+  'heartbeat': (payload: HeartbeatPayload, ack: (response: AckResponse<HeartbeatAck>) => void) => void;
 }
 
 /** Wire names of server-to-client events. */

@@ -1,1 +1,6 @@
+//! Test support: the Rust generated from every valid codegen fixture is compiled here.
 
+/// One module per fixture in `codegen/tests/fixtures/valid/`.
+pub mod fixtures {
+    include!(concat!(env!("OUT_DIR"), "/fixtures.rs"));
+}

@@ -2,6 +2,9 @@
 
 pub mod json_schema;
 pub mod markdown;
+pub mod rust;
+pub mod rust_server;
+pub mod rust_types;
 pub mod typescript;
 
 use crate::output::GeneratedFile;

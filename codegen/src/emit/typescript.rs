@@ -45,6 +45,7 @@ struct EventView {
     doc: String,
     key: String,
     signature: String,
+    signature_with_ack: String,
     payload: String,
     ack: String,
 }
@@ -79,7 +80,7 @@ pub fn emit(c: &Catalogue, opts: &EmitOptions) -> Vec<GeneratedFile> {
         .iter()
         .map(|g| {
             let mut entries: Vec<EntryView> =
-                g.extra.iter().map(|(k, v)| EntryView { doc: String::new(), key: k.clone(), value: ts_string(v) }).collect();
+                g.extra.iter().map(|(k, v)| EntryView { doc: manager_event_doc(v), key: k.clone(), value: ts_string(v) }).collect();
             for e in c.events.iter().filter(|e| e.constants.contains(&g.name)) {
                 entries.push(EntryView {
                     doc: e.deprecated.as_ref().map_or(String::new(), |d| format!("  /** @deprecated {} */\n", d.sentence())),
@@ -112,6 +113,7 @@ pub fn emit(c: &Catalogue, opts: &EmitOptions) -> Vec<GeneratedFile> {
             Some(EventView {
                 doc: jsdoc(e.description.as_deref(), e.deprecated.as_ref(), &extra, "  "),
                 key: ts_string(&e.wire_name),
+                signature_with_ack: String::new(),
                 signature,
                 payload: payload.unwrap_or_else(|| "undefined".into()),
                 ack: String::new(),
@@ -129,6 +131,11 @@ pub fn emit(c: &Catalogue, opts: &EmitOptions) -> Vec<GeneratedFile> {
             let signature = match &payload {
                 Some(p) => format!("(payload: {p}, {cb}) => void"),
                 None => format!("({cb}) => void"),
+            };
+            let required = format!("ack: (response: AckResponse<{ack}>) => void");
+            let signature_with_ack = match &payload {
+                Some(p) => format!("(payload: {p}, {required}) => void"),
+                None => format!("({required}) => void"),
             };
             let mut extra = Vec::new();
             if let Some(d) = &side.description {
@@ -149,6 +156,7 @@ pub fn emit(c: &Catalogue, opts: &EmitOptions) -> Vec<GeneratedFile> {
                 doc: jsdoc(e.description.as_deref(), e.deprecated.as_ref(), &extra, "  "),
                 key: ts_string(&e.wire_name),
                 signature,
+                signature_with_ack,
                 payload: payload.unwrap_or_else(|| "undefined".into()),
                 ack,
             })
@@ -162,6 +170,15 @@ pub fn emit(c: &Catalogue, opts: &EmitOptions) -> Vec<GeneratedFile> {
     ctx.insert("client_to_server", &client_to_server);
     ctx.insert("error_codes", &ACK_ERROR_CODES.iter().map(|c| ts_string(c)).collect::<Vec<_>>().join(" | "));
     vec![GeneratedFile { path: "ts/socket.types.ts".into(), contents: super::render("socket.types.ts", TEMPLATE, &ctx) }]
+}
+
+/// socket.io-client emits these on the Manager (`socket.io`), not on the socket.
+fn manager_event_doc(value: &str) -> String {
+    if matches!(value, "reconnect" | "reconnect_attempt" | "reconnect_error" | "reconnect_failed") {
+        "  /** Emitted by the Manager: listen with `socket.io.on(...)`, not `socket.on(...)`. */\n".into()
+    } else {
+        String::new()
+    }
 }
 
 /// `XPayload` sent to clients gets `XCallback = (payload: XPayload) => void`, as in the app.

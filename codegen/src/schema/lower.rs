@@ -39,9 +39,7 @@ pub fn lower(files: &[SourceFile]) -> LowerResult {
         match yaml::parse(&f.text) {
             Ok(node) => parsed.push((f.name.clone(), node)),
             Err(e) => {
-                l.err("yaml-syntax", &f.name, e.pos.unwrap_or_default(), format!("invalid YAML: {}", e.message))
-                    .label("here")
-                    .help("fix the YAML syntax; every catalogue file is one YAML mapping");
+                l.err(e.code, &f.name, e.pos.unwrap_or_default(), e.message).label(e.label).help(e.help);
             }
         }
     }
@@ -70,8 +68,10 @@ pub fn lower(files: &[SourceFile]) -> LowerResult {
 struct FileDecl<'a> {
     file: String,
     domain: usize,
-    constants: Option<Vec<String>>,
-    settings: Option<&'a Node>,
+    /// File-level `constants:`, each group with where it is named.
+    constants: Option<Vec<(String, Pos)>>,
+    /// The `settings` key and its value.
+    settings: Option<(Pos, &'a Node)>,
     types: Vec<(&'a Node, &'a Node)>,
     rooms: Vec<(&'a Node, &'a Node)>,
     events: Vec<(&'a Node, &'a Node)>,
@@ -89,6 +89,8 @@ enum Pending {
     Value { file: String, node: Node, ty: TypeRef, what: &'static str },
     PayloadIsObject { file: String, pos: Pos, ty: TypeId, what: &'static str },
     RoomParam { file: String, pos: Pos, room: RoomId, payload: Option<TypeId>, event: String, required: bool },
+    /// Constraints written on a use of a named type (an alias, once resolved, must accept them).
+    NamedConstraints { file: String, ty: TypeId, constraints: Constraints, keys: Vec<(&'static str, Pos, Pos)> },
 }
 
 #[derive(Default)]
@@ -99,6 +101,8 @@ struct Lowerer {
     type_index: BTreeMap<String, TypeId>,
     refs: Vec<(TypeId, String, Pos)>,
     rooms: Vec<Room>,
+    /// Where each room is declared (file, id key), parallel to `rooms`.
+    room_at: Vec<(String, Pos)>,
     room_index: BTreeMap<String, RoomId>,
     events: Vec<Event>,
     event_index: BTreeMap<String, (EventId, String, Pos)>,
@@ -111,6 +115,8 @@ struct Lowerer {
     pending: Vec<Pending>,
     /// Where each event's const and ident were written, for collision messages.
     event_pos: Vec<(String, Pos)>,
+    /// Where each field is written, by (owning type name, wire name), for cycle messages.
+    field_at: BTreeMap<(String, String), (String, Pos)>,
 }
 
 /// A mapping's entries with helpers for key checks.
@@ -176,6 +182,31 @@ impl Lowerer {
         }
     }
 
+    /// The name a mapping key gives (an event, type, room or group): a string. A YAML null key
+    /// (`null:`, `~:`) or a number is reported, not skipped.
+    fn key_name(&mut self, file: &str, k: &Node, what: &str) -> Option<String> {
+        match &k.kind {
+            Kind::Str(s) => Some(s.clone()),
+            Kind::Null => {
+                self.err("expected-string", file, k.pos, format!("{what} must be a string, found null"))
+                    .label("`null` and `~` are YAML nulls, not names")
+                    .help("write the name; quote it (`'null':`) if it really is the word null");
+                None
+            }
+            Kind::Seq(_) | Kind::Map(_) => {
+                let found = k.kind_name();
+                self.err("expected-string", file, k.pos, format!("{what} must be a string, found {found}"));
+                None
+            }
+            _ => {
+                let found = k.kind_name();
+                self.err("expected-string", file, k.pos, format!("{what} must be a string, found {found}"))
+                    .help(format!("quote it: `'{}':`", k.scalar_text()));
+                None
+            }
+        }
+    }
+
     fn string_list(&mut self, file: &str, node: Option<&Node>, what: &str) -> Option<Vec<(String, Pos)>> {
         let node = present(node)?;
         match &node.kind {
@@ -183,7 +214,13 @@ impl Lowerer {
             Kind::Seq(items) => Some(
                 items
                     .iter()
-                    .filter_map(|i| self.string(file, Some(i), what).map(|s| (s, i.pos)))
+                    .filter_map(|i| {
+                        if i.kind == Kind::Null {
+                            self.err("expected-string", file, i.pos, format!("{what} must list strings, found null"));
+                            return None;
+                        }
+                        self.string(file, Some(i), what).map(|s| (s, i.pos))
+                    })
                     .collect(),
             ),
             _ => {
@@ -263,6 +300,7 @@ impl Lowerer {
     fn read_file<'a>(&mut self, file: &str, node: &'a Node) -> Option<FileDecl<'a>> {
         if node.kind == Kind::Null {
             self.err("empty-file", file, Pos { line: 1, col: 1 }, "the file is empty")
+                .label("the file has no content")
                 .help("a catalogue file starts with `domain: <name>`");
             return None;
         }
@@ -291,7 +329,7 @@ impl Lowerer {
             domain_name.split('_').map(names::pascal).collect::<Vec<_>>().join(" ")
         });
         let description = self.string(file, m.get("description"), "`description`").unwrap_or_default();
-        let constants = self.string_list(file, m.get("constants"), "`constants`").map(|v| v.into_iter().map(|(s, _)| s).collect());
+        let constants = self.string_list(file, m.get("constants"), "`constants`");
         let domain = self.domains.len();
         self.domains.push(Domain {
             name: domain_name,
@@ -322,7 +360,7 @@ impl Lowerer {
             file: file.to_string(),
             domain,
             constants,
-            settings: present(m.get("settings")),
+            settings: present(m.get("settings")).map(|n| (m.key_pos("settings").unwrap_or(n.pos), n)),
             types,
             rooms,
             events,
@@ -332,14 +370,15 @@ impl Lowerer {
 
     fn settings(&mut self, decls: &[FileDecl]) {
         for d in decls {
-            let Some(node) = d.settings else { continue };
-            if let Some((other, _)) = &self.settings_at {
-                let other = other.clone();
-                self.err("duplicate-settings", &d.file, node.pos, format!("`settings` are already given in {other}"))
+            let Some((key_pos, node)) = d.settings else { continue };
+            if let Some((other, at)) = &self.settings_at {
+                let place = format!("{other}:{}:{}", at.line, at.col);
+                self.err("duplicate-settings", &d.file, key_pos, format!("`settings` are already given at {place}"))
+                    .label("second `settings`")
                     .help("keep catalogue-wide settings in one file");
                 continue;
             }
-            self.settings_at = Some((d.file.clone(), node.pos));
+            self.settings_at = Some((d.file.clone(), key_pos));
             let Some(m) = self.map(&d.file, node, "`settings`", keys::SETTINGS) else { continue };
             self.name = self.string(&d.file, m.get("catalogue"), "`catalogue`");
             self.namespace = self.string(&d.file, m.get("namespace"), "`namespace`");
@@ -355,7 +394,8 @@ impl Lowerer {
                 continue;
             };
             for (k, v) in entries {
-                let Some(name) = k.as_str() else { continue };
+                let Some(name) = self.key_name(&d.file, k, "a constant group name") else { continue };
+                let name = name.as_str();
                 if !names::is_type_name(name) {
                     self.err("invalid-identifier", &d.file, k.pos, format!("constant group `{name}` is not a PascalCase identifier"));
                 }
@@ -375,6 +415,10 @@ impl Lowerer {
                     if let Some(x) = present(gm.get("extra")) {
                         if let Kind::Map(xe) = &x.kind {
                             for (xk, xv) in xe {
+                                if xk.kind == Kind::Null {
+                                    let _ = self.key_name(&d.file, xk, "a constant key");
+                                    continue;
+                                }
                                 let key = xk.scalar_text();
                                 if !names::is_ascii_ident(&key) {
                                     self.err("invalid-identifier", &d.file, xk.pos, format!("constant key `{key}` is not an identifier"));
@@ -401,7 +445,7 @@ impl Lowerer {
     fn register_rooms(&mut self, d: &FileDecl) {
         for &(k, v) in &d.rooms {
             let file = d.file.as_str();
-            let Some(id) = self.string(file, Some(k), "a room id") else { continue };
+            let Some(id) = self.key_name(file, k, "a room id") else { continue };
             let Some(rust_ident) = names::rust_snake(&id).filter(|_| names::is_ascii_ident(&id)) else {
                 self.err("invalid-identifier", file, k.pos, format!("room id `{id}` is not an identifier"))
                     .help("use a short snake_case id such as `order`; the wire name goes in `name:`");
@@ -413,8 +457,9 @@ impl Lowerer {
                 continue;
             }
             if let Some(&other) = self.room_index.get(&id) {
-                let other_file = self.domains[self.rooms[other].domain].file.clone();
-                self.err("duplicate-name", file, k.pos, format!("room `{id}` is also declared in {other_file}"));
+                let (of, op) = self.room_at[other].clone();
+                self.err("duplicate-name", file, k.pos, format!("room `{id}` is already declared at {of}:{}:{}", op.line, op.col))
+                    .help("room ids are global across the catalogue; rename one of them (the wire name goes in `name:`)");
                 continue;
             }
             let Some(m) = self.map(file, v, &format!("room `{id}`"), keys::ROOM) else { continue };
@@ -452,22 +497,32 @@ impl Lowerer {
                     self.err("expected-mapping", file, pn.pos, "`params` must be a mapping such as `{ userId: user }`");
                 }
             }
-            let access = match m.get("access").and_then(Node::as_str) {
-                Some("authenticated") => Access::Authenticated,
-                Some("self") => Access::SelfOnly,
-                Some("app") => Access::App,
-                Some("auto") => Access::Auto,
-                other => {
-                    let pos = m.get("access").map_or(k.pos, |n| n.pos);
-                    let got = other.unwrap_or("");
-                    let hint = did_you_mean(got, ["authenticated", "self", "app", "auto"]).map_or_else(
-                        || "one of: authenticated, self, app, auto".to_string(),
-                        |s| format!("did you mean `{s}`?"),
-                    );
-                    self.err("invalid-access", file, pos, format!("room `{id}` needs `access:` (authenticated, self, app or auto)"))
-                        .help(hint);
+            const POLICIES: [&str; 4] = ["authenticated", "self", "app", "auto"];
+            let access = match present(m.get("access")) {
+                None => {
+                    self.err("invalid-access", file, k.pos, format!("room `{id}` needs `access:` (authenticated, self, app or auto)"))
+                        .help("add e.g. `access: authenticated`; the policies are authenticated, self, app and auto");
                     Access::Authenticated
                 }
+                Some(n) => match n.as_str() {
+                    Some("authenticated") => Access::Authenticated,
+                    Some("self") => Access::SelfOnly,
+                    Some("app") => Access::App,
+                    Some("auto") => Access::Auto,
+                    _ => {
+                        let got = n.scalar_text();
+                        let hint = did_you_mean(&got, POLICIES).map_or_else(
+                            || "use one of: authenticated, self, app, auto".to_string(),
+                            |s| format!("did you mean `{s}`?"),
+                        );
+                        let msg = match &n.kind {
+                            Kind::Seq(_) | Kind::Map(_) => format!("`access` of room `{id}` must be one policy, found {}", n.kind_name()),
+                            _ => format!("`{got}` is not an access policy"),
+                        };
+                        self.err("invalid-access", file, n.pos, msg).label("unknown policy").help(hint);
+                        Access::Authenticated
+                    }
+                },
             };
             let params: Vec<RoomParam> = param_names
                 .iter()
@@ -486,6 +541,7 @@ impl Lowerer {
             let description = self.string(file, m.get("description"), "`description`");
             let rid = self.rooms.len();
             self.room_index.insert(id.clone(), rid);
+            self.room_at.push((file.to_string(), k.pos));
             self.domains[d.domain].rooms.push(rid);
             self.rooms.push(Room {
                 pascal: names::pascal(&id),
@@ -591,7 +647,7 @@ impl Lowerer {
     fn lower_types(&mut self, d: &FileDecl) {
         for &(k, v) in &d.types {
             let file = d.file.as_str();
-            let Some(name) = self.string(file, Some(k), "a type name") else { continue };
+            let Some(name) = self.key_name(file, k, "a type name") else { continue };
             let Some(id) = self.declare_type(file, k.pos, &name) else { continue };
             let ty = self.lower_named(file, d.domain, &name, v, TypeOrigin::Shared, true);
             if let Some(ty) = ty {
@@ -690,7 +746,14 @@ impl Lowerer {
         };
         let mut fields: Vec<Field> = Vec::new();
         for (k, v) in entries {
-            let raw = k.scalar_text();
+            // Numbers and booleans name a field as written (`1: string`); a null key names nothing.
+            let raw = match &k.kind {
+                Kind::Null | Kind::Seq(_) | Kind::Map(_) => {
+                    let _ = self.key_name(file, k, "a field name");
+                    continue;
+                }
+                _ => k.scalar_text(),
+            };
             let (wire, optional) = match raw.strip_suffix('?') {
                 Some(w) => (w.to_string(), true),
                 None => (raw.clone(), false),
@@ -742,6 +805,7 @@ impl Lowerer {
                     (ty, None, None, None, None)
                 }
             };
+            self.field_at.insert((owner.to_string(), wire.clone()), (file.to_string(), k.pos));
             fields.push(Field {
                 ts_key: names::ts_key(&wire),
                 wire_name: wire,
@@ -886,28 +950,25 @@ impl Lowerer {
     }
 
     fn check_constraints(&mut self, file: &str, m: &Map, ty: &TypeRef, c: &Constraints) {
-        let is_string = matches!(ty.kind, RefKind::String);
-        let is_num = matches!(ty.kind, RefKind::Integer | RefKind::Number | RefKind::Int64(_));
-        let is_array = matches!(ty.kind, RefKind::Array(_));
-        let named = matches!(ty.kind, RefKind::Named(_));
-        let checks: [(&str, bool, bool, &str); 7] = [
-            ("min_length", c.min_length.is_some(), is_string, "strings"),
-            ("max_length", c.max_length.is_some(), is_string, "strings"),
-            ("pattern", c.pattern.is_some(), is_string, "strings"),
-            ("minimum", c.minimum.is_some(), is_num, "numbers"),
-            ("maximum", c.maximum.is_some(), is_num, "numbers"),
-            ("min_items", c.min_items.is_some(), is_array, "arrays"),
-            ("max_items", c.max_items.is_some(), is_array, "arrays"),
-        ];
-        for (key, set, ok, what) in checks {
-            // Constraints on a named alias are checked when the alias resolves; objects and enums reject them.
-            if set && !ok && !named {
-                let pos = m.key_pos(key).unwrap_or_default();
-                self.err("constraint-mismatch", file, pos, format!("`{key}` only applies to {what}"));
-            } else if set && named && (m.get("fields").is_some() || m.get("enum").is_some()) {
-                let pos = m.key_pos(key).unwrap_or_default();
-                self.err("constraint-mismatch", file, pos, format!("`{key}` does not apply to an object or enum"));
+        // Where each constraint is written: (key, key position, value position).
+        let keys: Vec<(&'static str, Pos, Pos)> = CONSTRAINT_KEYS
+            .iter()
+            .filter(|k| present(m.get(k)).is_some())
+            .map(|k| (*k, m.key_pos(k).unwrap_or_default(), m.get(k).map_or_else(Pos::default, |n| n.pos)))
+            .collect();
+        match &ty.kind {
+            RefKind::Named(_) if m.get("fields").is_some() || m.get("enum").is_some() => {
+                for (key, pos, _) in keys.iter().filter(|(k, _, _)| constraint_set(c, k)) {
+                    self.err("constraint-mismatch", file, *pos, format!("`{key}` does not apply to an object or enum"));
+                }
             }
+            // A named type is an alias (checked once every alias resolves, in `finish`), an object or an enum.
+            RefKind::Named(id) => {
+                if !c.is_empty() {
+                    self.pending.push(Pending::NamedConstraints { file: file.to_string(), ty: *id, constraints: c.clone(), keys });
+                }
+            }
+            kind => self.check_constraint_kinds(file, kind, c, &keys, None),
         }
         if let (Some(a), Some(b)) = (c.min_length, c.max_length) {
             if a > b {
@@ -926,18 +987,46 @@ impl Lowerer {
         }
         if let Some(p) = &c.pattern {
             if let Err(e) = regex::Regex::new(p) {
-                let first = e.to_string().lines().last().unwrap_or("").trim().to_string();
+                let last = e.to_string().lines().last().unwrap_or("").trim().to_string();
+                let first = last.strip_prefix("error: ").unwrap_or(&last).to_string();
                 self.err("invalid-pattern", file, m.get("pattern").map_or_else(Pos::default, |n| n.pos), format!("`pattern` is not a valid regular expression: {first}"));
             }
         }
-        if matches!(ty.kind, RefKind::Integer) {
-            for (key, v) in [("minimum", c.minimum), ("maximum", c.maximum)] {
+    }
+
+    /// Reports constraints that do not apply to `kind` (the resolved type), and integer bounds
+    /// outside the JavaScript-safe range. `alias` names the alias `kind` was reached through.
+    fn check_constraint_kinds(&mut self, file: &str, kind: &RefKind, c: &Constraints, keys: &[(&'static str, Pos, Pos)], alias: Option<(&str, String)>) {
+        let is_string = matches!(kind, RefKind::String);
+        let is_num = matches!(kind, RefKind::Integer | RefKind::Number | RefKind::Int64(_));
+        let is_array = matches!(kind, RefKind::Array(_));
+        for &(key, pos, _) in keys {
+            let (ok, what) = match key {
+                "min_length" | "max_length" | "pattern" => (is_string, "strings"),
+                "minimum" | "maximum" => (is_num, "numbers"),
+                _ => (is_array, "arrays"),
+            };
+            if !ok && constraint_set(c, key) {
+                let msg = match &alias {
+                    None => format!("`{key}` only applies to {what}"),
+                    Some((name, target)) => format!("`{key}` only applies to {what}, but `{name}` is an alias of `{target}`"),
+                };
+                self.err("constraint-mismatch", file, pos, msg);
+            }
+        }
+        if matches!(kind, RefKind::Integer) {
+            for &(key, _, vpos) in keys {
+                let v = match key {
+                    "minimum" => c.minimum,
+                    "maximum" => c.maximum,
+                    _ => None,
+                };
                 if let Some(v) = v {
                     if v.abs() > JS_SAFE_INT as f64 {
-                        self.err("integer-policy", file, m.get(key).map_or_else(Pos::default, |n| n.pos), format!("`{key}` {v} is outside the JavaScript-safe integer range (|n| <= 2^53 - 1)"))
+                        self.err("integer-policy", file, vpos, format!("`{key}` {v} is outside the JavaScript-safe integer range (|n| <= 2^53 - 1)"))
                             .help("use `type: int64` with an explicit `encoding:` for wider integers");
                     } else if v.fract() != 0.0 {
-                        self.err("constraint-mismatch", file, m.get(key).map_or_else(Pos::default, |n| n.pos), format!("`{key}` of an integer must be a whole number"));
+                        self.err("constraint-mismatch", file, vpos, format!("`{key}` of an integer must be a whole number"));
                     }
                 }
             }
@@ -946,19 +1035,30 @@ impl Lowerer {
 
     /// Short forms: `string`, `Name`, `T[]`, `map<T>`, `T | null`.
     fn parse_short(&mut self, file: &str, pos: Pos, s: &str) -> Option<TypeRef> {
+        self.parse_short_at(file, pos, s, 0)
+    }
+
+    /// `parse_short` at a nesting depth: `T[][]...` and `map<map<...>>` stop at MAX_DEPTH levels
+    /// (the emitters recurse once per level).
+    fn parse_short_at(&mut self, file: &str, pos: Pos, s: &str, depth: usize) -> Option<TypeRef> {
+        if depth > yaml::MAX_DEPTH {
+            self.err("too-deep", file, pos, format!("the type expression nests more than {} levels deep", yaml::MAX_DEPTH))
+                .help("name the inner types under `types:` and refer to them");
+            return None;
+        }
         let s = s.trim();
         if let Some(inner) = s.strip_suffix("| null").or_else(|| s.strip_suffix("|null")) {
-            let mut t = self.parse_short(file, pos, inner)?;
+            let mut t = self.parse_short_at(file, pos, inner, depth + 1)?;
             t.nullable = true;
             return Some(t);
         }
         let none = Constraints::default();
         if let Some(inner) = s.strip_suffix("[]") {
-            let t = self.parse_short(file, pos, inner)?;
+            let t = self.parse_short_at(file, pos, inner, depth + 1)?;
             return Some(TypeRef { kind: RefKind::Array(Box::new(t)), nullable: false, constraints: none });
         }
         if let Some(inner) = s.strip_prefix("map<").and_then(|r| r.strip_suffix('>')) {
-            let t = self.parse_short(file, pos, inner)?;
+            let t = self.parse_short_at(file, pos, inner, depth + 1)?;
             return Some(TypeRef { kind: RefKind::Map(Box::new(t)), nullable: false, constraints: none });
         }
         let kind = match s {
@@ -1015,14 +1115,14 @@ impl Lowerer {
     fn lower_events(&mut self, d: &FileDecl) {
         let file = d.file.as_str();
         for &(k, v) in &d.events {
-            let Some(wire) = self.string(file, Some(k), "an event name") else { continue };
+            let Some(wire) = self.key_name(file, k, "an event name") else { continue };
             if wire.is_empty() || wire.chars().any(|c| c.is_whitespace() || c.is_control()) {
                 self.err("invalid-identifier", file, k.pos, format!("event name `{wire}` must be non-empty without spaces"));
                 continue;
             }
             if RESERVED_EVENTS.contains(&wire.as_str()) {
                 self.err("reserved-event", file, k.pos, format!("`{wire}` is reserved by Socket.IO"))
-                    .help("choose another wire name, e.g. `app:{wire}`");
+                    .help(format!("choose another wire name, e.g. `app:{wire}`"));
                 continue;
             }
             if let Some((_, of, op)) = self.event_index.get(&wire) {
@@ -1074,7 +1174,7 @@ impl Lowerer {
                     }
                     list.into_iter().map(|(s, _)| s).collect()
                 }
-                None => d.constants.clone().unwrap_or_default(),
+                None => d.constants.iter().flatten().map(|(s, _)| s.clone()).collect(),
             };
             let description = self.string(file, m.get("description"), "`description`");
             let deprecated = self.deprecation(file, m.get("deprecated"));
@@ -1094,10 +1194,8 @@ impl Lowerer {
             self.events.push(Event { wire_name: wire, ident, pascal, const_name, constants, description, deprecated, domain: d.domain, to_client, to_server });
         }
         // Groups named at file level must exist too.
-        if let Some(list) = &d.constants {
-            for g in list.clone() {
-                self.check_group(file, Pos::default(), &g);
-            }
+        for (g, pos) in d.constants.iter().flatten() {
+            self.check_group(file, *pos, g);
         }
     }
 
@@ -1185,6 +1283,11 @@ impl Lowerer {
             }
             Some(t) => {
                 let list = self.string_list(file, Some(t), "`to`").unwrap_or_default();
+                if matches!(&t.kind, Kind::Seq(items) if items.is_empty()) {
+                    self.err("missing-target", file, t.pos, format!("`to: []` names no room, so `{wire}` would reach no one"))
+                        .label("empty list")
+                        .help("list at least one room, e.g. `to: [order]`, or write `to: everyone`");
+                }
                 if list.iter().any(|(s, _)| s == "everyone") {
                     if list.len() > 1 {
                         self.err("invalid-target", file, t.pos, "`everyone` cannot be combined with rooms");
@@ -1192,7 +1295,16 @@ impl Lowerer {
                     Target::Everyone
                 } else {
                     let mut rooms = Vec::new();
+                    let mut seen: Vec<(String, Pos)> = Vec::new();
                     for (r, pos) in list {
+                        if let Some((_, first)) = seen.iter().find(|(x, _)| *x == r) {
+                            let first = *first;
+                            self.err("duplicate-name", file, pos, format!("room `{r}` is listed twice in `to:` (first at {file}:{}:{})", first.line, first.col))
+                                .label("listed again")
+                                .help("remove the repeated room");
+                            continue;
+                        }
+                        seen.push((r.clone(), pos));
                         if let Some(rid) = self.room_ref(file, pos, &r) {
                             self.pending.push(Pending::RoomParam { file: file.into(), pos, room: rid, payload, event: wire.into(), required: false });
                             rooms.push(rid);
@@ -1262,7 +1374,8 @@ impl Lowerer {
             }
             let Some(rid) = self.room_ref(file, n.pos, &r) else { continue };
             if self.rooms[rid].access == Access::Auto {
-                self.err("direction-mismatch", file, n.pos, format!("room `{r}` is joined automatically on connect; clients cannot {}", key.replace('_', " ")))
+                let verb = if key == "joins" { "join" } else { "leave" };
+                self.err("direction-mismatch", file, n.pos, format!("room `{r}` is joined automatically on connect; clients cannot {verb} it"))
                     .help("remove this room action");
                 continue;
             }
@@ -1376,35 +1489,52 @@ impl Lowerer {
                 self.err("unknown-type", file, *pos, format!("type `{name}` is not declared")).label("unknown type").help(hint);
             }
         }
-        // Defined in a file that failed elsewhere: slots without a body are left out of checks.
-        let ok_ids: BTreeSet<TypeId> = (0..self.slots.len()).filter(|i| self.slots[*i].ty.is_some()).collect();
+        // Recursive types that no value or emitter can handle, before anything follows aliases.
+        self.check_cycles();
         let pending = std::mem::take(&mut self.pending);
         for p in pending {
             match p {
                 Pending::Value { file, node, ty, what } => {
-                    if let Err((pos, msg)) = self.check_value(&node, &ty, "$", &ok_ids) {
-                        self.err("example-mismatch", &file, pos, format!("{what} does not match its type: {msg}"))
-                            .label(format!("this {what}"))
+                    if let Err(m) = self.check_value(&node, &ty, what, what, 0) {
+                        self.err("example-mismatch", &file, m.pos, m.message)
+                            .label(m.label)
                             .help("fix the value, or the type it is checked against");
                     }
                 }
                 Pending::PayloadIsObject { file, pos, ty, what } => {
-                    if let Some(t) = self.slots[ty].ty.as_ref() {
-                        if !matches!(t.kind, TypeKind::Object { .. }) {
-                            let name = t.name.clone();
-                            self.err("invalid-payload", &file, pos, format!("{what} type `{name}` is not an object type"))
-                                .help("Socket.IO sends a tuple as several arguments, so every payload is an object with fields");
-                        }
+                    // Not defined (reported as an unknown type) or defined in a file that failed.
+                    let Some(t) = self.slots[ty].ty.as_ref() else { continue };
+                    let name = t.name.clone();
+                    let problem = match &t.kind {
+                        TypeKind::Object { .. } => None,
+                        TypeKind::Enum { .. } => Some(format!("{what} type `{name}` is an enum, not an object type")),
+                        TypeKind::Alias { target } => match self.resolve_ref(target) {
+                            // An alias cycle or an unknown type, reported on its own.
+                            None => None,
+                            Some(r) if self.object_of_ref(&r).is_some() => {
+                                if r.nullable {
+                                    Some(format!("{what} type `{name}` is an alias of `{}`, which may be null; a {what} is always an object", self.show(&r)))
+                                } else {
+                                    None
+                                }
+                            }
+                            Some(r) => Some(format!("{what} type `{name}` is an alias of `{}`, not an object type", self.show(&r))),
+                        },
+                    };
+                    if let Some(msg) = problem {
+                        self.err("invalid-payload", &file, pos, msg)
+                            .help("Socket.IO sends a tuple as several arguments, so every payload is an object with fields");
                     }
                 }
                 Pending::RoomParam { file, pos, room, payload, event, required } => {
-                    let fields: Vec<Field> = payload
-                        .and_then(|id| self.slots[id].ty.as_ref())
-                        .and_then(|t| match &t.kind { TypeKind::Object { fields } => Some(fields.clone()), _ => None })
-                        .unwrap_or_default();
-                    if payload.is_some() && self.slots[payload.unwrap_or(0)].ty.is_none() {
-                        continue;
-                    }
+                    let fields: Vec<Field> = match payload {
+                        None => Vec::new(),
+                        Some(id) => match self.payload_object(id).and_then(|o| self.slots[o].ty.as_ref()).map(|t| &t.kind) {
+                            Some(TypeKind::Object { fields }) => fields.clone(),
+                            // Not an object: reported as an invalid payload (or an unknown type).
+                            _ => continue,
+                        },
+                    };
                     let r = self.rooms[room].clone();
                     for param in r.params.iter().filter(|p| p.source == ParamSource::Payload) {
                         match fields.iter().find(|f| f.wire_name == param.name) {
@@ -1421,11 +1551,59 @@ impl Lowerer {
                         }
                     }
                 }
+                Pending::NamedConstraints { file, ty, constraints, keys } => {
+                    let Some(name) = self.slots[ty].ty.as_ref().map(|t| t.name.clone()) else { continue };
+                    let use_of = TypeRef { kind: RefKind::Named(ty), nullable: false, constraints: Constraints::default() };
+                    // An alias cycle or an unknown type, reported on its own.
+                    let Some(r) = self.resolve_ref(&use_of) else { continue };
+                    match &r.kind {
+                        RefKind::Named(id) => {
+                            let (target, what) = match self.slots[*id].ty.as_ref().map(|t| (&t.name, &t.kind)) {
+                                Some((n, TypeKind::Enum { .. })) => (n.clone(), "an enum"),
+                                Some((n, _)) => (n.clone(), "an object type"),
+                                None => continue,
+                            };
+                            for &(key, pos, _) in keys.iter().filter(|(k, _, _)| constraint_set(&constraints, k)) {
+                                let msg = if target == name {
+                                    format!("`{key}` does not apply to `{name}`, {what}")
+                                } else {
+                                    format!("`{key}` does not apply to `{name}`, an alias of `{target}` ({what})")
+                                };
+                                self.err("constraint-mismatch", &file, pos, msg);
+                            }
+                        }
+                        kind => {
+                            let target = self.show(&TypeRef { kind: kind.clone(), nullable: r.nullable, constraints: Constraints::default() });
+                            self.check_constraint_kinds(&file, kind, &constraints, &keys, Some((&name, target)));
+                        }
+                    }
+                }
             }
         }
         let errors = self.diags.iter().any(|d| d.severity == super::diagnostic::Severity::Error);
         if errors {
             return Err(self.diags);
+        }
+        // A payload or ack named through an alias is the object the alias stands for, so every
+        // emitter sees an object type there.
+        let to_object = |this: &Self, id: Option<TypeId>| id.map(|id| this.payload_object(id).unwrap_or(id));
+        for i in 0..self.events.len() {
+            let (c_payload, s_payload, s_ack) = {
+                let e = &self.events[i];
+                (
+                    to_object(&self, e.to_client.as_ref().and_then(|s| s.payload)),
+                    to_object(&self, e.to_server.as_ref().and_then(|s| s.payload)),
+                    to_object(&self, e.to_server.as_ref().and_then(|s| s.ack)),
+                )
+            };
+            let e = &mut self.events[i];
+            if let Some(s) = e.to_client.as_mut() {
+                s.payload = c_payload;
+            }
+            if let Some(s) = e.to_server.as_mut() {
+                s.payload = s_payload;
+                s.ack = s_ack;
+            }
         }
         let types: Vec<NamedType> = self.slots.into_iter().map(|s| s.ty.expect("no errors, so every slot is defined")).collect();
         let catalogue = Catalogue {
@@ -1446,21 +1624,242 @@ impl Lowerer {
         Ok((catalogue, warnings))
     }
 
-    fn is_scalar_key(&self, t: &TypeRef) -> bool {
-        match &t.kind {
-            RefKind::String | RefKind::Integer | RefKind::Int64(_) => true,
-            RefKind::Named(id) => match self.slots[*id].ty.as_ref().map(|t| &t.kind) {
-                Some(TypeKind::Enum { .. }) => true,
-                Some(TypeKind::Alias { target }) => self.is_scalar_key(target),
-                _ => false,
+    /// Follows aliases from `t` to the type expression they stand for: nullability adds up, and
+    /// constraints written nearer the use win. The result is not a named alias. None when the
+    /// chain ends at an undefined type or never ends (a cycle, reported by `check_cycles`); the
+    /// walk is bounded by the number of types, so a cycle cannot hang it.
+    fn resolve_ref(&self, t: &TypeRef) -> Option<TypeRef> {
+        let mut cur = t.clone();
+        for _ in 0..=self.slots.len() {
+            let RefKind::Named(id) = cur.kind else { return Some(cur) };
+            match &self.slots.get(id)?.ty.as_ref()?.kind {
+                TypeKind::Alias { target } => {
+                    cur = TypeRef {
+                        kind: target.kind.clone(),
+                        nullable: target.nullable || cur.nullable,
+                        constraints: merge_constraints(&target.constraints, &cur.constraints),
+                    };
+                }
+                _ => return Some(cur),
+            }
+        }
+        None
+    }
+
+    /// The object type a resolved type expression names, if it names one.
+    fn object_of_ref(&self, r: &TypeRef) -> Option<TypeId> {
+        match r.kind {
+            RefKind::Named(id) if matches!(self.slots[id].ty.as_ref().map(|t| &t.kind), Some(TypeKind::Object { .. })) => Some(id),
+            _ => None,
+        }
+    }
+
+    /// The object type a payload or ack names, directly or through aliases (never null).
+    fn payload_object(&self, id: TypeId) -> Option<TypeId> {
+        let r = self.resolve_ref(&TypeRef { kind: RefKind::Named(id), nullable: false, constraints: Constraints::default() })?;
+        if r.nullable { None } else { self.object_of_ref(&r) }
+    }
+
+    fn is_alias(&self, id: TypeId) -> bool {
+        matches!(self.slots[id].ty.as_ref().map(|t| &t.kind), Some(TypeKind::Alias { .. }))
+    }
+
+    /// A type expression in the catalogue's short form (`string`, `Sku[]`, `map<Price> | null`).
+    fn show(&self, t: &TypeRef) -> String {
+        let base = match &t.kind {
+            RefKind::String => "string".to_string(),
+            RefKind::Integer => "integer".to_string(),
+            RefKind::Int64(_) => "int64".to_string(),
+            RefKind::Number => "number".to_string(),
+            RefKind::Boolean => "boolean".to_string(),
+            RefKind::DateTime => "datetime".to_string(),
+            RefKind::Json => "json".to_string(),
+            RefKind::Named(id) => match self.slots[*id].ty.as_ref() {
+                Some(n) => n.name.clone(),
+                None => self.type_index.iter().find(|(_, v)| **v == *id).map(|(n, _)| n.clone()).unwrap_or_default(),
             },
+            RefKind::Array(inner) => {
+                let s = self.show(inner);
+                if inner.nullable { format!("({s})[]") } else { format!("{s}[]") }
+            }
+            RefKind::Map(inner) => format!("map<{}>", self.show(inner)),
+        };
+        if t.nullable { format!("{base} | null") } else { base }
+    }
+
+    /// Reports recursive types that no value or no emitter can handle (`type-cycle`):
+    /// - aliases that stand for themselves (`ProductId: Sku`, `Sku: ProductId`, or `A: A[]`);
+    /// - types that require themselves (`Node { next: Node }`): no finite value exists;
+    /// - unnamed inline objects that contain themselves: TypeScript and JSON Schema write inline
+    ///   types out in place, so their output would never end.
+    ///
+    /// Recursion through an optional, nullable or list field of a named type is fine.
+    fn check_cycles(&mut self) {
+        let order: Vec<TypeId> = self.domains.iter().flat_map(|d| d.types.iter().copied()).filter(|id| self.slots[*id].ty.is_some()).collect();
+        let mut reported: BTreeSet<TypeId> = BTreeSet::new();
+
+        // 1. Aliases. An alias target names at most one type, so each alias has at most one edge.
+        for &id in &order {
+            if reported.contains(&id) || !self.is_alias(id) {
+                continue;
+            }
+            let cycle = shortest_cycle(id, |x| match self.slots[x].ty.as_ref().map(|t| &t.kind) {
+                Some(TypeKind::Alias { target }) => leaf(target).filter(|y| self.is_alias(*y)).map(|y| (String::new(), y)).into_iter().collect(),
+                _ => Vec::new(),
+            });
+            let Some(cycle) = cycle else { continue };
+            reported.extend(cycle.iter().map(|(t, _)| *t));
+            let name = self.type_name(id);
+            let (file, pos) = self.slots[id].defined_at.clone().unwrap_or_default();
+            let path = self.cycle_text(id, &cycle);
+            self.err("type-cycle", &file, pos, format!("alias `{name}` refers back to itself: {path}"))
+                .label("alias cycle")
+                .help("an alias must end at a real type; make one of these a `string`, an object (`fields:`) or an enum");
+        }
+
+        // 2. Types that need themselves: the least fixpoint of "a finite value exists".
+        let n = self.slots.len();
+        let mut inhabited: Vec<bool> = (0..n).map(|i| self.slots[i].ty.is_none()).collect();
+        loop {
+            let mut changed = false;
+            for i in 0..n {
+                if inhabited[i] {
+                    continue;
+                }
+                let now = match &self.slots[i].ty.as_ref().expect("undefined slots start inhabited").kind {
+                    TypeKind::Enum { .. } => true,
+                    TypeKind::Alias { target } => required_leaf(target).is_none_or(|x| inhabited[x]),
+                    TypeKind::Object { fields } => fields.iter().all(|f| f.optional || required_leaf(&f.ty).is_none_or(|x| inhabited[x])),
+                };
+                if now {
+                    inhabited[i] = true;
+                    changed = true;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        let required_edges = |x: TypeId| -> Vec<(String, TypeId)> {
+            match self.slots[x].ty.as_ref().map(|t| &t.kind) {
+                Some(TypeKind::Object { fields }) => fields
+                    .iter()
+                    .filter(|f| !f.optional)
+                    .filter_map(|f| required_leaf(&f.ty).filter(|y| !inhabited[*y]).map(|y| (f.wire_name.clone(), y)))
+                    .collect(),
+                Some(TypeKind::Alias { target }) => required_leaf(target).filter(|y| !inhabited[*y]).map(|y| (String::new(), y)).into_iter().collect(),
+                _ => Vec::new(),
+            }
+        };
+        let mut found = Vec::new();
+        for &id in &order {
+            if inhabited[id] || reported.contains(&id) {
+                continue;
+            }
+            if let Some(cycle) = shortest_cycle(id, &required_edges) {
+                reported.extend(cycle.iter().map(|(t, _)| *t));
+                found.push((id, cycle));
+            }
+        }
+        for (id, cycle) in found {
+            let name = self.type_name(id);
+            let path = self.cycle_text(id, &cycle);
+            let field = cycle[0].1.clone();
+            let (file, pos) = self.field_or_type_at(id, &field);
+            let help = if field.is_empty() {
+                "make a field on this path optional (`name?:`), nullable (`T | null`) or a list (`T[]`)".to_string()
+            } else {
+                format!("make a field on this path optional (`{field}?:`), nullable (`T | null`) or a list (`T[]`)")
+            };
+            self.err("type-cycle", &file, pos, format!("`{name}` requires a value of its own type, so no finite value exists: {path}"))
+                .label("required here")
+                .help(help);
+        }
+
+        // 3. Unnamed inline objects that contain themselves (through any field).
+        let inline = |x: TypeId| self.slots[x].ty.as_ref().is_some_and(|t| !t.explicit_name);
+        let inline_edges = |x: TypeId| -> Vec<(String, TypeId)> {
+            match self.slots[x].ty.as_ref().map(|t| &t.kind) {
+                Some(TypeKind::Object { fields }) => {
+                    fields.iter().filter_map(|f| leaf(&f.ty).filter(|y| inline(*y)).map(|y| (f.wire_name.clone(), y))).collect()
+                }
+                _ => Vec::new(),
+            }
+        };
+        let mut found = Vec::new();
+        for &id in &order {
+            if !inline(id) || reported.contains(&id) {
+                continue;
+            }
+            if let Some(cycle) = shortest_cycle(id, &inline_edges) {
+                reported.extend(cycle.iter().map(|(t, _)| *t));
+                found.push((id, cycle));
+            }
+        }
+        for (id, cycle) in found {
+            let name = self.type_name(id);
+            let path = self.cycle_text(id, &cycle);
+            let (file, pos) = self.slots[id].defined_at.clone().unwrap_or_default();
+            self.err("type-cycle", &file, pos, format!("the unnamed inline object `{name}` contains itself: {path}"))
+                .label("inline object")
+                .help(format!("inline objects are written out in place in TypeScript and JSON Schema; give this one a name (`name: {name}`) so it is declared once and referred to"));
+        }
+    }
+
+    fn type_name(&self, id: TypeId) -> String {
+        self.slots[id].ty.as_ref().map(|t| t.name.clone()).unwrap_or_default()
+    }
+
+    /// `` `A.next` -> `B` -> `A` ``: the steps of a cycle from `start` back to it.
+    fn cycle_text(&self, start: TypeId, cycle: &[(TypeId, String)]) -> String {
+        let mut parts: Vec<String> = cycle
+            .iter()
+            .map(|(t, field)| if field.is_empty() { format!("`{}`", self.type_name(*t)) } else { format!("`{}.{field}`", self.type_name(*t)) })
+            .collect();
+        parts.push(format!("`{}`", self.type_name(start)));
+        parts.join(" -> ")
+    }
+
+    /// Where field `field` of type `id` is written, or the type when the field is unknown.
+    fn field_or_type_at(&self, id: TypeId, field: &str) -> (String, Pos) {
+        let name = self.type_name(id);
+        self.field_at
+            .get(&(name, field.to_string()))
+            .cloned()
+            .or_else(|| self.slots[id].defined_at.clone())
+            .unwrap_or_default()
+    }
+
+    /// Can a room parameter take its value from a field of this type (a required string,
+    /// integer or enum, through aliases)?
+    fn is_scalar_key(&self, t: &TypeRef) -> bool {
+        let Some(r) = self.resolve_ref(t) else { return false };
+        if r.nullable {
+            return false;
+        }
+        match r.kind {
+            RefKind::String | RefKind::Integer | RefKind::Int64(_) => true,
+            RefKind::Named(id) => matches!(self.slots[id].ty.as_ref().map(|t| &t.kind), Some(TypeKind::Enum { .. })),
             _ => false,
         }
     }
 
-    /// Checks a YAML value against a type; the error carries the position of the bad node.
-    fn check_value(&self, node: &Node, ty: &TypeRef, path: &str, ok: &BTreeSet<TypeId>) -> Result<(), (Pos, String)> {
-        let bad = |msg: String| Err((node.pos, format!("`{path}`: {msg}")));
+    /// Checks a YAML value against a type. A mismatch names the bad value by its path from
+    /// `root` (`example.items[0].status`). Aliases are followed by `resolve_ref` (bounded),
+    /// values by their nesting (bounded by the YAML reader), and `depth` guards both.
+    fn check_value(&self, node: &Node, ty: &TypeRef, path: &str, root: &str, depth: usize) -> Result<(), Mismatch> {
+        if depth > MAX_CHECK_DEPTH {
+            return Ok(());
+        }
+        // An undefined type or an alias cycle is reported on its own.
+        let Some(ty) = self.resolve_ref(ty) else { return Ok(()) };
+        let nested = path != root;
+        let mismatch = |pos: Pos, msg: String, label: Option<&str>| Mismatch {
+            pos,
+            message: if nested { format!("`{path}` does not match its type: {msg}") } else { format!("{root} does not match its type: {msg}") },
+            label: label.map_or_else(|| if nested { "this value".to_string() } else { format!("this {root}") }, str::to_string),
+        };
+        let bad = |msg: String| Err(mismatch(node.pos, msg, None));
         if node.kind == Kind::Null {
             return if ty.nullable { Ok(()) } else { bad("null is not allowed here (the type is not nullable)".into()) };
         }
@@ -1489,10 +1888,10 @@ impl Lowerer {
             }
             RefKind::Integer | RefKind::Int64(Int64Encoding::Number) => {
                 let Kind::Int(i) = node.kind else { return bad(format!("expected an integer, found {}", node.kind_name())) };
-                if matches!(ty.kind, RefKind::Integer) && i.abs() > JS_SAFE_INT {
-                    return bad(format!("{i} is outside the JavaScript-safe integer range"));
+                if matches!(ty.kind, RefKind::Integer) && i.unsigned_abs() > JS_SAFE_INT.unsigned_abs() {
+                    return bad(format!("{i} is outside the JavaScript-safe integer range (|n| <= 2^53 - 1)"));
                 }
-                check_range(i as f64, c).map_err(|m| (node.pos, format!("`{path}`: {m}")))
+                check_range(i as f64, c).or_else(bad)
             }
             RefKind::Number => {
                 let v = match node.kind {
@@ -1500,7 +1899,7 @@ impl Lowerer {
                     Kind::Float(f) => f,
                     _ => return bad(format!("expected a number, found {}", node.kind_name())),
                 };
-                check_range(v, c).map_err(|m| (node.pos, format!("`{path}`: {m}")))
+                check_range(v, c).or_else(bad)
             }
             RefKind::Boolean => match node.kind {
                 Kind::Bool(_) => Ok(()),
@@ -1514,28 +1913,22 @@ impl Lowerer {
                     return bad(format!("{n} items is outside {}", c.summary()));
                 }
                 for (i, item) in items.iter().enumerate() {
-                    self.check_value(item, inner, &format!("{path}[{i}]"), ok)?;
+                    self.check_value(item, inner, &format!("{path}[{i}]"), root, depth + 1)?;
                 }
                 Ok(())
             }
             RefKind::Map(inner) => {
                 let Kind::Map(entries) = &node.kind else { return bad(format!("expected a mapping, found {}", node.kind_name())) };
                 for (k, v) in entries {
-                    self.check_value(v, inner, &format!("{path}.{}", k.scalar_text()), ok)?;
+                    self.check_value(v, inner, &format!("{path}.{}", k.scalar_text()), root, depth + 1)?;
                 }
                 Ok(())
             }
             RefKind::Named(id) => {
-                if !ok.contains(id) {
-                    return Ok(());
-                }
-                let t = self.slots[*id].ty.as_ref().expect("checked");
+                let Some(t) = self.slots[*id].ty.as_ref() else { return Ok(()) };
                 match &t.kind {
-                    TypeKind::Alias { target } => {
-                        let mut target = target.clone();
-                        target.nullable |= ty.nullable;
-                        self.check_value(node, &target, path, ok)
-                    }
+                    // `resolve_ref` never ends at an alias.
+                    TypeKind::Alias { .. } => Ok(()),
                     TypeKind::Enum { values } => {
                         let Some(s) = node.as_str() else { return bad(format!("expected one of {}, found {}", list(values), node.kind_name())) };
                         if values.iter().any(|v| v.wire_name == s) {
@@ -1552,14 +1945,20 @@ impl Lowerer {
                                 None => {
                                     let hint = did_you_mean(&key, fields.iter().map(|f| f.wire_name.as_str()))
                                         .map_or(String::new(), |s| format!(" (did you mean `{s}`?)"));
-                                    return Err((k.pos, format!("`{path}`: `{}` has no field `{key}`{hint}", t.name)));
+                                    return Err(mismatch(k.pos, format!("`{}` has no field `{key}`{hint}", t.name), Some("unknown field")));
                                 }
-                                Some(f) => self.check_value(v, &f.ty, &format!("{path}.{key}"), ok)?,
+                                Some(f) => self.check_value(v, &f.ty, &format!("{path}.{key}"), root, depth + 1)?,
                             }
                         }
                         for f in fields.iter().filter(|f| !f.optional) {
                             if !entries.iter().any(|(k, _)| k.scalar_text() == f.wire_name) {
-                                return bad(format!("required field `{}` is missing", f.wire_name));
+                                let message = if nested {
+                                    format!("required field `{}` is missing from `{path}`", f.wire_name)
+                                } else {
+                                    format!("required field `{}` is missing from this {root}", f.wire_name)
+                                };
+                                let label = if nested { "this value".to_string() } else { format!("this {root}") };
+                                return Err(Mismatch { pos: node.pos, message, label });
                             }
                         }
                         Ok(())
@@ -1567,6 +1966,103 @@ impl Lowerer {
                 }
             }
         }
+    }
+}
+
+/// A value that does not match its type: where, what is wrong, and the label under the snippet.
+struct Mismatch {
+    pos: Pos,
+    message: String,
+    label: String,
+}
+
+/// How deep `check_value` goes (values are at most `yaml::MAX_DEPTH` deep, so this never cuts a
+/// real check short).
+const MAX_CHECK_DEPTH: usize = 4 * yaml::MAX_DEPTH;
+
+/// The type a type expression names, through lists and maps (`Sku[]` -> `Sku`).
+fn leaf(t: &TypeRef) -> Option<TypeId> {
+    let mut cur = t;
+    loop {
+        match &cur.kind {
+            RefKind::Named(id) => return Some(*id),
+            RefKind::Array(inner) | RefKind::Map(inner) => cur = inner,
+            _ => return None,
+        }
+    }
+}
+
+/// The type a value of `t` must contain, if any: not when `t` may be null, an empty list or an
+/// empty map (`Node`, and `Node[]` with `min_items: 1`, must contain a `Node`).
+fn required_leaf(t: &TypeRef) -> Option<TypeId> {
+    let mut cur = t;
+    loop {
+        if cur.nullable {
+            return None;
+        }
+        match &cur.kind {
+            RefKind::Named(id) => return Some(*id),
+            RefKind::Array(inner) if cur.constraints.min_items.is_some_and(|m| m > 0) => cur = inner,
+            _ => return None,
+        }
+    }
+}
+
+/// The shortest way from `start` back to itself along `edges` (each step: a type and the label
+/// of the edge taken from it), if `start` is on a cycle. Breadth-first, so no recursion.
+fn shortest_cycle(start: TypeId, edges: impl Fn(TypeId) -> Vec<(String, TypeId)>) -> Option<Vec<(TypeId, String)>> {
+    let mut prev: BTreeMap<TypeId, (TypeId, String)> = BTreeMap::new();
+    let mut seen: BTreeSet<TypeId> = BTreeSet::from([start]);
+    let mut queue = std::collections::VecDeque::from([start]);
+    while let Some(cur) = queue.pop_front() {
+        for (label, next) in edges(cur) {
+            if next == start {
+                let mut steps = vec![(cur, label)];
+                let mut at = cur;
+                while at != start {
+                    let (p, l) = prev.get(&at).cloned()?;
+                    steps.push((p, l));
+                    at = p;
+                }
+                steps.reverse();
+                return Some(steps);
+            }
+            if seen.insert(next) {
+                prev.insert(next, (cur, label));
+                queue.push_back(next);
+            }
+        }
+    }
+    None
+}
+
+/// The constraint keys of the long form, in the order they are checked.
+const CONSTRAINT_KEYS: [&str; 7] = ["min_length", "max_length", "pattern", "minimum", "maximum", "min_items", "max_items"];
+
+/// Is the constraint named `key` set in `c`?
+fn constraint_set(c: &Constraints, key: &str) -> bool {
+    match key {
+        "min_length" => c.min_length.is_some(),
+        "max_length" => c.max_length.is_some(),
+        "pattern" => c.pattern.is_some(),
+        "minimum" => c.minimum.is_some(),
+        "maximum" => c.maximum.is_some(),
+        "min_items" => c.min_items.is_some(),
+        "max_items" => c.max_items.is_some(),
+        _ => false,
+    }
+}
+
+/// Constraints of a use of an alias on top of the alias's own: the nearer ones win.
+fn merge_constraints(target: &Constraints, outer: &Constraints) -> Constraints {
+    Constraints {
+        min_length: outer.min_length.or(target.min_length),
+        max_length: outer.max_length.or(target.max_length),
+        pattern: outer.pattern.clone().or_else(|| target.pattern.clone()),
+        minimum: outer.minimum.or(target.minimum),
+        maximum: outer.maximum.or(target.maximum),
+        min_items: outer.min_items.or(target.min_items),
+        max_items: outer.max_items.or(target.max_items),
     }
 }
 
@@ -1581,14 +2077,28 @@ fn check_range(v: f64, c: &Constraints) -> Result<(), String> {
     Ok(())
 }
 
-/// RFC 3339 / ISO-8601 date-time with a zone, as `Date.prototype.toISOString` writes it.
+/// RFC 3339 / ISO-8601 date-time with a zone, as `Date.prototype.toISOString` writes it, on a
+/// day that exists (no February 30, no February 29 outside leap years).
 pub fn is_datetime(s: &str) -> bool {
     static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
-    RE.get_or_init(|| {
-        regex::Regex::new(r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])[Tt ]([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d+)?([Zz]|[+-]([01]\d|2[0-3]):[0-5]\d)$")
+    let re = RE.get_or_init(|| {
+        regex::Regex::new(r"^(\d{4})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])[Tt ]([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d+)?([Zz]|[+-]([01]\d|2[0-3]):[0-5]\d)$")
             .expect("valid regex")
-    })
-    .is_match(s)
+    });
+    let Some(caps) = re.captures(s) else { return false };
+    let number = |i: usize| caps.get(i).and_then(|m| m.as_str().parse::<u32>().ok()).unwrap_or(0);
+    let (year, month, day) = (number(1), number(2), number(3));
+    day <= days_in_month(year, month)
+}
+
+/// Days in a month of the proleptic Gregorian calendar.
+fn days_in_month(year: u32, month: u32) -> u32 {
+    match month {
+        4 | 6 | 9 | 11 => 30,
+        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
+        2 => 28,
+        _ => 31,
+    }
 }
 
 /// Collisions between derived names that only show once everything is lowered.
@@ -1644,6 +2154,15 @@ mod tests {
         assert!(is_datetime("2026-11-26T09:30:00.123+01:00"));
         assert!(!is_datetime("2026-11-26"));
         assert!(!is_datetime("yesterday"));
+        // Days that do not exist.
+        assert!(!is_datetime("2026-02-30T09:30:00Z"));
+        assert!(!is_datetime("2026-04-31T09:30:00Z"));
+        assert!(!is_datetime("2026-02-29T09:30:00Z"));
+        assert!(!is_datetime("1900-02-29T09:30:00Z"));
+        assert!(is_datetime("2028-02-29T09:30:00Z"));
+        assert!(is_datetime("2000-02-29T09:30:00Z"));
+        assert!(is_datetime("2026-12-31T23:59:60Z"));
+        assert!(is_datetime("2026-04-30T00:00:00-05:00"));
     }
 
     #[test]

@@ -102,11 +102,22 @@ impl Node {
 /// Parse failure of a whole file (YAML syntax, duplicate key, budget).
 #[derive(Debug, Clone)]
 pub struct ParseError {
-    /// What the YAML reader said, without its own snippet.
+    /// Diagnostic code: `yaml-syntax`, `duplicate-key` or `too-deep`.
+    pub code: &'static str,
+    /// What is wrong, without the reader's own snippet or position.
     pub message: String,
     /// Where, when known.
     pub pos: Option<Pos>,
+    /// The label under the snippet.
+    pub label: &'static str,
+    /// How to fix it.
+    pub help: &'static str,
 }
+
+/// Deepest nesting of mappings and lists a catalogue file may use. The real catalogue needs
+/// about 8 levels; reading (and lowering) recurse once per level, so a cap keeps a hostile or
+/// broken file from overflowing the stack (a debug build overflowed a 2 MiB thread at ~45).
+pub const MAX_DEPTH: usize = 32;
 
 /// Reads one YAML document into a spanned tree. An empty file is `Null`.
 pub fn parse(text: &str) -> Result<Node, ParseError> {
@@ -114,24 +125,49 @@ pub fn parse(text: &str) -> Result<Node, ParseError> {
         return Ok(Node { kind: Kind::Null, pos: Pos { line: 1, col: 1 } });
     }
     // YAML 1.2 booleans only: a field named `y`, `no` or `on` must stay a string, not a boolean.
-    let options = serde_saphyr::options! { strict_booleans: true, leading_zero_numbers_as_strings: true };
+    // The budget stops at the first mapping or list deeper than MAX_DEPTH, before recursing into it.
+    let options = serde_saphyr::options! {
+        strict_booleans: true,
+        leading_zero_numbers_as_strings: true,
+        budget: serde_saphyr::budget! { max_depth: MAX_DEPTH },
+    };
     serde_saphyr::from_str_with_options::<Node>(text, options).map_err(|e| {
         let pos = e.location().filter(|l| l.line() > 0).map(|l| Pos {
             line: u32::try_from(l.line()).unwrap_or(u32::MAX),
             col: u32::try_from(l.column()).unwrap_or(u32::MAX).max(1),
         });
-        let full = e.without_snippet().to_string();
-        // The reader prefixes "line X column Y:"; the position is shown by our renderer.
-        let message = match full.split_once(": ") {
-            Some((head, rest)) if head.starts_with("line ") => rest.to_string(),
-            _ => full,
-        };
-        // The position is shown by our renderer; drop the reader's own copy of it.
-        let mut message = message.lines().next().unwrap_or_default().to_string();
-        if let Some(i) = message.find(" at line ") {
-            message.truncate(i);
+        match e.without_snippet() {
+            serde_saphyr::Error::DuplicateMappingKey { key, .. } => ParseError {
+                code: "duplicate-key",
+                message: match key {
+                    Some(k) => format!("duplicate key `{k}` in this mapping"),
+                    None => "duplicate key in this mapping".to_string(),
+                },
+                pos,
+                label: "this key appears earlier in the same mapping",
+                help: "remove or rename one of them",
+            },
+            serde_saphyr::Error::Budget { breach: serde_saphyr::budget::BudgetBreach::Depth { .. }, .. } => ParseError {
+                code: "too-deep",
+                message: format!("mappings and lists are nested more than {MAX_DEPTH} levels deep"),
+                pos,
+                label: "one level too deep",
+                help: "flatten the structure; name nested objects under `types:` and refer to them",
+            },
+            other => {
+                let full = other.to_string();
+                // The reader prefixes "line X column Y:"; the position is shown by our renderer.
+                let message = match full.split_once(": ") {
+                    Some((head, rest)) if head.starts_with("line ") => rest.to_string(),
+                    _ => full,
+                };
+                let mut message = message.lines().next().unwrap_or_default().to_string();
+                if let Some(i) = message.find(" at line ") {
+                    message.truncate(i);
+                }
+                ParseError { code: "yaml-syntax", message: format!("invalid YAML: {message}"), pos, label: "here", help: "fix the YAML syntax; every catalogue file is one YAML mapping" }
+            }
         }
-        ParseError { message, pos }
     })
 }
 
@@ -243,6 +279,29 @@ mod tests {
 
     #[test]
     fn duplicate_keys_are_errors() {
-        assert!(parse("a: 1\na: 2\n").is_err());
+        let e = parse("a: 1\na: 2\n").unwrap_err();
+        assert_eq!(e.code, "duplicate-key");
+        assert_eq!(e.message, "duplicate key `a` in this mapping");
+        assert_eq!(e.pos, Some(Pos { line: 2, col: 1 }));
+    }
+
+    #[test]
+    fn deep_nesting_is_rejected_with_a_position() {
+        // The root mapping is one level, so 31 nested lists are the most a value may hold.
+        let nested = |n: usize| format!("domain: x\nk: {}{}\n", "[".repeat(n), "]".repeat(n));
+        assert!(parse(&nested(MAX_DEPTH - 1)).is_ok());
+        for n in [MAX_DEPTH, MAX_DEPTH + 1, 45, 300, 5000] {
+            let e = parse(&nested(n)).unwrap_err();
+            assert_eq!(e.code, "too-deep", "{n}: {e:?}");
+            assert_eq!(e.pos, Some(Pos { line: 2, col: 4 + MAX_DEPTH as u32 - 1 }), "{n}");
+        }
+        let mut block = String::from("domain: x\n");
+        for i in 0..100 {
+            block.push_str(&format!("{}k{i}:\n", "  ".repeat(i)));
+        }
+        block.push_str(&format!("{}v: 1\n", "  ".repeat(100)));
+        assert_eq!(parse(&block).unwrap_err().code, "too-deep");
+        let flow_maps = format!("domain: x\nk: {}{}\n", "{a: ".repeat(60), "}".repeat(60));
+        assert_eq!(parse(&flow_maps).unwrap_err().code, "too-deep");
     }
 }

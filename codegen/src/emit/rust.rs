@@ -1,0 +1,43 @@
+//! The Rust target: types, event constants, rooms and the socketioxide server, in one file that
+//! a build script writes to OUT_DIR and the crate includes.
+
+use super::{EmitOptions, rust_server, rust_types};
+use crate::output::GeneratedFile;
+use crate::schema::ir::Catalogue;
+use quote::quote;
+
+/// Emits `rust/switchboard.rs`.
+pub fn emit(c: &Catalogue, opts: &EmitOptions) -> GeneratedFile {
+    let types = rust_types::emit_types(c);
+    let events = rust_server::emit_events(c);
+    let rooms = rust_server::emit_rooms(c);
+    let server = rust_server::emit_server(c);
+    let tokens = quote! {
+        /// Payload, ack and shared types, with serde renames to the exact wire names.
+        #[allow(deprecated, clippy::all)]
+        pub mod types {
+            #types
+        }
+
+        /// Wire names of every event.
+        pub mod events {
+            #events
+        }
+
+        /// Server-side rooms and how their names are built.
+        pub mod rooms {
+            #rooms
+        }
+
+        /// The socketioxide server: handler traits, `mount`, typed emitters.
+        #[allow(deprecated, unused_imports, unused_variables, clippy::all)]
+        pub mod server {
+            #server
+        }
+    };
+    let file: syn::File = syn::parse2(tokens).unwrap_or_else(|e| panic!("generated Rust does not parse: {e}"));
+    let header: String = opts.header_lines(c, &[]).iter().map(|l| format!("// {l}\n")).collect();
+    let mut contents = format!("{header}\n{}", prettyplease::unparse(&file));
+    super::normalize(&mut contents);
+    GeneratedFile { path: "rust/switchboard.rs".into(), contents }
+}

@@ -1,0 +1,398 @@
+//! Rust server on socketioxide: event-name constants, room types, a handler trait per domain,
+//! `mount` (registers every client event through the runtime), and typed emitters.
+
+use super::rust_types::{docs, ident, resolve};
+use crate::schema::ir::*;
+use crate::schema::names;
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+fn const_ident(e: &Event) -> proc_macro2::Ident {
+    format_ident!("{}", names::unraw(&e.ident).to_uppercase())
+}
+
+/// `pub mod events`: one `&str` constant per event.
+pub fn emit_events(c: &Catalogue) -> TokenStream {
+    let items = c.events.iter().map(|e| {
+        let name = const_ident(e);
+        let wire = &e.wire_name;
+        let doc = format!(" `{wire}`");
+        quote!(#[doc = #doc] pub const #name: &str = #wire;)
+    });
+    quote!(#( #items )*)
+}
+
+fn room_type(r: &Room) -> proc_macro2::Ident {
+    format_ident!("{}Room", r.pascal)
+}
+
+/// `pub mod rooms`: one struct per room with its parameters and `name()`.
+pub fn emit_rooms(c: &Catalogue) -> TokenStream {
+    let items = c.rooms.iter().map(|r| {
+        let ty = room_type(r);
+        let kind = &r.name;
+        let fields: Vec<proc_macro2::Ident> = r.params.iter().map(|p| ident(&p.rust_ident)).collect();
+        let fmt: String = r
+            .parts
+            .iter()
+            .map(|p| match p {
+                TemplatePart::Text(t) => t.replace('{', "{{").replace('}', "}}"),
+                TemplatePart::Param(_) => "{}".into(),
+            })
+            .collect();
+        let args: Vec<TokenStream> = r
+            .parts
+            .iter()
+            .filter_map(|p| match p {
+                TemplatePart::Param(i) => {
+                    let f = ident(&r.params[*i].rust_ident);
+                    Some(quote!(self.#f))
+                }
+                TemplatePart::Text(_) => None,
+            })
+            .collect();
+        let doc = docs(r.description.as_deref(), &[format!("Room `{}`; who may join: {}.", r.template, r.access.describe())]);
+        let field_docs: Vec<String> = r
+            .params
+            .iter()
+            .map(|p| format!(" `{{{}}}`, from {}.", p.name, if p.source == ParamSource::User { "the token" } else { "the payload" }))
+            .collect();
+        quote! {
+            #doc
+            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            pub struct #ty {
+                #( #[doc = #field_docs] pub #fields: ::std::string::String, )*
+            }
+
+            impl #ty {
+                /// Room kind id in the catalogue.
+                pub const KIND: &'static str = #kind;
+
+                /// The room's name on the server.
+                pub fn name(&self) -> ::std::string::String {
+                    format!(#fmt, #( #args ),*)
+                }
+            }
+        }
+    });
+    quote!(#( #items )*)
+}
+
+/// An expression producing the `String` value of payload field `field` (string, integer or enum).
+fn field_string(c: &Catalogue, payload: TypeId, param: &str, p: TokenStream) -> Option<TokenStream> {
+    let TypeKind::Object { fields } = &c.ty(payload).kind else { return None };
+    let f = fields.iter().find(|f| f.wire_name == param)?;
+    let fid = ident(&f.rust_ident);
+    let t = resolve(c, &f.ty);
+    Some(match &t.kind {
+        RefKind::String => quote!(#p.#fid.clone()),
+        RefKind::Integer | RefKind::Int64(_) => quote!(#p.#fid.to_string()),
+        RefKind::Named(_) => quote!(#p.#fid.as_str().to_string()),
+        _ => return None,
+    })
+}
+
+/// Builds a room value from a payload `p` and `principal` (an expression of type `&Principal`).
+fn room_value(c: &Catalogue, room: RoomId, payload: Option<TypeId>, principal: TokenStream) -> TokenStream {
+    let r = &c.rooms[room];
+    let ty = room_type(r);
+    let inits = r.params.iter().map(|p| {
+        let f = ident(&p.rust_ident);
+        let v = match p.source {
+            ParamSource::User => quote!(#principal.user_id.clone()),
+            ParamSource::Payload => payload
+                .and_then(|id| field_string(c, id, &p.name, quote!(p)))
+                .unwrap_or_else(|| quote!(::std::string::String::new())),
+        };
+        quote!(#f: #v)
+    });
+    quote!(rooms::#ty { #( #inits ),* })
+}
+
+fn domain_trait(d: &Domain) -> proc_macro2::Ident {
+    format_ident!("{}Handlers", names::pascal(&d.name))
+}
+
+/// Handler traits, `mount`, and the emitter.
+pub fn emit_server(c: &Catalogue) -> TokenStream {
+    let mut traits = Vec::new();
+    let mut trait_names = Vec::new();
+    let mut registrations = Vec::new();
+    let mut specs = Vec::new();
+    for (di, d) in c.domains.iter().enumerate() {
+        let mut methods = Vec::new();
+        for &eid in &d.events {
+            let e = &c.events[eid];
+            let Some(side) = &e.to_server else { continue };
+            let m = ident(&e.ident);
+            let payload_ty = match side.payload {
+                Some(id) => {
+                    let n = ident(&c.ty(id).name);
+                    quote!(types::#n)
+                }
+                None => quote!(NoPayload),
+            };
+            let ack_ty = match side.ack {
+                Some(id) => {
+                    let n = ident(&c.ty(id).name);
+                    quote!(types::#n)
+                }
+                None => quote!(()),
+            };
+            let mut extra = vec![format!("`{}` (client -> server).", e.wire_name)];
+            if let Some(a) = side.room_action {
+                extra.push(super::typescript::room_action_text(c, a) + " The room action is done before this is called.");
+            }
+            if let Some(dep) = &e.deprecated {
+                extra.push(dep.sentence());
+            }
+            let doc = docs(e.description.as_deref(), &extra);
+            // Room-only events have a default; events with a payload to act on must be implemented.
+            let default_body = side.room_action.is_some() && side.ack.is_none();
+            if default_body {
+                methods.push(quote! {
+                    #doc
+                    fn #m(&self, ctx: Ctx, payload: #payload_ty) -> impl ::std::future::Future<Output = ::std::result::Result<#ack_ty, AckError>> + Send {
+                        let _ = (ctx, payload);
+                        async { Ok(()) }
+                    }
+                });
+            } else {
+                methods.push(quote! {
+                    #doc
+                    fn #m(&self, ctx: Ctx, payload: #payload_ty) -> impl ::std::future::Future<Output = ::std::result::Result<#ack_ty, AckError>> + Send;
+                });
+            }
+            // The registration.
+            let spec = format_ident!("SPEC_{}", names::unraw(&e.ident).to_uppercase());
+            let wire = &e.wire_name;
+            let max = side.max_bytes as usize;
+            let rate = match side.rate_limit {
+                Some(r) => {
+                    let (n, s) = (r.count, r.per_seconds);
+                    quote!(::std::option::Option::Some((#n, #s)))
+                }
+                None => quote!(::std::option::Option::None),
+            };
+            let reliable = side.delivery == Delivery::Reliable;
+            specs.push(quote! {
+                const #spec: EventSpec = EventSpec { name: #wire, max_bytes: #max, rate_limit: #rate, reliable: #reliable };
+            });
+            let konst = const_ident(e);
+            let body = match side.room_action {
+                None => quote!(h.#m(ctx, p).await),
+                Some(RoomAction::Join(r)) => {
+                    let room = room_value(c, r, side.payload, quote!(ctx.principal()));
+                    let allowed = match c.rooms[r].access {
+                        Access::App => {
+                            let hook = format_ident!("may_join_{}", names::unraw(&c.rooms[r].rust_ident));
+                            quote!(h.#hook(&ctx, &room).await)
+                        }
+                        _ => quote!(true),
+                    };
+                    let rk = room_type(&c.rooms[r]);
+                    quote! {
+                        let room = #room;
+                        let allowed = #allowed;
+                        ctx.join(rooms::#rk::KIND, room.name(), allowed)?;
+                        h.#m(ctx, p).await
+                    }
+                }
+                Some(RoomAction::Leave(r)) => {
+                    let room = room_value(c, r, side.payload, quote!(ctx.principal()));
+                    quote! {
+                        let room = #room;
+                        ctx.leave(room.name());
+                        h.#m(ctx, p).await
+                    }
+                }
+                Some(RoomAction::LeaveAll(r)) => {
+                    let rt = room_type(&c.rooms[r]);
+                    quote! {
+                        ctx.leave_all(rooms::#rt::KIND);
+                        h.#m(ctx, p).await
+                    }
+                }
+            };
+            registrations.push(quote! {
+                {
+                    let rt = rt.clone();
+                    let h = h.clone();
+                    s.on(events::#konst, move |s: SocketRef, ticket: Ticket, ack: AckSender, TryData(data): TryData<Value>| {
+                        let rt = rt.clone();
+                        let h = h.clone();
+                        async move {
+                            rt.handle::<#payload_ty, #ack_ty, _, _>(s, ticket, ack, event_data(data), &#spec, move |ctx: Ctx, p: #payload_ty| async move {
+                                #[allow(unused_variables)]
+                                let p = p;
+                                #body
+                            })
+                            .await;
+                        }
+                    });
+                }
+            });
+        }
+        // Room policy hooks for rooms the application decides.
+        for &rid in &d.rooms {
+            let r = &c.rooms[rid];
+            if r.access != Access::App {
+                continue;
+            }
+            let hook = format_ident!("may_join_{}", names::unraw(&r.rust_ident));
+            let rt = room_type(r);
+            let doc = format!(" May this user join `{}`? Called before every join; `false` answers `forbidden` and joins nothing.", r.template);
+            methods.push(quote! {
+                #[doc = #doc]
+                fn #hook(&self, ctx: &Ctx, room: &rooms::#rt) -> impl ::std::future::Future<Output = bool> + Send;
+            });
+        }
+        if methods.is_empty() {
+            continue;
+        }
+        let tn = domain_trait(d);
+        let doc = format!(" Client events of the `{}` domain ({}).", d.name, d.file);
+        let _ = di;
+        traits.push(quote! {
+            #[doc = #doc]
+            pub trait #tn: Send + Sync + 'static {
+                #( #methods )*
+            }
+        });
+        trait_names.push(tn);
+    }
+    // Rooms joined automatically on connect.
+    let auto_joins: Vec<TokenStream> = c
+        .rooms
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.access == Access::Auto)
+        .map(|(rid, r)| {
+            let room = room_value(c, rid, None, quote!(session.principal()));
+            let rt = room_type(r);
+            quote! {
+                let room = #room;
+                session.join_auto(&s, rooms::#rt::KIND, room.name());
+            }
+        })
+        .collect();
+    let emitters = emit_emitters(c);
+    let handlers_bound = if trait_names.is_empty() { quote!(Send + Sync + 'static) } else { quote!(#( #trait_names )+*) };
+    quote! {
+        use super::{events, rooms, types};
+        pub use ::switchboard_runtime::server::{AuthError, Authenticator, Ctx, EmitError, JwtHs256, Metrics, MetricsSnapshot, Principal, Runtime, ServerConfig, Session};
+        pub use ::switchboard_runtime::wire::{AckError, ErrorCode};
+        use ::switchboard_runtime::server::{EventSpec, NoPayload, Ticket, event_data};
+        use ::switchboard_runtime::__private::serde_json::Value;
+        use ::switchboard_runtime::__private::socketioxide::SocketIo;
+        use ::switchboard_runtime::__private::socketioxide::extract::{AckSender, SocketRef, TryData};
+        use ::std::sync::Arc;
+
+        #( #traits )*
+
+        /// Every handler trait of the catalogue; implement them all on one type and `mount` it.
+        pub trait Handlers: #handlers_bound {}
+        impl<T: #handlers_bound> Handlers for T {}
+
+        #( #specs )*
+
+        /// Registers the catalogue's namespace on `io`: authentication, automatic rooms, and
+        /// every client event through the runtime (order, limits, validation, acks).
+        pub fn mount<H: Handlers>(io: &SocketIo, rt: Arc<Runtime>, handlers: Arc<H>) {
+            let rt2 = rt.clone();
+            rt.mount(io, move |s: SocketRef, session: Session| {
+                #( { #auto_joins } )*
+                register(&s, &rt2, &handlers);
+            });
+        }
+
+        #[allow(unused_variables)]
+        fn register<H: Handlers>(s: &SocketRef, rt: &Arc<Runtime>, h: &Arc<H>) {
+            #( #registrations )*
+        }
+
+        #emitters
+    }
+}
+
+fn emit_emitters(c: &Catalogue) -> TokenStream {
+    let mut methods = Vec::new();
+    for e in &c.events {
+        let Some(side) = &e.to_client else { continue };
+        let m = ident(&e.ident);
+        let konst = const_ident(e);
+        let mut args: Vec<TokenStream> = Vec::new();
+        let mut arg_names: Vec<String> = Vec::new();
+        let rooms_expr = match &side.target {
+            Target::Everyone => quote!(::std::vec::Vec::new()),
+            Target::Rooms(rs) => {
+                let parts = rs.iter().map(|&rid| {
+                    let r = &c.rooms[rid];
+                    let rt = room_type(r);
+                    let inits: Vec<TokenStream> = r
+                        .params
+                        .iter()
+                        .map(|p| {
+                            let f = ident(&p.rust_ident);
+                            let from_payload = if p.source == ParamSource::Payload {
+                                side.payload.and_then(|id| field_string(c, id, &p.name, quote!(payload)))
+                            } else {
+                                None
+                            };
+                            match from_payload {
+                                Some(v) => quote!(#f: #v),
+                                None => {
+                                    if !arg_names.contains(&p.rust_ident) {
+                                        arg_names.push(p.rust_ident.clone());
+                                        args.push(quote!(#f: &str));
+                                    }
+                                    quote!(#f: #f.to_string())
+                                }
+                            }
+                        })
+                        .collect();
+                    quote!(rooms::#rt { #( #inits ),* }.name())
+                });
+                quote!(::std::vec![ #( #parts ),* ])
+            }
+        };
+        let target = super::typescript::target_text(c, &side.target);
+        let mut extra = vec![format!("Sends `{}` to {target}.", e.wire_name)];
+        if let Some(dep) = &e.deprecated {
+            extra.push(dep.sentence());
+        }
+        let doc = docs(e.description.as_deref(), &extra);
+        let (payload_arg, payload_expr) = match side.payload {
+            Some(id) => {
+                let n = ident(&c.ty(id).name);
+                (quote!(payload: &types::#n), quote!(payload))
+            }
+            None => (quote!(), quote!(&())),
+        };
+        let comma = if args.is_empty() || side.payload.is_none() { quote!() } else { quote!(,) };
+        methods.push(quote! {
+            #doc
+            pub async fn #m(&self, #( #args ),* #comma #payload_arg) -> ::std::result::Result<(), EmitError> {
+                self.rt.broadcast(&self.io, #rooms_expr, events::#konst, #payload_expr).await
+            }
+        });
+    }
+    quote! {
+        /// Typed server-to-client emitters: each computes its target rooms from the catalogue.
+        #[derive(Clone)]
+        pub struct Emitter {
+            io: SocketIo,
+            rt: Arc<Runtime>,
+        }
+
+        #[allow(deprecated)]
+        impl Emitter {
+            /// An emitter over a mounted `io`.
+            pub fn new(io: SocketIo, rt: Arc<Runtime>) -> Self {
+                Self { io, rt }
+            }
+
+            #( #methods )*
+        }
+    }
+}

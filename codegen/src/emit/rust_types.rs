@@ -1,0 +1,399 @@
+//! Rust types: one struct or enum per named type, serde renames to the exact wire names,
+//! `Option` for optional, distinct handling of nullable, `validate()` for the constraints.
+//! Always quote! -> syn::File -> prettyplease, never string concatenation.
+
+use crate::schema::ir::*;
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{format_ident, quote};
+
+/// `r#type` -> raw ident, anything else -> plain ident.
+pub fn ident(s: &str) -> Ident {
+    match s.strip_prefix("r#") {
+        Some(raw) => Ident::new_raw(raw, Span::call_site()),
+        None => Ident::new(s, Span::call_site()),
+    }
+}
+
+/// `#[doc = ...]` attributes, one per line.
+pub fn docs(text: Option<&str>, extra: &[String]) -> TokenStream {
+    let mut lines: Vec<String> = Vec::new();
+    if let Some(t) = text {
+        lines.extend(t.trim().lines().map(|l| format!(" {}", l.trim_end())));
+    }
+    for e in extra {
+        if !lines.is_empty() {
+            lines.push(String::new());
+        }
+        lines.extend(e.lines().map(|l| format!(" {l}")));
+    }
+    quote! { #( #[doc = #lines] )* }
+}
+
+/// Follows aliases to the type expression they stand for, merging constraints and nullability.
+pub fn resolve(c: &Catalogue, t: &TypeRef) -> TypeRef {
+    let mut cur = t.clone();
+    for _ in 0..64 {
+        let RefKind::Named(id) = cur.kind else { break };
+        let TypeKind::Alias { target } = &c.ty(id).kind else { break };
+        let mut next = target.clone();
+        next.nullable |= cur.nullable;
+        merge(&mut next.constraints, &cur.constraints);
+        cur = next;
+    }
+    cur
+}
+
+fn merge(into: &mut Constraints, from: &Constraints) {
+    macro_rules! take {
+        ($f:ident) => {
+            if from.$f.is_some() {
+                into.$f = from.$f.clone();
+            }
+        };
+    }
+    take!(min_length);
+    take!(max_length);
+    take!(pattern);
+    take!(minimum);
+    take!(maximum);
+    take!(min_items);
+    take!(max_items);
+}
+
+/// The Rust type of a type expression, without the outer `Option` for nullability.
+fn base_type(c: &Catalogue, t: &TypeRef, owner: TypeId) -> TokenStream {
+    match &t.kind {
+        RefKind::String | RefKind::DateTime => quote!(::std::string::String),
+        RefKind::Integer | RefKind::Int64(_) => quote!(i64),
+        RefKind::Number => quote!(f64),
+        RefKind::Boolean => quote!(bool),
+        RefKind::Json => quote!(::switchboard_runtime::__private::serde_json::Value),
+        RefKind::Named(id) => {
+            let name = ident(&c.ty(*id).name);
+            // A direct self-reference needs indirection to have a size.
+            if *id == owner { quote!(::std::boxed::Box<#name>) } else { quote!(#name) }
+        }
+        RefKind::Array(inner) => {
+            let i = rust_type(c, inner, usize::MAX);
+            quote!(::std::vec::Vec<#i>)
+        }
+        RefKind::Map(inner) => {
+            let i = rust_type(c, inner, usize::MAX);
+            quote!(::std::collections::BTreeMap<::std::string::String, #i>)
+        }
+    }
+}
+
+/// The Rust type of a type expression, `Option<..>` when nullable.
+pub fn rust_type(c: &Catalogue, t: &TypeRef, owner: TypeId) -> TokenStream {
+    let b = base_type(c, t, owner);
+    if t.nullable { quote!(::std::option::Option<#b>) } else { b }
+}
+
+fn has_float(c: &Catalogue, id: TypeId, depth: usize) -> bool {
+    if depth > 16 {
+        return true;
+    }
+    fn in_ref(c: &Catalogue, t: &TypeRef, depth: usize) -> bool {
+        match &t.kind {
+            RefKind::Number | RefKind::Json => true,
+            RefKind::Named(id) => has_float(c, *id, depth + 1),
+            RefKind::Array(i) | RefKind::Map(i) => in_ref(c, i, depth),
+            _ => false,
+        }
+    }
+    match &c.ty(id).kind {
+        TypeKind::Object { fields } => fields.iter().any(|f| in_ref(c, &f.ty, depth)),
+        TypeKind::Enum { .. } => false,
+        TypeKind::Alias { target } => in_ref(c, target, depth),
+    }
+}
+
+/// Every named type, in declaration order by domain.
+pub fn emit_types(c: &Catalogue) -> TokenStream {
+    let mut items = Vec::new();
+    for d in &c.domains {
+        for &id in &d.types {
+            items.push(emit_type(c, id));
+        }
+    }
+    quote! {
+        #[allow(unused_imports)]
+        use ::switchboard_runtime::validate::{self as __v, Validate};
+        #( #items )*
+    }
+}
+
+fn deprecated_attr(d: Option<&Deprecation>) -> TokenStream {
+    match d {
+        Some(d) => {
+            let note = d.sentence();
+            match &d.since {
+                Some(since) => quote!(#[deprecated(since = #since, note = #note)]),
+                None => quote!(#[deprecated(note = #note)]),
+            }
+        }
+        None => quote!(),
+    }
+}
+
+fn emit_type(c: &Catalogue, id: TypeId) -> TokenStream {
+    let t = c.ty(id);
+    let name = ident(&t.name);
+    let doc = docs(t.description.as_deref(), &[]);
+    let dep = deprecated_attr(t.deprecated.as_ref());
+    let serde_crate = quote!(#[serde(crate = "::switchboard_runtime::__private::serde")]);
+    match &t.kind {
+        TypeKind::Enum { values } => {
+            let variants: Vec<Ident> = values.iter().map(|v| ident(&v.rust_ident)).collect();
+            let wires: Vec<&str> = values.iter().map(|v| v.wire_name.as_str()).collect();
+            quote! {
+                #doc
+                #dep
+                #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, ::switchboard_runtime::__private::serde::Serialize, ::switchboard_runtime::__private::serde::Deserialize)]
+                #serde_crate
+                pub enum #name {
+                    #( #[serde(rename = #wires)] #variants, )*
+                }
+
+                impl #name {
+                    /// Every value, in catalogue order.
+                    pub const ALL: &'static [#name] = &[ #( #name::#variants ),* ];
+
+                    /// The exact wire value.
+                    pub fn as_str(self) -> &'static str {
+                        match self { #( #name::#variants => #wires, )* }
+                    }
+                }
+
+                impl ::std::fmt::Display for #name {
+                    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                        f.write_str(self.as_str())
+                    }
+                }
+
+                impl Validate for #name {
+                    fn validate_at(&self, _path: &str) -> ::std::result::Result<(), __v::ValidationError> {
+                        Ok(())
+                    }
+                }
+            }
+        }
+        TypeKind::Alias { target } => {
+            let ty = rust_type(c, target, id);
+            quote! {
+                #doc
+                #dep
+                pub type #name = #ty;
+            }
+        }
+        TypeKind::Object { fields } => {
+            let eq = if has_float(c, id, 0) { quote!() } else { quote!(Eq,) };
+            let mut field_tokens = Vec::new();
+            let mut checks = Vec::new();
+            let mut defaults = Vec::new();
+            for f in fields {
+                let fname = ident(&f.rust_ident);
+                let wire = &f.wire_name;
+                let resolved = resolve(c, &f.ty);
+                let int64_string = matches!(resolved.kind, RefKind::Int64(Int64Encoding::String));
+                let base = rust_type(c, &f.ty, id);
+                let mut attrs = vec![quote!(rename = #wire)];
+                let ty = if f.optional && f.default.is_some() {
+                    let fn_name = format!("__default_{}_{}", t.name.to_lowercase(), crate::schema::names::unraw(&f.rust_ident));
+                    let fn_ident = format_ident!("{}", fn_name);
+                    let json = serde_json::to_string(f.default.as_ref().expect("checked")).unwrap_or_default();
+                    defaults.push(quote! {
+                        #[doc(hidden)]
+                        fn #fn_ident() -> #base {
+                            ::switchboard_runtime::__private::serde_json::from_str(#json).expect("switchboard checked this default against its type")
+                        }
+                    });
+                    attrs.push(quote!(default = #fn_name));
+                    if int64_string {
+                        if resolved.nullable {
+                            attrs.push(quote!(with = "::switchboard_runtime::wire::int64_string::option"));
+                        } else {
+                            attrs.push(quote!(with = "::switchboard_runtime::wire::int64_string"));
+                        }
+                    }
+                    base
+                } else if f.optional && resolved.nullable {
+                    attrs.push(quote!(default));
+                    attrs.push(quote!(skip_serializing_if = "::std::option::Option::is_none"));
+                    attrs.push(quote!(with = "::switchboard_runtime::wire::double_option"));
+                    quote!(::std::option::Option<#base>)
+                } else if f.optional {
+                    attrs.push(quote!(default));
+                    attrs.push(quote!(skip_serializing_if = "::std::option::Option::is_none"));
+                    if int64_string {
+                        attrs.push(quote!(with = "::switchboard_runtime::wire::int64_string::option"));
+                    }
+                    quote!(::std::option::Option<#base>)
+                } else {
+                    if int64_string {
+                        if resolved.nullable {
+                            attrs.push(quote!(with = "::switchboard_runtime::wire::int64_string::option"));
+                        } else {
+                            attrs.push(quote!(with = "::switchboard_runtime::wire::int64_string"));
+                        }
+                    }
+                    base
+                };
+                let mut extra = Vec::new();
+                if !f.ty.constraints.is_empty() {
+                    extra.push(format!("Constraints: {}.", f.ty.constraints.summary()));
+                }
+                let fdoc = docs(f.description.as_deref(), &extra);
+                let fdep = deprecated_attr(f.deprecated.as_ref());
+                field_tokens.push(quote! {
+                    #fdoc
+                    #fdep
+                    #[serde( #( #attrs ),* )]
+                    pub #fname: #ty,
+                });
+                // Validation: unwrap the optional layers first.
+                let path = quote!(__v::field(path, #wire));
+                let outer_optional = f.optional && f.default.is_none();
+                let check = check_ref(c, &resolved, quote!(v), 0);
+                if !check.is_empty() {
+                    let binding = if outer_optional && resolved.nullable {
+                        quote!(if let ::std::option::Option::Some(::std::option::Option::Some(v)) = &self.#fname)
+                    } else if outer_optional || resolved.nullable {
+                        quote!(if let ::std::option::Option::Some(v) = &self.#fname)
+                    } else {
+                        quote!(if let v = &self.#fname)
+                    };
+                    checks.push(quote! {
+                        #[allow(irrefutable_let_patterns)]
+                        #binding {
+                            let path = &#path;
+                            #check
+                        }
+                    });
+                }
+            }
+            quote! {
+                #doc
+                #dep
+                #[derive(Debug, Clone, PartialEq, #eq ::switchboard_runtime::__private::serde::Serialize, ::switchboard_runtime::__private::serde::Deserialize)]
+                #serde_crate
+                pub struct #name {
+                    #( #field_tokens )*
+                }
+
+                #( #defaults )*
+
+                impl Validate for #name {
+                    #[allow(unused_variables, deprecated)]
+                    fn validate_at(&self, path: &str) -> ::std::result::Result<(), __v::ValidationError> {
+                        #( #checks )*
+                        Ok(())
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Checks of one value `v: &T` at `path: &String`; empty when nothing to check.
+fn check_ref(c: &Catalogue, t: &TypeRef, v: TokenStream, depth: usize) -> TokenStream {
+    let k = &t.constraints;
+    let opt_u = |x: Option<u64>| match x {
+        Some(n) => quote!(::std::option::Option::Some(#n)),
+        None => quote!(::std::option::Option::None),
+    };
+    let opt_f = |x: Option<f64>| match x {
+        Some(n) => quote!(::std::option::Option::Some(#n)),
+        None => quote!(::std::option::Option::None),
+    };
+    match &t.kind {
+        RefKind::String => {
+            let mut out = Vec::new();
+            if k.min_length.is_some() || k.max_length.is_some() {
+                let (a, b) = (opt_u(k.min_length), opt_u(k.max_length));
+                out.push(quote!(__v::length(path, #v, #a, #b)?;));
+            }
+            if let Some(p) = &k.pattern {
+                let anchored = format!("^(?:{p})$");
+                out.push(quote! {
+                    {
+                        static RE: ::std::sync::OnceLock<::switchboard_runtime::__private::regex::Regex> = ::std::sync::OnceLock::new();
+                        let re = RE.get_or_init(|| ::switchboard_runtime::__private::regex::Regex::new(#anchored).expect("switchboard checked this pattern"));
+                        __v::pattern(path, #v, re, #p)?;
+                    }
+                });
+            }
+            quote!(#( #out )*)
+        }
+        RefKind::DateTime => quote!(__v::datetime(path, #v)?;),
+        RefKind::Integer => {
+            let mut out = vec![quote!(__v::js_safe(path, *#v)?;)];
+            if k.minimum.is_some() || k.maximum.is_some() {
+                let (a, b) = (opt_f(k.minimum), opt_f(k.maximum));
+                out.push(quote!(__v::range(path, *#v as f64, #a, #b)?;));
+            }
+            quote!(#( #out )*)
+        }
+        RefKind::Int64(_) => {
+            if k.minimum.is_some() || k.maximum.is_some() {
+                let (a, b) = (opt_f(k.minimum), opt_f(k.maximum));
+                quote!(__v::range(path, *#v as f64, #a, #b)?;)
+            } else {
+                quote!()
+            }
+        }
+        RefKind::Number => {
+            let (a, b) = (opt_f(k.minimum), opt_f(k.maximum));
+            quote!(__v::range(path, *#v, #a, #b)?;)
+        }
+        RefKind::Boolean | RefKind::Json => quote!(),
+        RefKind::Named(id) => match &c.ty(*id).kind {
+            TypeKind::Enum { .. } => quote!(),
+            _ => quote!(Validate::validate_at(#v, path)?;),
+        },
+        RefKind::Array(inner) => {
+            let mut out = Vec::new();
+            if k.min_items.is_some() || k.max_items.is_some() {
+                let (a, b) = (opt_u(k.min_items), opt_u(k.max_items));
+                out.push(quote!(__v::items(path, #v.len(), #a, #b)?;));
+            }
+            let inner = resolve(c, inner);
+            let item = format_ident!("item{}", depth);
+            let inner_check = check_ref(c, &inner, quote!(#item), depth + 1);
+            if !inner_check.is_empty() {
+                let body = if inner.nullable {
+                    quote!(if let ::std::option::Option::Some(#item) = #item { #inner_check })
+                } else {
+                    inner_check
+                };
+                out.push(quote! {
+                    for (i, #item) in #v.iter().enumerate() {
+                        let path = &__v::index(path, i);
+                        #body
+                    }
+                });
+            }
+            quote!(#( #out )*)
+        }
+        RefKind::Map(inner) => {
+            let inner = resolve(c, inner);
+            let item = format_ident!("item{}", depth);
+            let inner_check = check_ref(c, &inner, quote!(#item), depth + 1);
+            if inner_check.is_empty() {
+                return quote!();
+            }
+            let body = if inner.nullable {
+                quote!(if let ::std::option::Option::Some(#item) = #item { #inner_check })
+            } else {
+                inner_check
+            };
+            quote! {
+                for (key, #item) in #v.iter() {
+                    let path = &__v::field(path, key);
+                    #body
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,379 @@
+//! The demo gateway: the whole catalogue served on socketioxide with a small in-memory backend,
+//! so a frontend can connect without any external service.
+//!
+//! Ownership rules of the demo backend (documented in the README):
+//! - order `ord-{userId}-{n}` belongs to `{userId}`; seeded: `o-100` belongs to `u1`, `o-200` to `u2`;
+//! - chat `c-1` has participants `u1`, `u2`, `u3`; chat `dm-{a}-{b}` has `a` and `b`;
+//! - conversation `conv-1` has `u1` and `store-1`; `conv-{userId}-{n}` has `{userId}`;
+//! - cart `cart-{userId}` belongs to `{userId}`.
+
+use crate::rooms;
+use crate::server::{self, AckError, Ctx, Emitter, ErrorCode, JwtHs256, Runtime, ServerConfig};
+use crate::types;
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, SystemTime};
+
+/// The secret used when `SWITCHBOARD_JWT_SECRET` is not set. Never use it in production.
+pub const DEV_SECRET: &str = "switchboard-dev-secret-do-not-use-in-production";
+
+/// Gateway settings.
+#[derive(Debug, Clone)]
+pub struct GatewayConfig {
+    /// Where to listen (port 0 picks a free one).
+    pub addr: SocketAddr,
+    /// HS256 secret for `auth.token`.
+    pub jwt_secret: Vec<u8>,
+    /// Emit realistic events periodically.
+    pub demo: bool,
+    /// Period of demo events.
+    pub demo_interval: Duration,
+    /// Server limits.
+    pub server: ServerConfig,
+}
+
+impl Default for GatewayConfig {
+    fn default() -> Self {
+        Self {
+            addr: SocketAddr::from(([127, 0, 0, 1], 3000)),
+            jwt_secret: DEV_SECRET.as_bytes().to_vec(),
+            demo: false,
+            demo_interval: Duration::from_secs(2),
+            server: ServerConfig::default(),
+        }
+    }
+}
+
+/// A running gateway.
+pub struct Gateway {
+    /// The bound address.
+    pub addr: SocketAddr,
+    /// The runtime (counters, limits).
+    pub runtime: Arc<Runtime>,
+    /// Typed emitters over the running server.
+    pub emitter: Emitter,
+    /// The demo backend's state.
+    pub backend: Arc<DemoBackend>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Gateway {
+    /// Stops serving.
+    pub fn abort(&self) {
+        self.task.abort();
+    }
+}
+
+/// Binds and serves in the background.
+pub async fn start(config: GatewayConfig) -> std::io::Result<Gateway> {
+    let runtime = Arc::new(Runtime::with_config(JwtHs256::new(&config.jwt_secret), config.server.clone()));
+    let (layer, io) = config.server.builder().build_layer();
+    let emitter = Emitter::new(io.clone(), runtime.clone());
+    let backend = Arc::new(DemoBackend { emitter: emitter.clone(), seq: AtomicU64::new(1), effects: Mutex::new(BTreeMap::new()) });
+    server::mount(&io, runtime.clone(), backend.clone());
+    let app = axum::Router::new().route("/health", axum::routing::get(|| async { "ok" })).layer(layer);
+    let listener = tokio::net::TcpListener::bind(config.addr).await?;
+    let addr = listener.local_addr()?;
+    let task = tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, app).await {
+            tracing::error!("server stopped: {e}");
+        }
+    });
+    if config.demo {
+        tokio::spawn(demo_loop(emitter.clone(), config.demo_interval));
+    }
+    Ok(Gateway { addr, runtime, emitter, backend, task })
+}
+
+/// ISO-8601 UTC now, as the wire wants it.
+pub fn now_iso() -> String {
+    humantime::format_rfc3339_millis(SystemTime::now()).to_string()
+}
+
+/// The in-memory demo backend: implements every handler trait of the catalogue.
+pub struct DemoBackend {
+    emitter: Emitter,
+    seq: AtomicU64,
+    /// Side effects per chat (message ids stored), so tests can count effects.
+    effects: Mutex<BTreeMap<String, Vec<String>>>,
+}
+
+impl DemoBackend {
+    /// Messages stored for a chat, in order.
+    pub fn chat_messages(&self, chat_id: &str) -> Vec<String> {
+        self.effects.lock().map(|m| m.get(chat_id).cloned().unwrap_or_default()).unwrap_or_default()
+    }
+
+    fn next_id(&self, prefix: &str) -> String {
+        format!("{prefix}-{}", self.seq.fetch_add(1, Ordering::Relaxed))
+    }
+}
+
+fn owns_order(user: &str, order: &str) -> bool {
+    matches!((order, user), ("o-100", "u1") | ("o-200", "u2")) || order.strip_prefix("ord-").and_then(|r| r.rsplit_once('-')).is_some_and(|(u, _)| u == user)
+}
+
+fn in_chat(user: &str, chat: &str) -> bool {
+    if chat == "c-1" {
+        return matches!(user, "u1" | "u2" | "u3");
+    }
+    chat.strip_prefix("dm-").and_then(|r| r.split_once('-')).is_some_and(|(a, b)| a == user || b == user)
+}
+
+fn in_conversation(user: &str, conv: &str) -> bool {
+    if conv == "conv-1" {
+        return matches!(user, "u1" | "store-1");
+    }
+    conv.strip_prefix("conv-").and_then(|r| r.rsplit_once('-')).is_some_and(|(u, _)| u == user)
+}
+
+fn not_member(what: &str) -> AckError {
+    AckError::new(ErrorCode::Forbidden, format!("you are not a participant of this {what}"))
+}
+
+fn log_emit(r: Result<(), server::EmitError>) {
+    if let Err(e) = r {
+        tracing::warn!("emit: {e}");
+    }
+}
+
+impl server::SessionHandlers for DemoBackend {
+    async fn heartbeat(&self, _ctx: Ctx, _p: types::HeartbeatPayload) -> Result<types::HeartbeatAck, AckError> {
+        Ok(types::HeartbeatAck { server_time: now_iso() })
+    }
+}
+
+impl server::CatalogHandlers for DemoBackend {}
+impl server::FeedHandlers for DemoBackend {}
+impl server::LeaderboardHandlers for DemoBackend {}
+
+impl server::CartHandlers for DemoBackend {
+    async fn may_join_cart(&self, ctx: &Ctx, room: &rooms::CartRoom) -> bool {
+        room.cart_id == format!("cart-{}", ctx.principal().user_id)
+    }
+}
+
+impl server::OrdersHandlers for DemoBackend {
+    async fn may_join_order(&self, ctx: &Ctx, room: &rooms::OrderRoom) -> bool {
+        owns_order(&ctx.principal().user_id, &room.order_id)
+    }
+
+    /// Sends the order's current status right after the join, as a real backend would.
+    async fn subscribe_order(&self, _ctx: Ctx, p: types::SubscribeOrderPayload) -> Result<(), AckError> {
+        let update = types::OrderStatusUpdatePayload {
+            order_id: p.order_id.clone(),
+            status: "preparing".into(),
+            message: "Your order is being prepared".into(),
+            timestamp: now_iso(),
+            estimated_delivery: None,
+        };
+        let emitter = self.emitter.clone();
+        // After the ack: the subscriber sees the ack, then the current status.
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            log_emit(emitter.order_status_update(&update).await);
+        });
+        Ok(())
+    }
+}
+
+impl server::ChatHandlers for DemoBackend {
+    async fn may_join_chat(&self, ctx: &Ctx, room: &rooms::ChatRoom) -> bool {
+        in_chat(&ctx.principal().user_id, &room.chat_id)
+    }
+
+    async fn chat_send_message(&self, ctx: Ctx, p: types::SendChatMessagePayload) -> Result<types::SendChatMessageAck, AckError> {
+        let user = ctx.principal().user_id.clone();
+        if !in_chat(&user, &p.chat_id) {
+            return Err(not_member("chat"));
+        }
+        let message_id = self.next_id("msg");
+        let timestamp = now_iso();
+        if let Ok(mut m) = self.effects.lock() {
+            m.entry(p.chat_id.clone()).or_default().push(message_id.clone());
+        }
+        let msg = types::ChatMessagePayload {
+            message_id: message_id.clone(),
+            chat_id: p.chat_id.clone(),
+            sender_id: user.clone(),
+            sender_name: user,
+            sender_type: types::ChatSenderType::User,
+            text: p.message,
+            timestamp: timestamp.clone(),
+            attachments: p.attachments,
+        };
+        log_emit(self.emitter.chat_message(&msg).await);
+        Ok(types::SendChatMessageAck { message_id, timestamp })
+    }
+
+    async fn chat_typing(&self, ctx: Ctx, p: types::ChatTypingRequest) -> Result<(), AckError> {
+        let user = ctx.principal().user_id.clone();
+        if !in_chat(&user, &p.chat_id) {
+            return Err(not_member("chat"));
+        }
+        let t = types::ChatTypingPayload { chat_id: p.chat_id, user_id: user.clone(), user_name: user, is_typing: p.is_typing, timestamp: now_iso() };
+        log_emit(self.emitter.chat_typing(&t).await);
+        Ok(())
+    }
+
+    async fn chat_read(&self, ctx: Ctx, p: types::ChatReadRequest) -> Result<(), AckError> {
+        let user = ctx.principal().user_id.clone();
+        if !in_chat(&user, &p.chat_id) {
+            return Err(not_member("chat"));
+        }
+        let r = types::ChatReadPayload { chat_id: p.chat_id, message_ids: p.message_ids, read_by: user, timestamp: now_iso() };
+        log_emit(self.emitter.chat_read(&r).await);
+        Ok(())
+    }
+}
+
+impl server::MessagingHandlers for DemoBackend {
+    async fn may_join_conversation(&self, ctx: &Ctx, room: &rooms::ConversationRoom) -> bool {
+        in_conversation(&ctx.principal().user_id, &room.conversation_id)
+    }
+
+    async fn typing_start(&self, ctx: Ctx, p: types::TypingRequest) -> Result<(), AckError> {
+        self.typing(ctx, p, true).await
+    }
+
+    async fn typing_stop(&self, ctx: Ctx, p: types::TypingRequest) -> Result<(), AckError> {
+        self.typing(ctx, p, false).await
+    }
+}
+
+impl DemoBackend {
+    async fn typing(&self, ctx: Ctx, p: types::TypingRequest, is_typing: bool) -> Result<(), AckError> {
+        let user = ctx.principal().user_id.clone();
+        if !in_conversation(&user, &p.conversation_id) {
+            return Err(not_member("conversation"));
+        }
+        let t = types::TypingPayload { conversation_id: p.conversation_id, user_id: user.clone(), user_name: user, is_typing };
+        let r = if is_typing { self.emitter.typing_start(&t).await } else { self.emitter.typing_stop(&t).await };
+        log_emit(r);
+        Ok(())
+    }
+}
+
+fn tick_counter() -> &'static AtomicU64 {
+    static N: OnceLock<AtomicU64> = OnceLock::new();
+    N.get_or_init(|| AtomicU64::new(0))
+}
+
+/// Emits realistic order, feed, leaderboard, cart, stock and flash-sale events forever.
+async fn demo_loop(e: Emitter, every: Duration) {
+    const STATUSES: [&str; 5] = ["confirmed", "preparing", "ready", "out_for_delivery", "delivered"];
+    let mut ticker = tokio::time::interval(every);
+    loop {
+        ticker.tick().await;
+        let n = tick_counter().fetch_add(1, Ordering::Relaxed);
+        let ts = now_iso();
+        for order in ["o-100", "o-200"] {
+            let status = STATUSES[(n as usize) % STATUSES.len()];
+            log_emit(
+                e.order_status_update(&types::OrderStatusUpdatePayload {
+                    order_id: order.into(),
+                    status: status.into(),
+                    message: format!("Order {order} is {}", status.replace('_', " ")),
+                    timestamp: ts.clone(),
+                    estimated_delivery: None,
+                })
+                .await,
+            );
+        }
+        for user in ["u1", "u2"] {
+            log_emit(
+                e.feed_new_post(
+                    user,
+                    &types::FeedNewPostPayload {
+                        post_id: format!("post-{n}"),
+                        user_id: "u3".into(),
+                        user_name: "Ada".into(),
+                        user_avatar: None,
+                        content: format!("Demo post number {n}"),
+                        images: None,
+                        timestamp: ts.clone(),
+                    },
+                )
+                .await,
+            );
+        }
+        log_emit(
+            e.leaderboard_update(&types::LeaderboardUpdatePayload {
+                period: types::LeaderboardPeriod::Weekly,
+                entries: (1..=3)
+                    .map(|r| types::LeaderboardEntry {
+                        rank: r,
+                        user_id: format!("u{r}"),
+                        full_name: format!("User {r}"),
+                        coins: 1000 - r * 100 + n as i64,
+                        achievements: 4 - r,
+                        tier: "gold".into(),
+                    })
+                    .collect(),
+                timestamp: ts.clone(),
+            })
+            .await,
+        );
+        log_emit(
+            e.cart_sync(&types::CartSyncPayload {
+                user_id: "u1".into(),
+                cart_id: "cart-u1".into(),
+                items: vec![types::CartItem { id: "line-1".into(), product_id: "p-1".into(), quantity: 1 + (n as i64 % 3), price: 4.5 }],
+                total_items: 1 + (n as i64 % 3),
+                total_price: 4.5 * (1 + (n as i64 % 3)) as f64,
+                timestamp: ts.clone(),
+            })
+            .await,
+        );
+        let quantity = (20 - (n as i64 % 21)).max(0);
+        log_emit(
+            e.stock_updated(&types::StockUpdatePayload {
+                product_id: "p-1".into(),
+                store_id: "s-1".into(),
+                quantity,
+                status: if quantity == 0 {
+                    types::StockStatus::OutOfStock
+                } else if quantity < 5 {
+                    types::StockStatus::LowStock
+                } else {
+                    types::StockStatus::InStock
+                },
+                previous_quantity: Some(quantity + 1),
+                timestamp: ts.clone(),
+            })
+            .await,
+        );
+        let sold = (n as i64 * 7) % 100;
+        log_emit(
+            e.flashsale_stock_updated(&types::FlashSaleStockUpdatedPayload {
+                flash_sale_id: "fs-1".into(),
+                sold_quantity: sold,
+                remaining_quantity: 100 - sold,
+                progress: sold as f64 / 100.0,
+                timestamp: ts,
+            })
+            .await,
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn demo_ownership_rules() {
+        assert!(owns_order("u1", "o-100") && !owns_order("u2", "o-100"));
+        assert!(owns_order("u7", "ord-u7-3") && !owns_order("u8", "ord-u7-3"));
+        assert!(in_chat("u2", "c-1") && !in_chat("u9", "c-1"));
+        assert!(in_chat("a", "dm-a-b") && in_chat("b", "dm-a-b") && !in_chat("c", "dm-a-b"));
+        assert!(in_conversation("u1", "conv-1") && in_conversation("u5", "conv-u5-2") && !in_conversation("u6", "conv-u5-2"));
+    }
+
+    #[test]
+    fn timestamps_are_iso() {
+        assert!(switchboard_runtime::validate::datetime("", &now_iso()).is_ok(), "{}", now_iso());
+    }
+}
