@@ -12,6 +12,9 @@ pub mod wire;
 #[cfg(feature = "server")]
 pub mod server;
 
+#[cfg(feature = "client")]
+pub mod client;
+
 /// Re-exports generated code uses, so a generated crate needs no other dependency.
 #[doc(hidden)]
 pub mod __private {

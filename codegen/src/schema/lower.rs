@@ -1229,10 +1229,11 @@ impl Lowerer {
                 Some(id)
             }
             Kind::Map(_) => {
-                let (tname, pos, explicit) = match name { Some((n, p)) => (n, p, true), None => (derived, node.pos, false) };
+                let (tname, pos) = match name { Some((n, p)) => (n, p), None => (derived, node.pos) };
                 let id = self.declare_type(file, pos, &tname)?;
                 let fields = self.lower_fields(file, domain, &tname, node);
-                self.define(id, NamedType { name: tname, domain, origin, explicit_name: explicit || true, kind: TypeKind::Object { fields }, description: None, deprecated: None, example: None });
+                // Payloads and acks are always declared by name (a derived one when not given).
+                self.define(id, NamedType { name: tname, domain, origin, explicit_name: true, kind: TypeKind::Object { fields }, description: None, deprecated: None, example: None });
                 Some(id)
             }
             _ => {
@@ -1299,8 +1300,8 @@ impl Lowerer {
                     for (r, pos) in list {
                         if let Some((_, first)) = seen.iter().find(|(x, _)| *x == r) {
                             let first = *first;
-                            self.err("duplicate-name", file, pos, format!("room `{r}` is listed twice in `to:` (first at {file}:{}:{})", first.line, first.col))
-                                .label("listed again")
+                            self.err("duplicate-name", file, pos, format!("room `{r}` is listed twice in `to:`"))
+                                .label(format!("listed again (first at {}:{})", first.line, first.col))
                                 .help("remove the repeated room");
                             continue;
                         }
@@ -1543,6 +1544,8 @@ impl Lowerer {
                                     .label("joins this room")
                                     .help(format!("add a required field `{}` to the payload, or take it from the token with `params: {{ {}: user }}`", param.name, param.name));
                             }
+                            // A type that does not resolve (an alias cycle) is reported on its own.
+                            Some(f) if self.resolve_ref(&f.ty).is_none() => {}
                             Some(f) if f.optional || f.ty.nullable || !self.is_scalar_key(&f.ty) => {
                                 self.err("room-param-type", &file, pos, format!("payload field `{}` of `{event}` names room `{}`, so it must be a required string, integer or enum", param.name, r.name))
                                     .help("make the field required and scalar");
@@ -1756,7 +1759,7 @@ impl Lowerer {
             if inhabited[id] || reported.contains(&id) {
                 continue;
             }
-            if let Some(cycle) = shortest_cycle(id, &required_edges) {
+            if let Some(cycle) = shortest_cycle(id, required_edges) {
                 reported.extend(cycle.iter().map(|(t, _)| *t));
                 found.push((id, cycle));
             }
@@ -1766,10 +1769,11 @@ impl Lowerer {
             let path = self.cycle_text(id, &cycle);
             let field = cycle[0].1.clone();
             let (file, pos) = self.field_or_type_at(id, &field);
+            let next = self.type_name(cycle.get(1).map_or(id, |(t, _)| *t));
             let help = if field.is_empty() {
-                "make a field on this path optional (`name?:`), nullable (`T | null`) or a list (`T[]`)".to_string()
+                format!("make a field on this path optional (`name?:`), nullable (`{next} | null`) or a list (`{next}[]`)")
             } else {
-                format!("make a field on this path optional (`{field}?:`), nullable (`T | null`) or a list (`T[]`)")
+                format!("make a field on this path optional (`{field}?:`), nullable (`{next} | null`) or a list (`{next}[]`)")
             };
             self.err("type-cycle", &file, pos, format!("`{name}` requires a value of its own type, so no finite value exists: {path}"))
                 .label("required here")
@@ -1791,7 +1795,7 @@ impl Lowerer {
             if !inline(id) || reported.contains(&id) {
                 continue;
             }
-            if let Some(cycle) = shortest_cycle(id, &inline_edges) {
+            if let Some(cycle) = shortest_cycle(id, inline_edges) {
                 reported.extend(cycle.iter().map(|(t, _)| *t));
                 found.push((id, cycle));
             }
@@ -1877,12 +1881,11 @@ impl Lowerer {
                 if c.min_length.is_some_and(|m| len < m) || c.max_length.is_some_and(|m| len > m) {
                     return bad(format!("length {len} is outside {}", c.summary()));
                 }
-                if let Some(p) = &c.pattern {
-                    if let Ok(re) = regex::Regex::new(&format!("^(?:{p})$")) {
-                        if !re.is_match(s) {
-                            return bad(format!("`{s}` does not match the pattern `{p}`"));
-                        }
-                    }
+                if let Some(p) = &c.pattern
+                    && let Ok(re) = regex::Regex::new(&format!("^(?:{p})$"))
+                    && !re.is_match(s)
+                {
+                    return bad(format!("`{s}` does not match the pattern `{p}`"));
                 }
                 Ok(())
             }
@@ -2095,7 +2098,7 @@ pub fn is_datetime(s: &str) -> bool {
 fn days_in_month(year: u32, month: u32) -> u32 {
     match month {
         4 | 6 | 9 | 11 => 30,
-        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
+        2 if year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400)) => 29,
         2 => 28,
         _ => 31,
     }
