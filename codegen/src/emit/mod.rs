@@ -3,6 +3,7 @@
 pub mod json_schema;
 pub mod markdown;
 pub mod rust;
+pub mod rust_client;
 pub mod rust_server;
 pub mod rust_types;
 pub mod typescript;

@@ -1,7 +1,7 @@
 //! The Rust target: types, event constants, rooms and the socketioxide server, in one file that
 //! a build script writes to OUT_DIR and the crate includes.
 
-use super::{EmitOptions, rust_server, rust_types};
+use super::{EmitOptions, rust_client, rust_server, rust_types};
 use crate::output::GeneratedFile;
 use crate::schema::ir::Catalogue;
 use quote::quote;
@@ -12,6 +12,7 @@ pub fn emit(c: &Catalogue, opts: &EmitOptions) -> GeneratedFile {
     let events = rust_server::emit_events(c);
     let rooms = rust_server::emit_rooms(c);
     let server = rust_server::emit_server(c);
+    let client = rust_client::emit_client(c);
     let tokens = quote! {
         /// Payload, ack and shared types, with serde renames to the exact wire names.
         #[allow(deprecated, clippy::all)]
@@ -33,6 +34,12 @@ pub fn emit(c: &Catalogue, opts: &EmitOptions) -> GeneratedFile {
         #[allow(deprecated, unused_imports, unused_variables, clippy::all)]
         pub mod server {
             #server
+        }
+
+        /// The typed client over the runtime's Socket.IO client.
+        #[allow(deprecated, unused_imports, unused_variables, clippy::all)]
+        pub mod client {
+            #client
         }
     };
     let file: syn::File = syn::parse2(tokens).unwrap_or_else(|e| panic!("generated Rust does not parse: {e}"));

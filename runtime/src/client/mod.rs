@@ -193,6 +193,9 @@ pub enum ClientError {
     /// The client is closed.
     #[error("the client is closed")]
     Closed,
+    /// The ack's data does not match the catalogue's ack type.
+    #[error("unexpected ack data: {0}")]
+    BadAck(String),
 }
 
 type Reply = oneshot::Sender<Result<Value, ClientError>>;

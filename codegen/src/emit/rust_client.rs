@@ -1,0 +1,191 @@
+//! Rust client: a typed layer over `switchboard_runtime::client::Client`: one method per
+//! client-to-server event (typed ack future), join/leave helpers that remember rooms, and one
+//! `on_<event>` per server-to-client event whose guard unsubscribes when dropped.
+
+use super::rust_types::{docs, ident};
+use crate::schema::ir::*;
+use crate::schema::names;
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+/// The client-side key of a room: `kind:name`, with token-sourced parameters shown as `@me`
+/// (the client does not know its own id; the server fills it in).
+fn room_key(c: &Catalogue, room: RoomId, payload: Option<TypeId>) -> TokenStream {
+    let r = &c.rooms[room];
+    let mut fmt = format!("{}:", r.name);
+    let mut args = Vec::new();
+    for p in &r.parts {
+        match p {
+            TemplatePart::Text(t) => fmt.push_str(&t.replace('{', "{{").replace('}', "}}")),
+            TemplatePart::Param(i) => {
+                let param = &r.params[*i];
+                let field = payload.and_then(|id| match &c.ty(id).kind {
+                    TypeKind::Object { fields } => fields.iter().find(|f| f.wire_name == param.name && !f.optional),
+                    _ => None,
+                });
+                match (param.source, field) {
+                    (ParamSource::Payload, Some(f)) => {
+                        fmt.push_str("{}");
+                        let fid = ident(&f.rust_ident);
+                        args.push(quote!(payload.#fid));
+                    }
+                    _ => fmt.push_str("@me"),
+                }
+            }
+        }
+    }
+    quote!(format!(#fmt, #( #args ),*))
+}
+
+/// `pub mod client`.
+pub fn emit_client(c: &Catalogue) -> TokenStream {
+    let mut methods = Vec::new();
+    for e in &c.events {
+        if let Some(side) = &e.to_server {
+            let m = ident(&e.ident);
+            let konst = format_ident!("{}", names::unraw(&e.ident).to_uppercase());
+            let (arg, value) = match side.payload {
+                Some(id) => {
+                    let n = ident(&c.ty(id).name);
+                    (quote!(payload: &types::#n), quote!(::std::option::Option::Some(to_value(payload))))
+                }
+                None => (quote!(), quote!(::std::option::Option::None)),
+            };
+            let (ret, decode) = match side.ack {
+                Some(id) => {
+                    let n = ident(&c.ty(id).name);
+                    (quote!(types::#n), quote!(from_value(data)))
+                }
+                None => (quote!(()), quote!({ let _ = data; Ok(()) })),
+            };
+            let call = match side.room_action {
+                Some(RoomAction::Join(r)) => {
+                    let key = room_key(c, r, side.payload);
+                    quote!(self.inner.join(&#key, events::#konst, #value).await?)
+                }
+                Some(RoomAction::Leave(r)) => {
+                    let key = room_key(c, r, side.payload);
+                    quote!(self.inner.leave(events::#konst, #value, Forget::Key(#key)).await?)
+                }
+                Some(RoomAction::LeaveAll(r)) => {
+                    let prefix = format!("{}:", c.rooms[r].name);
+                    quote!(self.inner.leave(events::#konst, #value, Forget::Prefix(#prefix.to_string())).await?)
+                }
+                None => match side.delivery {
+                    Delivery::Reliable => quote!(self.inner.emit_reliable(events::#konst, #value).await?),
+                    Delivery::Volatile => quote!(self.inner.emit_volatile(events::#konst, #value).await?),
+                },
+            };
+            let mut extra = vec![format!(
+                "Sends `{}` ({}).",
+                e.wire_name,
+                match side.delivery {
+                    Delivery::Reliable => "reliable: queued while offline, resent until acked",
+                    Delivery::Volatile => "volatile: fails with `Offline` when not connected",
+                }
+            )];
+            if let Some(a) = side.room_action {
+                extra.push(super::typescript::room_action_text(c, a) + " The room is remembered and re-joined after every reconnect.");
+            }
+            if let Some(dep) = &e.deprecated {
+                extra.push(dep.sentence());
+            }
+            let doc = docs(e.description.as_deref(), &extra);
+            let comma = if side.payload.is_some() { quote!(,) } else { quote!() };
+            let _ = comma;
+            methods.push(quote! {
+                #doc
+                pub async fn #m(&self, #arg) -> ::std::result::Result<#ret, ClientError> {
+                    let data = #call;
+                    #decode
+                }
+            });
+        }
+        if let Some(side) = &e.to_client {
+            let m = format_ident!("on_{}", names::unraw(&e.ident).trim_start_matches('_'));
+            let konst = format_ident!("{}", names::unraw(&e.ident).to_uppercase());
+            let ty = match side.payload {
+                Some(id) => {
+                    let n = ident(&c.ty(id).name);
+                    quote!(types::#n)
+                }
+                None => quote!(()),
+            };
+            let mut extra = vec![format!("Listens to `{}`; dropping the returned guard stops listening.", e.wire_name)];
+            if let Some(dep) = &e.deprecated {
+                extra.push(dep.sentence());
+            }
+            let doc = docs(e.description.as_deref(), &extra);
+            methods.push(quote! {
+                #doc
+                pub fn #m(&self) -> On<#ty> {
+                    On { inner: self.inner.on(events::#konst), _payload: ::std::marker::PhantomData }
+                }
+            });
+        }
+    }
+    let heartbeat = match c.events.iter().find(|e| e.wire_name == "heartbeat" && e.to_server.is_some()) {
+        Some(_) => quote! {
+            config.heartbeat = ::std::option::Option::Some(Heartbeat { event: "heartbeat".into(), interval: ::std::time::Duration::from_secs(30), max_missed: 2 });
+        },
+        None => quote!(),
+    };
+    let namespace = &c.namespace;
+    quote! {
+        use super::{events, types};
+        pub use ::switchboard_runtime::client::{Backoff, ClientConfig, ClientError, ClientEvent, ConnectionState, DropReason, Forget, Heartbeat, Listener, Stats};
+        use ::switchboard_runtime::__private::serde_json::{self, Value};
+
+        fn to_value<T: ::switchboard_runtime::__private::serde::Serialize>(v: &T) -> Value {
+            // Generated payload types always serialize (string keys, no fallible impls).
+            serde_json::to_value(v).unwrap_or(Value::Null)
+        }
+
+        fn from_value<T: ::switchboard_runtime::__private::serde::de::DeserializeOwned>(v: Value) -> ::std::result::Result<T, ClientError> {
+            serde_json::from_value(v).map_err(|e| ClientError::BadAck(e.to_string()))
+        }
+
+        /// Payloads of one server event, typed; dropping it stops listening.
+        pub struct On<T> {
+            inner: Listener,
+            _payload: ::std::marker::PhantomData<fn() -> T>,
+        }
+
+        impl<T: ::switchboard_runtime::__private::serde::de::DeserializeOwned> On<T> {
+            /// The next payload: `None` when the client is closed, `Some(Err)` when the server
+            /// sent something that does not match the catalogue.
+            pub async fn recv(&mut self) -> ::std::option::Option<::std::result::Result<T, serde_json::Error>> {
+                self.inner.recv().await.map(serde_json::from_value)
+            }
+        }
+
+        /// The catalogue's typed client.
+        #[derive(Clone)]
+        pub struct Client {
+            inner: ::switchboard_runtime::client::Client,
+        }
+
+        #[allow(deprecated)]
+        impl Client {
+            /// Settings for `url` with the catalogue's namespace (and its heartbeat, if any).
+            pub fn config(url: &str) -> ClientConfig {
+                let mut config = ClientConfig::new(url);
+                config.namespace = #namespace.into();
+                #heartbeat
+                config
+            }
+
+            /// Starts connecting with `token` (sent as `auth.token`).
+            pub fn connect(config: ClientConfig, token: impl Into<String>) -> Self {
+                Self { inner: ::switchboard_runtime::client::Client::connect(config, token) }
+            }
+
+            /// The untyped client: state, events, queue, token update.
+            pub fn raw(&self) -> &::switchboard_runtime::client::Client {
+                &self.inner
+            }
+
+            #( #methods )*
+        }
+    }
+}
