@@ -178,12 +178,17 @@ fn type_schema(c: &Catalogue, t: &TypeRef, defs: &mut Vec<TypeId>) -> Value {
         }
         RefKind::Named(id) => {
             let n = c.ty(*id);
-            let inner = if n.explicit_name {
+            let mut inner = if n.explicit_name {
                 defs.push(*id);
                 json!({ "$ref": format!("#/$defs/{}", n.name) })
             } else {
                 named_body(c, *id, defs)
             };
+            // Constraints written where a named type is used add to the reference.
+            if !k.is_empty() {
+                let extra = type_schema(c, &TypeRef { kind: RefKind::Json, nullable: false, constraints: k.clone() }, defs);
+                inner = json!({ "allOf": [inner, extra] });
+            }
             return if t.nullable { json!({ "anyOf": [inner, { "type": "null" }] }) } else { inner };
         }
     };

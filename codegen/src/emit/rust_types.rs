@@ -70,8 +70,9 @@ fn base_type(c: &Catalogue, t: &TypeRef, owner: TypeId) -> TokenStream {
         RefKind::Json => quote!(::switchboard_runtime::__private::serde_json::Value),
         RefKind::Named(id) => {
             let name = ident(&c.ty(*id).name);
-            // A direct self-reference needs indirection to have a size.
-            if *id == owner { quote!(::std::boxed::Box<#name>) } else { quote!(#name) }
+            // A type that (directly or through others) contains its owner needs indirection to
+            // have a size; lists and maps already are.
+            if owner != usize::MAX && reaches(c, *id, owner) { quote!(::std::boxed::Box<#name>) } else { quote!(#name) }
         }
         RefKind::Array(inner) => {
             let i = rust_type(c, inner, usize::MAX);
@@ -82,6 +83,31 @@ fn base_type(c: &Catalogue, t: &TypeRef, owner: TypeId) -> TokenStream {
             quote!(::std::collections::BTreeMap<::std::string::String, #i>)
         }
     }
+}
+
+/// Does type `from` contain `to` by value (through fields, options and aliases, not lists/maps)?
+fn reaches(c: &Catalogue, from: TypeId, to: TypeId) -> bool {
+    let mut seen = vec![false; c.types.len()];
+    let mut stack = vec![from];
+    while let Some(id) = stack.pop() {
+        if id == to {
+            return true;
+        }
+        if std::mem::replace(&mut seen[id], true) {
+            continue;
+        }
+        let mut push_ref = |t: &TypeRef| {
+            if let RefKind::Named(n) = t.kind {
+                stack.push(n);
+            }
+        };
+        match &c.ty(id).kind {
+            TypeKind::Object { fields } => fields.iter().for_each(|f| push_ref(&f.ty)),
+            TypeKind::Alias { target } => push_ref(target),
+            TypeKind::Enum { .. } => {}
+        }
+    }
+    false
 }
 
 /// The Rust type of a type expression, `Option<..>` when nullable.

@@ -246,6 +246,10 @@ fn object_body(c: &Catalogue, fields: &[Field], depth: usize) -> String {
 
 /// The TypeScript type of a type expression.
 pub fn ts_type(c: &Catalogue, t: &TypeRef, depth: usize) -> String {
+    // Lowering rejects cycles through unnamed objects; this guard keeps a bad IR from recursing forever.
+    if depth > 64 {
+        return "unknown".into();
+    }
     let base = match &t.kind {
         RefKind::String | RefKind::DateTime | RefKind::Int64(Int64Encoding::String) => "string".to_string(),
         RefKind::Integer | RefKind::Number | RefKind::Int64(Int64Encoding::Number) => "number".to_string(),
