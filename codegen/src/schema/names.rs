@@ -17,7 +17,7 @@ const RUST_NOT_RAW: &[&str] = &["crate", "self", "Self", "super", "_"];
 /// Type names that would shadow what generated Rust uses.
 const RUST_RESERVED_TYPES: &[&str] = &[
     "Self", "Option", "Result", "String", "Vec", "Box", "Some", "None", "Ok", "Err", "Value", "BTreeMap",
-    "Serialize", "Deserialize", "Default", "Clone", "Debug", "PartialEq", "Send", "Sync",
+    "Serialize", "Deserialize", "Default", "Clone", "Debug", "PartialEq", "Send", "Sync", "Validate",
 ];
 
 /// Names a TypeScript type cannot take, or that would shadow a global the output uses.
@@ -27,7 +27,8 @@ const TS_RESERVED_TYPES: &[&str] = &[
     "Function", "Promise", "Map", "Set", "Partial", "Readonly", "JSON", "Symbol", "BigInt",
     "AckResponse", "AckError", "Socket", "SocketState", "SocketConfig", "ConnectionCallback",
     "ErrorCallback", "ServerToClientEvents", "ClientToServerEvents", "ServerToClientEventName",
-    "ClientToServerEventName", "ServerToClientPayloads", "ClientToServerPayloads",
+    "ClientToServerEventName", "ServerToClientPayloads", "ClientToServerPayloads", "ClientToServerAcks",
+    "ClientToServerEventsWithAck", "AckErrorCode",
     // Reserved words.
     "break", "case", "catch", "class", "const", "continue", "debugger", "default", "delete", "do", "else",
     "enum", "export", "extends", "false", "finally", "for", "function", "if", "import", "in",
