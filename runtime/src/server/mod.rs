@@ -182,8 +182,10 @@ impl Runtime {
         F: FnOnce(Ctx, T) -> Fut,
         Fut: Future<Output = Result<A, AckError>>,
     {
-        let _turn = ticket.wait().await;
-        let reply = self.process::<T, A, F, Fut>(&s, data, spec, f).await;
+        use tracing::Instrument;
+        let span = tracing::debug_span!("client_event", event = spec.name, sid = %s.id);
+        let _turn = ticket.wait().instrument(span.clone()).await;
+        let reply = self.process::<T, A, F, Fut>(&s, data, spec, f).instrument(span).await;
         if ack.send(&reply).is_err() {
             Metrics::inc(&self.metrics.ack_send_failures);
             tracing::warn!(sid = %s.id, event = spec.name, "ack could not be sent (socket closed or its buffer is full)");
@@ -251,7 +253,7 @@ impl Runtime {
                 }
             }
         }
-        let ctx = Ctx { socket: s.clone(), session: session.clone(), message_id, max_rooms: self.config.max_rooms_per_socket, metrics: self.metrics.clone() };
+        let ctx = Ctx { socket: s.clone(), session: session.clone(), message_id, max_rooms: self.config.max_rooms_per_socket };
         let result = tokio::time::timeout(self.config.handler_timeout, f(ctx, payload)).await;
         let reply = match result {
             Ok(Ok(data)) => {
@@ -260,7 +262,7 @@ impl Runtime {
             }
             Ok(Err(e)) => {
                 let counter = match e.code {
-                    ErrorCode::Forbidden => &self.metrics.denied_joins,
+                    ErrorCode::Forbidden | ErrorCode::TooManyRooms => &self.metrics.denied_joins,
                     _ => &self.metrics.handler_errors,
                 };
                 refuse(counter, e)
@@ -339,7 +341,6 @@ pub struct Ctx {
     /// The reliable message id, when the client sent one.
     pub message_id: Option<String>,
     max_rooms: usize,
-    metrics: Arc<Metrics>,
 }
 
 impl Ctx {
@@ -356,7 +357,6 @@ impl Ctx {
         }
         let mut rooms = self.session.rooms();
         if !rooms.contains_key(&room) && rooms.len() >= self.max_rooms {
-            Metrics::inc(&self.metrics.denied_joins);
             return Err(AckError::new(ErrorCode::TooManyRooms, format!("a socket may be in at most {} rooms", self.max_rooms)));
         }
         rooms.insert(room.clone(), kind);
