@@ -9,9 +9,6 @@
 //!
 //! Node.js is required (and `npm` when `tests/js/node_modules` is missing or stale, which is then
 //! installed with `npm ci`): without them these tests fail, they never skip.
-//!
-//! Two tests are `#[ignore]`d because they reproduce runtime bugs (see their docs); run them with
-//! `cargo test -p switchboard-tests --test e2e_gateway -- --ignored`.
 
 use rez_realtime::gateway::{self, DEV_SECRET, Gateway, GatewayConfig};
 use serde_json::{Value, json};
@@ -302,12 +299,8 @@ async fn invalid_payloads_name_the_field() {
 
 /// 5b. A missing required field is named in `error.field` (`chatId`, `attachments[0].type`...).
 ///
-/// BUG (runtime/src/server/mod.rs, `Runtime::process`): for serde's "missing field `x`" error
-/// `serde_path_to_error` reports the path of the enclosing object, so the ack has no `field`
-/// at the top level (`{code:'invalid_payload', message:'missing field `chatId`'}`) and the
-/// parent's path when nested (`field: 'attachments[0]'` for a missing `type`).
+/// (serde reports a missing field at its parent's path; the runtime appends the field's name.)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "BUG: runtime names no field for a missing required field (see the test's doc)"]
 async fn missing_fields_are_named() {
     let gw = start_gateway().await;
     run("missing_field", &gw).await;
@@ -368,12 +361,8 @@ async fn resent_message_ids_have_one_effect() {
 /// 8b. A room join resent with the same `_mid` from a new connection (the first one lost its ack)
 /// must leave the new socket in the room.
 ///
-/// BUG (runtime/src/server/mod.rs, `Runtime::process` dedup): the dedup key is
-/// `(user, event, _mid)` and a hit replays the stored ack without running the handler, so the
-/// join (a per-socket side effect) never happens on the new socket: it gets `{ok:true}` but no
-/// `chat:message` of c-1. Same for every `joins:` event (`subscribe:order`, `join:conversation`...).
+/// (Room actions are per socket and idempotent, so they are never answered from the dedup store.)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "BUG: dedup replays a join's ack without joining the new socket (see the test's doc)"]
 async fn resent_join_after_reconnect_joins_the_new_socket() {
     let gw = start_gateway().await;
     run("dedup_join", &gw).await;

@@ -17,7 +17,7 @@ pub struct Metrics {
     pub too_large: AtomicU64,
     /// Client events refused by the rate limit.
     pub rate_limited: AtomicU64,
-    /// Room joins denied by the access policy.
+    /// Refusals by an access policy: denied room joins, too many rooms, handler `forbidden`.
     pub denied_joins: AtomicU64,
     /// Reliable events recognised as resends (answered from the dedup store).
     pub duplicates: AtomicU64,

@@ -224,9 +224,7 @@ impl Runtime {
         let payload: T = match serde_path_to_error::deserialize(&value) {
             Ok(p) => p,
             Err(e) => {
-                let field = e.path().to_string();
-                let field = if field == "." { None } else { Some(field) };
-                let message = e.into_inner().to_string();
+                let (field, message) = describe_serde_error(&e.path().to_string(), &e.into_inner().to_string());
                 return refuse(&self.metrics.invalid_payloads, AckError { code: ErrorCode::InvalidPayload, message, field });
             }
         };
@@ -254,13 +252,21 @@ impl Runtime {
             }
         }
         let ctx = Ctx { socket: s.clone(), session: session.clone(), message_id, max_rooms: self.config.max_rooms_per_socket };
-        let result = tokio::time::timeout(self.config.handler_timeout, f(ctx, payload)).await;
+        // A panicking handler is answered and logged, never left hanging.
+        let guarded = std::panic::AssertUnwindSafe(f(ctx, payload));
+        let result = tokio::time::timeout(self.config.handler_timeout, futures_util::FutureExt::catch_unwind(guarded)).await;
+        let mut ok = false;
         let reply = match result {
-            Ok(Ok(data)) => {
+            Ok(Err(_panic)) => {
+                tracing::error!(sid = %s.id, event = spec.name, "handler panicked");
+                refuse(&self.metrics.handler_errors, AckError::new(ErrorCode::HandlerError, "the handler failed"))
+            }
+            Ok(Ok(Ok(data))) => {
                 Metrics::inc(&self.metrics.events_ok);
+                ok = true;
                 to_value(&Ack::Ok(data))
             }
-            Ok(Err(e)) => {
+            Ok(Ok(Err(e))) => {
                 let counter = match e.code {
                     ErrorCode::Forbidden | ErrorCode::TooManyRooms => &self.metrics.denied_joins,
                     _ => &self.metrics.handler_errors,
@@ -270,7 +276,12 @@ impl Runtime {
             Err(_) => refuse(&self.metrics.handler_errors, AckError::new(ErrorCode::HandlerError, "the handler timed out")),
         };
         if let Some(key) = &dedup_key {
-            self.dedup.complete(key, reply.clone()).await;
+            // Only successes are remembered: a resend after a failure is handled again.
+            if ok {
+                self.dedup.complete(key, reply.clone()).await;
+            } else {
+                self.dedup.abandon(key).await;
+            }
         }
         reply
     }
@@ -293,6 +304,30 @@ impl Runtime {
             Err(e) => Err(EmitError::Failed(e.to_string())),
         }
     }
+}
+
+/// The field to blame and a message without Rust type names. serde reports a missing field at
+/// the path of the object that lacks it, so the field's own name is appended.
+fn describe_serde_error(path: &str, message: &str) -> (Option<String>, String) {
+    let base = if path == "." { String::new() } else { path.to_string() };
+    let missing = message.strip_prefix("missing field `").and_then(|r| r.split('`').next());
+    let field = match missing {
+        Some(name) if base.is_empty() => Some(name.to_string()),
+        Some(name) => Some(format!("{base}.{name}")),
+        None if base.is_empty() => None,
+        None => Some(base),
+    };
+    // "invalid type: null, expected struct HeartbeatPayload" -> "... expected an object".
+    let mut message = message.to_string();
+    if let Some(i) = message.find("expected struct ") {
+        message.truncate(i);
+        message.push_str("expected an object");
+    }
+    if let Some(i) = message.find("expected a map") {
+        message.truncate(i);
+        message.push_str("expected an object");
+    }
+    (field, message)
 }
 
 fn to_value<T: Serialize>(v: &T) -> Value {
@@ -531,6 +566,14 @@ mod tests {
         assert_eq!(take_message_id(&mut bad).unwrap_err().field.as_deref(), Some("_mid"));
         let mut none = serde_json::json!([1]);
         assert_eq!(take_message_id(&mut none).unwrap(), None);
+    }
+
+    #[test]
+    fn serde_errors_name_the_missing_field() {
+        assert_eq!(describe_serde_error(".", "missing field `chatId`").0.as_deref(), Some("chatId"));
+        assert_eq!(describe_serde_error("attachments[0]", "missing field `type`").0.as_deref(), Some("attachments[0].type"));
+        assert_eq!(describe_serde_error("message", "invalid type: integer `42`, expected a string").0.as_deref(), Some("message"));
+        assert_eq!(describe_serde_error(".", "invalid type: null, expected struct HeartbeatPayload").1, "invalid type: null, expected an object");
     }
 
     #[test]

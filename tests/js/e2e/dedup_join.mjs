@@ -21,7 +21,7 @@ run('dedup_join', async () => {
     joined = false;
   }
   await sleep(100);
-  assert.ok(joined, 'BUG: the socket that resent `subscribe:chat` with an already-seen _mid got ok but was never joined to chat-c-1 (dedup replayed the ack without the per-socket join)');
+  assert.ok(joined, 'the socket that resent `subscribe:chat` with an already-seen _mid got ok but was never joined to chat-c-1 (dedup replayed the ack without the per-socket join)');
   assert.equal(rec.of('chat:message')[0].messageId, sent.messageId);
   return { joined };
 });

@@ -1,6 +1,6 @@
 // Scenario 5: invalid `chat:send_message` payloads are refused with `invalid_payload` naming the
 // bad field, and the same connection keeps working afterwards. Missing required fields are
-// checked in missing_field.mjs (known runtime bug: their `field` is absent). Refusals still
+// checked in missing_field.mjs. Refusals still
 // spend the event's rate-limit tokens (10/s), so the sends are spaced by 110 ms.
 import { ask, assert, chatMessage, connect, errorOf, nowIso, okData, record, run, sleep } from './lib.mjs';
 

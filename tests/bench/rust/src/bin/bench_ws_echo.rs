@@ -1,0 +1,2 @@
+include!(concat!(env!("OUT_DIR"), "/switchboard.rs"));
+fn main() {}
