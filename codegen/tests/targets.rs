@@ -158,3 +158,30 @@ fn cli_exit_codes() {
     assert!(switchboard::cli::Cli::try_parse_from(["switchboard", "generate", "--bogus"]).is_err());
     let _ = std::fs::remove_dir_all(&tmp);
 }
+
+#[test]
+fn every_docs_link_resolves() {
+    let mut dirs: Vec<PathBuf> = fixtures().into_iter().map(|(_, d)| d).collect();
+    dirs.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("../schema"));
+    for dir in dirs {
+        let files = markdown::emit(&lowered(&dir), &EmitOptions::default());
+        let page = |name: &str| files.iter().find(|f| f.path == format!("docs/{name}")).map(|f| f.contents.as_str());
+        for f in &files {
+            let this = f.path.trim_start_matches("docs/");
+            for (i, _) in f.contents.match_indices("](") {
+                let rest = &f.contents[i + 2..];
+                let Some(end) = rest.find(')') else { continue };
+                let target = &rest[..end];
+                if target.starts_with("http") {
+                    continue;
+                }
+                let (file, anchor) = target.split_once('#').unwrap_or((target, ""));
+                let file = if file.is_empty() { this } else { file };
+                let text = page(file).unwrap_or_else(|| panic!("{}: link to missing page {target}", f.path));
+                if !anchor.is_empty() {
+                    assert!(text.contains(&format!("<a id=\"{anchor}\"></a>")), "{} ({}): dead link {target}", f.path, dir.display());
+                }
+            }
+        }
+    }
+}

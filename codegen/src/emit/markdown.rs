@@ -25,6 +25,8 @@ struct RoomView {
 
 #[derive(Serialize)]
 struct PayloadView {
+    /// Anchor for payload and ack types, which have no entry under "Types".
+    anchor: String,
     title: String,
     description: String,
     table: String,
@@ -314,7 +316,9 @@ fn payload_view(c: &Catalogue, from: usize, id: TypeId, what: &str, description:
         Some(v) => (v.clone(), false),
         None => (example_of(c, &TypeRef { kind: RefKind::Named(id), nullable: false, constraints: Constraints::default() }, "", 0), true),
     };
+    let listed_in_types = t.origin == TypeOrigin::Shared || is_inline_named(c, id);
     PayloadView {
+        anchor: if listed_in_types { String::new() } else { format!("type-{}", slug(&t.name)) },
         title: format!("{what}: `{}`", t.name),
         description: description.unwrap_or_default().trim().to_string(),
         table: type_body(c, from, id),

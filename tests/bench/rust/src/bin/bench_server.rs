@@ -1,2 +1,112 @@
-include!(concat!(env!("OUT_DIR"), "/switchboard.rs"));
-fn main() {}
+//! `bench-server`: the Switchboard-generated server for `tests/bench/catalogue` on socketioxide,
+//! with the smallest handlers that satisfy the contract (join acks, chat re-emitted to the room
+//! then acked with a sequence number, echo). The runtime's default limits are kept (that is what
+//! a generated server ships with).
+//!
+//! Usage: `bench-server [--addr 127.0.0.1:0] [--worker-threads 1] [--nagle]`; the HS256 secret
+//! comes from `BENCH_JWT_SECRET`. Prints one line `{"port":P,"pid":PID}` once listening.
+//! `GET /stats` answers the runtime's counters as JSON (emit drops, acks that failed, ...).
+
+#[allow(dead_code, missing_docs, clippy::all)]
+mod generated {
+    include!(concat!(env!("OUT_DIR"), "/switchboard.rs"));
+}
+
+use generated::server::{self, AckError, Ctx, Emitter, JwtHs256, Runtime, ServerConfig};
+use generated::types;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+
+struct Bench {
+    emitter: Emitter,
+    seq: AtomicI64,
+}
+
+impl server::BenchHandlers for Bench {
+    async fn bench_join(&self, _ctx: Ctx, p: types::BenchJoinPayload) -> Result<types::BenchJoinAck, AckError> {
+        Ok(types::BenchJoinAck { room_id: p.room_id })
+    }
+
+    async fn bench_chat(&self, _ctx: Ctx, p: types::BenchChatPayload) -> Result<types::BenchChatAck, AckError> {
+        let seq = self.seq.fetch_add(1, Ordering::Relaxed) + 1;
+        // Drops (a socket's buffer full) are counted by the runtime in `emit_drops`.
+        let _ = self.emitter.bench_message(&types::BenchMessagePayload { room_id: p.room_id, text: p.text, seq }).await;
+        Ok(types::BenchChatAck { seq })
+    }
+
+    async fn bench_echo(&self, _ctx: Ctx, p: types::BenchEchoPayload) -> Result<types::BenchEchoAck, AckError> {
+        Ok(types::BenchEchoAck { text: p.text })
+    }
+}
+
+struct Args {
+    addr: SocketAddr,
+    workers: usize,
+    nodelay: bool,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut a = Args { addr: SocketAddr::from(([127, 0, 0, 1], 0)), workers: 1, nodelay: true };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        match flag.as_str() {
+            "--addr" => a.addr = it.next().ok_or("--addr needs a value")?.parse().map_err(|e| format!("--addr: {e}"))?,
+            "--worker-threads" => a.workers = it.next().ok_or("--worker-threads needs a value")?.parse().map_err(|e| format!("--worker-threads: {e}"))?,
+            "--nagle" => a.nodelay = false,
+            other => return Err(format!("unknown argument `{other}`")),
+        }
+    }
+    Ok(a)
+}
+
+fn main() -> std::process::ExitCode {
+    let args = match parse_args() {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("error: {e}\nusage: bench-server [--addr 127.0.0.1:0] [--worker-threads 1] [--nagle]");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(args.workers.max(1)).enable_all().build().expect("tokio runtime");
+    match rt.block_on(serve(args)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(args: Args) -> std::io::Result<()> {
+    use axum::serve::ListenerExt;
+    let secret = std::env::var("BENCH_JWT_SECRET").unwrap_or_else(|_| "bench-secret".into());
+    let config = ServerConfig::default();
+    let runtime = Arc::new(Runtime::with_config(JwtHs256::new(secret.as_bytes()), config.clone()));
+    let (layer, io) = config.builder().build_layer();
+    let emitter = Emitter::new(io.clone(), runtime.clone());
+    server::mount(&io, runtime.clone(), Arc::new(Bench { emitter, seq: AtomicI64::new(0) }));
+    let stats_rt = runtime.clone();
+    let app = axum::Router::new()
+        .route(
+            "/stats",
+            axum::routing::get(move || {
+                let rt = stats_rt.clone();
+                async move { serde_json::to_string(&rt.metrics().snapshot()).unwrap_or_default() }
+            }),
+        )
+        .layer(layer);
+    // Node's default listen backlog is 511; tokio's TcpListener::bind uses 1024.
+    let socket = tokio::net::TcpSocket::new_v4()?;
+    socket.set_reuseaddr(true)?;
+    socket.bind(args.addr)?;
+    let listener = socket.listen(511)?;
+    let port = listener.local_addr()?.port();
+    println!("{{\"port\":{port},\"pid\":{}}}", std::process::id());
+    let nodelay = args.nodelay;
+    // Node's `ws` sets TCP_NODELAY on every socket; axum::serve does not (Nagle stays on).
+    let listener = listener.tap_io(move |tcp| {
+        let _ = tcp.set_nodelay(nodelay);
+    });
+    axum::serve(listener, app).await
+}
