@@ -223,6 +223,16 @@ fn emit_type(c: &Catalogue, id: TypeId) -> TokenStream {
                 let wire = &f.wire_name;
                 let resolved = resolve(c, &f.ty);
                 let int64_string = matches!(resolved.kind, RefKind::Int64(Int64Encoding::String));
+                // `int64` with `encoding: string` is a decimal string on the wire.
+                let int64_with = |in_option: bool| {
+                    int64_string.then(|| {
+                        if in_option {
+                            quote!(with = "::switchboard_runtime::wire::int64_string::option")
+                        } else {
+                            quote!(with = "::switchboard_runtime::wire::int64_string")
+                        }
+                    })
+                };
                 let base = rust_type(c, &f.ty, id);
                 let mut attrs = vec![quote!(rename = #wire)];
                 let ty = if f.optional && f.default.is_some() {
@@ -236,13 +246,7 @@ fn emit_type(c: &Catalogue, id: TypeId) -> TokenStream {
                         }
                     });
                     attrs.push(quote!(default = #fn_name));
-                    if int64_string {
-                        if resolved.nullable {
-                            attrs.push(quote!(with = "::switchboard_runtime::wire::int64_string::option"));
-                        } else {
-                            attrs.push(quote!(with = "::switchboard_runtime::wire::int64_string"));
-                        }
-                    }
+                    attrs.extend(int64_with(resolved.nullable));
                     base
                 } else if f.optional && resolved.nullable {
                     attrs.push(quote!(default));
@@ -252,18 +256,10 @@ fn emit_type(c: &Catalogue, id: TypeId) -> TokenStream {
                 } else if f.optional {
                     attrs.push(quote!(default));
                     attrs.push(quote!(skip_serializing_if = "::std::option::Option::is_none"));
-                    if int64_string {
-                        attrs.push(quote!(with = "::switchboard_runtime::wire::int64_string::option"));
-                    }
+                    attrs.extend(int64_with(true));
                     quote!(::std::option::Option<#base>)
                 } else {
-                    if int64_string {
-                        if resolved.nullable {
-                            attrs.push(quote!(with = "::switchboard_runtime::wire::int64_string::option"));
-                        } else {
-                            attrs.push(quote!(with = "::switchboard_runtime::wire::int64_string"));
-                        }
-                    }
+                    attrs.extend(int64_with(resolved.nullable));
                     base
                 };
                 let mut extra = Vec::new();

@@ -1316,19 +1316,23 @@ impl Lowerer {
             }
         };
         let description = self.string(file, m.get("description"), "`description`");
-        let example = present(m.get("example")).map(|ex| {
-            match payload {
-                Some(id) => {
-                    let ty = TypeRef { kind: RefKind::Named(id), nullable: false, constraints: Constraints::default() };
-                    self.pending.push(Pending::Value { file: file.into(), node: ex.clone(), ty, what: "example" });
-                }
-                None => {
-                    self.err("example-mismatch", file, ex.pos, format!("`{wire}` has no payload, so it cannot have an example"));
-                }
-            }
-            ex.to_json()
-        });
+        let example = self.side_example(file, &m, payload, wire);
         Some(ToClient { payload, target, description, example })
+    }
+
+    /// A side's `example:`, checked against its payload once types resolve.
+    fn side_example(&mut self, file: &str, m: &Map, payload: Option<TypeId>, wire: &str) -> Option<serde_json::Value> {
+        let ex = present(m.get("example"))?;
+        match payload {
+            Some(id) => {
+                let ty = TypeRef { kind: RefKind::Named(id), nullable: false, constraints: Constraints::default() };
+                self.pending.push(Pending::Value { file: file.into(), node: ex.clone(), ty, what: "example" });
+            }
+            None => {
+                self.err("example-mismatch", file, ex.pos, format!("`{wire}` has no payload, so it cannot have an example"));
+            }
+        }
+        Some(ex.to_json())
     }
 
     fn room_ref(&mut self, file: &str, pos: Pos, r: &str) -> Option<RoomId> {
@@ -1430,18 +1434,7 @@ impl Lowerer {
             },
         };
         let description = self.string(file, m.get("description"), "`description`");
-        let example = present(m.get("example")).map(|ex| {
-            match payload {
-                Some(id) => {
-                    let ty = TypeRef { kind: RefKind::Named(id), nullable: false, constraints: Constraints::default() };
-                    self.pending.push(Pending::Value { file: file.into(), node: ex.clone(), ty, what: "example" });
-                }
-                None => {
-                    self.err("example-mismatch", file, ex.pos, format!("`{wire}` has no payload, so it cannot have an example"));
-                }
-            }
-            ex.to_json()
-        });
+        let example = self.side_example(file, &m, payload, wire);
         Some(ToServer { payload, ack, room_action, delivery, rate_limit, max_bytes, description, example })
     }
 
