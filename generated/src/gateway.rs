@@ -56,13 +56,22 @@ pub struct Gateway {
     pub emitter: Emitter,
     /// The demo backend's state.
     pub backend: Arc<DemoBackend>,
+    io: server::SocketIo,
     task: tokio::task::JoinHandle<()>,
 }
 
 impl Gateway {
-    /// Stops serving.
+    /// Stops accepting connections and closes every live one (clients see the link drop).
     pub fn abort(&self) {
         self.task.abort();
+        let io = self.io.clone();
+        tokio::spawn(async move { io.close().await });
+    }
+
+    /// Like [`Gateway::abort`], and waits until every connection is closed.
+    pub async fn shutdown(&self) {
+        self.task.abort();
+        self.io.close().await;
     }
 }
 
@@ -71,6 +80,7 @@ pub async fn start(config: GatewayConfig) -> std::io::Result<Gateway> {
     let runtime = Arc::new(Runtime::with_config(JwtHs256::new(&config.jwt_secret), config.server.clone()));
     let (layer, io) = config.server.builder().build_layer();
     let emitter = Emitter::new(io.clone(), runtime.clone());
+    let io_handle = io.clone();
     let backend = Arc::new(DemoBackend { emitter: emitter.clone(), seq: AtomicU64::new(1), effects: Mutex::new(BTreeMap::new()) });
     server::mount(&io, runtime.clone(), backend.clone());
     let app = axum::Router::new().route("/health", axum::routing::get(|| async { "ok" })).layer(layer);
@@ -84,7 +94,7 @@ pub async fn start(config: GatewayConfig) -> std::io::Result<Gateway> {
     if config.demo {
         tokio::spawn(demo_loop(emitter.clone(), config.demo_interval));
     }
-    Ok(Gateway { addr, runtime, emitter, backend, task })
+    Ok(Gateway { addr, runtime, emitter, backend, io: io_handle, task })
 }
 
 /// ISO-8601 UTC now, as the wire wants it.

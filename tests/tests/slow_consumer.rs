@@ -18,9 +18,17 @@ async fn raw_connect(addr: std::net::SocketAddr, user: &str) -> tokio_tungstenit
     assert!(open.to_text().unwrap().starts_with('0'));
     let token = JwtHs256::mint(DEV_SECRET.as_bytes(), user, None, 600);
     ws.send(Message::Text(format!("40{{\"token\":\"{token}\"}}").into())).await.unwrap();
-    let connected = ws.next().await.unwrap().unwrap();
-    assert!(connected.to_text().unwrap().starts_with("40"), "{connected:?}");
-    ws
+    // The server may ping before it answers the connect; answer pings until CONNECT arrives.
+    loop {
+        let m = ws.next().await.unwrap().unwrap();
+        let t = m.to_text().unwrap().to_string();
+        if t == "2" {
+            ws.send(Message::Text("3".into())).await.unwrap();
+            continue;
+        }
+        assert!(t.starts_with("40"), "{t}");
+        return ws;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -286,7 +286,7 @@ pub fn emit_server(c: &Catalogue) -> TokenStream {
         pub use ::switchboard_runtime::wire::{AckError, ErrorCode};
         use ::switchboard_runtime::server::{EventSpec, NoPayload, Ticket, event_data};
         use ::switchboard_runtime::__private::serde_json::Value;
-        use ::switchboard_runtime::__private::socketioxide::SocketIo;
+        pub use ::switchboard_runtime::__private::socketioxide::SocketIo;
         use ::switchboard_runtime::__private::socketioxide::extract::{AckSender, SocketRef, TryData};
         use ::std::sync::Arc;
 
@@ -302,10 +302,13 @@ pub fn emit_server(c: &Catalogue) -> TokenStream {
         /// every client event through the runtime (order, limits, validation, acks).
         pub fn mount<H: Handlers>(io: &SocketIo, rt: Arc<Runtime>, handlers: Arc<H>) {
             let rt2 = rt.clone();
-            rt.mount(io, move |s: SocketRef, session: Session| {
-                #( { #auto_joins } )*
-                register(&s, &rt2, &handlers);
-            });
+            rt.mount(
+                io,
+                move |s: &SocketRef, _session: &Session| register(s, &rt2, &handlers),
+                move |s: SocketRef, session: Session| {
+                    #( { #auto_joins } )*
+                },
+            );
         }
 
         #[allow(unused_variables)]

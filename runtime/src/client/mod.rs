@@ -20,7 +20,7 @@ use codec::{EioPacket, OpenInfo, SioKind, SioPacket};
 use futures_util::{SinkExt, StreamExt};
 use queue::OfflineQueue;
 use serde_json::Value;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
@@ -141,9 +141,10 @@ pub enum ClientEvent {
         /// Why.
         reason: DropReason,
     },
-    /// Remembered rooms were re-joined after a reconnect.
+    /// Remembered rooms were re-joined after a reconnect (sent once every re-join is answered
+    /// or timed out, just before queued messages drain).
     Rejoined {
-        /// How many.
+        /// How many were re-joined (refused or unanswered re-joins are not counted).
         rooms: usize,
     },
     /// The server sent a frame the codec refused.
@@ -742,8 +743,10 @@ impl Actor {
         let mut hb_missed: u32 = 0;
         let mut hb_pending: Option<u64> = None;
         let mut sweep = tokio::time::interval(Duration::from_millis(250));
-        // Re-join remembered rooms first; queued messages drain once every join is answered.
-        let mut rejoining: usize = 0;
+        // Re-join remembered rooms first; queued messages drain once every re-join is answered
+        // (tracked by ack id: a join the app makes meanwhile must not count as one of them).
+        let mut rejoining: HashSet<u64> = HashSet::new();
+        let mut rejoined: usize = 0;
         let rooms: Vec<(String, String, Option<Value>)> = self.rooms.iter().map(|r| (r.key.clone(), r.event.clone(), r.payload.clone())).collect();
         for (key, event, payload) in rooms {
             let id = self.take_ack_id();
@@ -751,15 +754,14 @@ impl Actor {
                 return self.lost(inflight, e);
             }
             inflight.insert(id, InFlight::Join { key, deadline: Instant::now() + self.config.ack_timeout });
-            rejoining += 1;
+            rejoining.insert(id);
         }
-        let mut drained = rejoining == 0;
+        let mut drained = rejoining.is_empty();
         if drained {
             if let Err(e) = self.drain(&mut ws, &mut inflight).await {
                 return self.lost(inflight, e);
             }
         }
-        let rooms_total = rejoining;
         loop {
             tokio::select! {
                 frame = ws.next() => {
@@ -817,11 +819,11 @@ impl Actor {
                                             // A refused join is forgotten, so it is not retried forever.
                                             self.rooms.retain(|r| r.key != key);
                                         }
+                                        if rejoining.remove(&id) && result.is_ok() {
+                                            rejoined += 1;
+                                        }
                                         for r in self.join_replies.remove(&key).unwrap_or_default() {
                                             let _ = r.send(result.clone());
-                                        }
-                                        if !drained {
-                                            rejoining = rejoining.saturating_sub(1);
                                         }
                                     }
                                     Some(InFlight::Heartbeat) => {
@@ -832,9 +834,9 @@ impl Actor {
                                     }
                                     None => tracing::debug!(id, "ack for an unknown id"),
                                 }
-                                if !drained && rejoining == 0 {
+                                if !drained && rejoining.is_empty() {
                                     drained = true;
-                                    self.event(ClientEvent::Rejoined { rooms: rooms_total });
+                                    self.event(ClientEvent::Rejoined { rooms: rejoined });
                                     if let Err(e) = self.drain(&mut ws, &mut inflight).await {
                                         return self.lost(inflight, e);
                                     }
@@ -956,16 +958,14 @@ impl Actor {
                                 for r in self.join_replies.remove(&key).unwrap_or_default() {
                                     let _ = r.send(Err(ClientError::Timeout));
                                 }
-                                if !drained {
-                                    rejoining = rejoining.saturating_sub(1);
-                                }
+                                rejoining.remove(&id);
                             }
                             _ => {}
                         }
                     }
-                    if !drained && rejoining == 0 {
+                    if !drained && rejoining.is_empty() {
                         drained = true;
-                        self.event(ClientEvent::Rejoined { rooms: rooms_total });
+                        self.event(ClientEvent::Rejoined { rooms: rejoined });
                         if let Err(e) = self.drain(&mut ws, &mut inflight).await {
                             return self.lost(inflight, e);
                         }

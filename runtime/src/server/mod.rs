@@ -126,10 +126,13 @@ impl Runtime {
     }
 
     /// Registers the namespace: authentication in the connect middleware (the principal is
-    /// stored on the socket), then `on_connect` (which joins automatic rooms and registers the
-    /// event handlers).
-    pub fn mount<F>(self: &Arc<Self>, io: &SocketIo, on_connect: F)
+    /// stored on the socket) followed by `register` (the event handlers), then `on_connect`
+    /// (automatic rooms). Handlers are registered in the middleware because socketioxide sends
+    /// CONNECT before it spawns the connect handler: an event the client sends right away would
+    /// otherwise find no handler and be lost.
+    pub fn mount<R, F>(self: &Arc<Self>, io: &SocketIo, register: R, on_connect: F)
     where
+        R: Fn(&SocketRef, &Session) + Send + Sync + Clone + 'static,
         F: Fn(SocketRef, Session) + Send + Sync + Clone + 'static,
     {
         use socketioxide::handler::ConnectHandler;
@@ -152,6 +155,7 @@ impl Runtime {
         };
         let middleware = move |s: SocketRef, socketioxide::extract::TryData(auth): socketioxide::extract::TryData<Value>| {
             let rt = auth_rt.clone();
+            let register = register.clone();
             async move {
                 let token = auth.ok().as_ref().and_then(|v| v.get("token")).and_then(Value::as_str).map(str::to_string);
                 let result = match token.as_deref() {
@@ -160,7 +164,9 @@ impl Runtime {
                 };
                 match result {
                     Ok(principal) => {
-                        s.extensions.insert(Session::new(principal));
+                        let session = Session::new(principal);
+                        s.extensions.insert(session.clone());
+                        register(&s, &session);
                         Ok(())
                     }
                     Err(e) => {
