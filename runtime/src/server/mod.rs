@@ -1,9 +1,9 @@
 //! Server glue on socketioxide, used by generated `mount` functions and emitters.
 //!
 //! Every client event goes through [`Runtime::handle`]: it waits for the socket's turn (per-socket
-//! order), applies the rate and size limits, deduplicates reliable events by message id,
-//! deserializes and validates the payload (naming the bad field), runs the handler with a
-//! timeout, and always answers the ack. Nothing is skipped silently: every refusal is counted
+//! order), applies the size limit, deserializes and validates the payload (naming the bad field),
+//! answers resends of reliable events from the dedup store, applies the rate limit to new work,
+//! runs the handler with a timeout (a panic is answered too), and always answers the ack. Nothing is skipped silently: every refusal is counted
 //! in [`Metrics`] and logged with `tracing`.
 
 pub mod auth;
@@ -213,11 +213,6 @@ impl Runtime {
         let Some(session) = s.extensions.get::<Session>() else {
             return refuse(&self.metrics.handler_errors, AckError::new(ErrorCode::Internal, "no session on this socket"));
         };
-        if let Some((count, per)) = spec.rate_limit {
-            if !session.take_token(spec.name, count, per) {
-                return refuse(&self.metrics.rate_limited, AckError::new(ErrorCode::RateLimited, format!("at most {count} `{}` per {per} s", spec.name)));
-            }
-        }
         let mut value = data.unwrap_or(Value::Null);
         let size = serde_json::to_vec(&value).map_or(usize::MAX, |v| v.len());
         if size > spec.max_bytes {
@@ -255,6 +250,16 @@ impl Runtime {
                         _ => refuse(&self.metrics.handler_errors, AckError::new(ErrorCode::Internal, "the original of this resent message did not finish")),
                     };
                 }
+            }
+        }
+        // Rate limits apply to new work only: a resend answered from the dedup store above costs
+        // nothing, so a client draining its queue after a reconnect is not refused for resends.
+        if let Some((count, per)) = spec.rate_limit {
+            if !session.take_token(spec.name, count, per) {
+                if let Some(key) = &dedup_key {
+                    self.dedup.abandon(key).await;
+                }
+                return refuse(&self.metrics.rate_limited, AckError::new(ErrorCode::RateLimited, format!("at most {count} `{}` per {per} s", spec.name)));
             }
         }
         let ctx = Ctx { socket: s.clone(), session: session.clone(), message_id, max_rooms: self.config.max_rooms_per_socket };

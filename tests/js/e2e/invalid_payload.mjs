@@ -1,7 +1,7 @@
 // Scenario 5: invalid `chat:send_message` payloads are refused with `invalid_payload` naming the
 // bad field, and the same connection keeps working afterwards. Missing required fields are
-// checked in missing_field.mjs. Refusals still
-// spend the event's rate-limit tokens (10/s), so the sends are spaced by 110 ms.
+// checked in missing_field.mjs. Refused payloads
+// spend no rate-limit tokens; the sends are spaced by 110 ms to keep the test calm.
 import { ask, assert, chatMessage, connect, errorOf, nowIso, okData, record, run, sleep } from './lib.mjs';
 
 run('invalid_payload', async () => {
