@@ -117,6 +117,23 @@ pub fn rss_kib(pid: &str) -> u64 {
         .map_or(0, |pages| pages * 4)
 }
 
+/// Per-core `(busy, steal)` jiffies from `/proc/stat` (`busy` = everything but idle, iowait and
+/// steal), index = core number. Used to show how much of a pinned core other processes (or the
+/// hypervisor) took during a scenario.
+pub fn core_jiffies() -> Vec<(u64, u64)> {
+    let Ok(stat) = std::fs::read_to_string("/proc/stat") else { return Vec::new() };
+    stat.lines()
+        .filter(|l| l.starts_with("cpu") && l.as_bytes().get(3).is_some_and(u8::is_ascii_digit))
+        .map(|l| {
+            let f: Vec<u64> = l.split_whitespace().skip(1).filter_map(|v| v.parse().ok()).collect();
+            let g = |i: usize| f.get(i).copied().unwrap_or(0);
+            // user nice system idle iowait irq softirq steal guest guest_nice
+            let steal = g(7);
+            (g(0) + g(1) + g(2) + g(5) + g(6), steal)
+        })
+        .collect()
+}
+
 /// Microseconds of a duration, as f64.
 pub fn us(d: Duration) -> f64 {
     d.as_secs_f64() * 1e6

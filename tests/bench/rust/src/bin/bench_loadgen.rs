@@ -21,6 +21,9 @@
 //!   same with a reliable message id (`_mid`) on every message (server deduplication on).
 //! - `ingest_max`: closed loop, 100 sockets with one message in flight each: saturation rate.
 //!
+//! `--only a,b` runs only the named scenarios (after the warm-up, connect storm and joins);
+//! `--only connect` stops after the connect storm and keeps the sockets open until killed.
+//!
 //! With `--echo` the target is `bench-ws-echo` (plain WebSocket, no Socket.IO): connect,
 //! ack_rtt and ingest run with frames echoed back as the "ack".
 
@@ -31,7 +34,7 @@ use std::collections::HashMap;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
-use switchboard_bench::{CpuTime, Hist, cpu_time, rss_kib};
+use switchboard_bench::{CLK_TCK, CpuTime, Hist, core_jiffies, cpu_time, rss_kib};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::{mpsc, oneshot};
 use tokio_tungstenite::tungstenite::Message;
@@ -181,8 +184,8 @@ fn on_frame(sh: &Shared, pending: &mut HashMap<u64, Pending>, t: &str) -> Option
     } else {
         t.strip_prefix("43")
     };
-    let Some((id, rest)) = ack.and_then(digits) else { return None };
-    let Some(p) = pending.remove(&id) else { return None };
+    let (id, rest) = ack.and_then(digits)?;
+    let p = pending.remove(&id)?;
     let ok = sh.echo || rest.starts_with("[{\"ok\":true");
     if p.phase == sh.phase.get() {
         if ok {
@@ -211,11 +214,10 @@ async fn run_conn(mut ws: Ws, mut rx: mpsc::UnboundedReceiver<Cmd>, sh: Rc<Share
         tokio::select! {
             m = ws.next() => match m {
                 Some(Ok(Message::Text(t))) => {
-                    if let Some(reply) = on_frame(&sh, &mut pending, t.as_str()) {
-                        if ws.send(Message::text(reply)).await.is_err() {
+                    if let Some(reply) = on_frame(&sh, &mut pending, t.as_str())
+                        && ws.send(Message::text(reply)).await.is_err() {
                             break;
                         }
-                    }
                 }
                 Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
                 Some(Ok(_)) => {}
@@ -268,7 +270,9 @@ async fn connect(i: usize, o: &Opts, token: &str) -> Result<Ws, String> {
     let tcp = sock.connect(o.server).await.map_err(|e| format!("connect: {e}"))?;
     let _ = tcp.set_nodelay(true);
     let url = if o.echo { format!("ws://{}/", o.server) } else { format!("ws://{}/socket.io/?EIO=4&transport=websocket", o.server) };
-    let (mut ws, _) = tokio_tungstenite::client_async(url, tcp).await.map_err(|e| format!("upgrade: {e}"))?;
+    // 4 KiB read buffers (tungstenite's default is 128 KiB per socket: 1.3 GB for 10k sockets).
+    let config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default().read_buffer_size(4096);
+    let (mut ws, _) = tokio_tungstenite::client_async_with_config(url, tcp, Some(config)).await.map_err(|e| format!("upgrade: {e}"))?;
     if o.echo {
         return Ok(ws);
     }
@@ -298,11 +302,12 @@ struct Meter {
     server: CpuTime,
     client: CpuTime,
     rss_kib: u64,
+    cores: Vec<(u64, u64)>,
 }
 
 impl Meter {
     fn start(pid: &str) -> Self {
-        Self { pid: pid.to_string(), wall: Instant::now(), server: cpu_time(pid), client: cpu_time("self"), rss_kib: rss_kib(pid) }
+        Self { pid: pid.to_string(), wall: Instant::now(), server: cpu_time(pid), client: cpu_time("self"), rss_kib: rss_kib(pid), cores: core_jiffies() }
     }
 
     /// Server CPU (stat and schedstat, µs), client CPU %, wall seconds, RSS before/after.
@@ -311,12 +316,31 @@ impl Meter {
         let s = cpu_time(&self.pid);
         let c = cpu_time("self");
         let client_us = c.sched_us.saturating_sub(self.client.sched_us);
+        let server_pct = s.sched_us.saturating_sub(self.server.sched_us) as f64 / (wall * 1e4);
+        let client_pct = client_us as f64 / (wall * 1e4);
+        // Other processes on our pinned cores (the machine is shared), and hypervisor steal.
+        let cores: Vec<Value> = core_jiffies()
+            .iter()
+            .zip(&self.cores)
+            .enumerate()
+            .map(|(i, (now, then))| {
+                let pct = |j: u64| round3(j as f64 * 100.0 / CLK_TCK as f64 / wall);
+                let busy = pct(now.0.saturating_sub(then.0));
+                let ours = match i {
+                    0 => client_pct,
+                    1 => server_pct,
+                    _ => 0.0,
+                };
+                json!({ "core": i, "busy_pct": busy, "steal_pct": pct(now.1.saturating_sub(then.1)), "foreign_pct": round3((busy - ours).max(0.0)) })
+            })
+            .collect();
         json!({
+            "cores": cores,
             "wall_s": round3(wall),
             "server_cpu_us": s.stat_us.saturating_sub(self.server.stat_us),
             "server_cpu_sched_us": s.sched_us.saturating_sub(self.server.sched_us),
-            "server_cpu_pct": round3(s.sched_us.saturating_sub(self.server.sched_us) as f64 / (wall * 1e4)),
-            "client_cpu_pct": round3(client_us as f64 / (wall * 1e4)),
+            "server_cpu_pct": round3(server_pct),
+            "client_cpu_pct": round3(client_pct),
             "rss_kib_before": self.rss_kib,
             "rss_kib_after": rss_kib(&self.pid),
         })
@@ -384,11 +408,10 @@ async fn open_loop(sh: &Shared, conns: &[Option<mpsc::UnboundedSender<Cmd>>], se
         while k < due {
             let sched = start + (k as f64 * 1e9 / rate) as u64;
             let (event, body) = mk(k, sched);
-            if let Some(tx) = &conns[senders[(k as usize) % senders.len()]] {
-                if tx.send(Cmd::Emit { event, body, sched, done: None }).is_ok() {
+            if let Some(tx) = &conns[senders[(k as usize) % senders.len()]]
+                && tx.send(Cmd::Emit { event, body, sched, done: None }).is_ok() {
                     sent += 1;
                 }
-            }
             k += 1;
         }
     }
@@ -432,6 +455,67 @@ impl Bench {
         self.o.only.as_deref().is_none_or(|o| o.split(',').any(|x| x == s))
     }
 
+    /// Warms the server up (JIT for Node, allocator pools for both) with a few hundred sockets
+    /// that join small rooms, chat, echo and resend, then disconnect. Not a figure; it makes
+    /// the first measured scenario comparable with the later ones in a fresh process.
+    async fn warmup(&mut self) {
+        let n = 200usize;
+        let phase = self.next_phase();
+        let meter = Meter::start(&self.o.pid);
+        let o = self.o.clone();
+        let secret = self.o.secret.clone();
+        let conns: Vec<Option<mpsc::UnboundedSender<Cmd>>> = futures_util::stream::iter(0..n)
+            .map(|i| {
+                let o = o.clone();
+                let token = switchboard_runtime::server::JwtHs256::mint(secret.as_bytes(), &format!("w{i}"), None, 3600);
+                async move { tokio::time::timeout(Duration::from_secs(15), connect(i, &o, &token)).await.ok().and_then(Result::ok) }
+            })
+            .buffer_unordered(self.o.concurrency)
+            .collect::<Vec<_>>()
+            .await
+            .into_iter()
+            .map(|ws| {
+                ws.map(|ws| {
+                    let (tx, rx) = mpsc::unbounded_channel();
+                    tokio::task::spawn_local(run_conn(ws, rx, self.sh.clone()));
+                    tx
+                })
+            })
+            .collect();
+        let mut expected = 0u64;
+        for round in 0..12u32 {
+            for (i, tx) in conns.iter().enumerate() {
+                let Some(tx) = tx else { continue };
+                let sched = self.sh.now_ns();
+                let (event, body) = match (self.o.echo, round) {
+                    (true, _) | (false, 1..=4) => ("bench:echo", format!("{{\"text\":\"{}\"}}", text_of(phase, sched, 60))),
+                    (false, 0) => ("bench:join", format!("{{\"roomId\":\"warm{}\"}}", i % 10)),
+                    (false, 5..=8) => ("bench:chat", format!("{{\"roomId\":\"warm{}\",\"text\":\"{}\"}}", i % 10, text_of(phase, sched, 60))),
+                    (false, _) => ("bench:chat", format!("{{\"roomId\":\"warm{}\",\"text\":\"{}\",\"_mid\":\"w{i}-{}\"}}", i % 10, text_of(phase, sched, 60), round % 2)),
+                };
+                if tx.send(Cmd::Emit { event, body, sched, done: None }).is_ok() {
+                    expected += 1;
+                }
+            }
+            let sh = self.sh.clone();
+            let sh2 = self.sh.clone();
+            wait_until(|| sh.acks_ok.get() + sh.acks_err.get() >= expected, || sh2.acks_ok.get() + sh2.delivered.get(), Duration::from_secs(2), Duration::from_secs(20)).await;
+        }
+        let connected = conns.iter().flatten().count();
+        drop(conns);
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let m = meter.stop();
+        eprintln!("  warm-up: {connected}/{n} sockets, {}/{expected} acks, {} deliveries, {}s", self.sh.acks_ok.get(), self.sh.delivered.get(), m["wall_s"]);
+        self.emit(json!({
+            "scenario": "warmup", "label": "warm-up (not a figure)", "unit": "event",
+            "expected": expected, "received": self.sh.acks_ok.get(), "dropped": expected - self.sh.acks_ok.get().min(expected),
+            "acks_err": self.sh.acks_err.get(), "first_ack_error": self.sh.first_ack_error.borrow().clone(),
+            "deliveries": self.sh.delivered.get(), "sockets": connected, "meter": m,
+        }));
+        // Closed sockets count as disconnects; they were ours.
+        self.sh.disconnects.set(0);
+    }
+
     async fn connect_storm(&mut self) {
         let n = self.o.conns;
         let steps = 10usize;
@@ -464,6 +548,7 @@ impl Bench {
                 .collect()
                 .await;
             let m = meter.stop();
+            let m_out = m.clone();
             let mut ok = 0u64;
             for (i, ns, r) in results {
                 match r {
@@ -488,7 +573,7 @@ impl Bench {
             tokio::time::sleep(Duration::from_millis(250)).await;
             let rss = rss_kib(&self.o.pid);
             points.push((range.end, rss));
-            per_step.push(json!({ "sockets": range.end, "ok": ok, "rss_kib": rss, "meter": m }));
+            per_step.push(json!({ "sockets": range.end, "ok": ok, "rss_kib": rss, "meter": m_out.clone() }));
             eprintln!("  connect {}: {} ok, {:.2}s, rss {} KiB", range.end, ok, cum_wall, rss);
             let reached = range.end;
             if reached == n / 10 || reached == n / 2 || reached == n {
@@ -500,7 +585,7 @@ impl Bench {
                     "server_cpu_us": cum_cpu, "server_cpu_sched_us": cum_sched,
                     "per_msg_us": per(cum_cpu, cum_ok), "per_msg_sched_us": per(cum_sched, cum_ok),
                     "rate_per_s": round3(cum_ok as f64 / cum_wall.max(1e-9)), "wall_s": round3(cum_wall),
-                    "latency": lat_json(&lat), "failures": failures, "first_error": first_error,
+                    "latency": lat_json(&lat), "failures": failures, "first_error": first_error, "meter": m_out,
                 }));
             }
         }
@@ -741,7 +826,7 @@ fn per(cpu_us: u64, n: u64) -> Value {
 }
 
 fn human(n: usize) -> String {
-    if n >= 1000 && n % 1000 == 0 { format!("{}k", n / 1000) } else { n.to_string() }
+    if n >= 1000 && n.is_multiple_of(1000) { format!("{}k", n / 1000) } else { n.to_string() }
 }
 
 fn main() -> std::process::ExitCode {
@@ -769,8 +854,14 @@ fn main() -> std::process::ExitCode {
             first_ack_error: RefCell::new(None),
         });
         let mut b = Bench { conns: (0..o.conns).map(|_| None).collect(), o, sh, phase: 0, rooms: Vec::new() };
-        eprintln!("[{} round {}] connect storm", b.o.target, b.o.round);
+        eprintln!("[{} round {}] warm-up, then connect storm", b.o.target, b.o.round);
+        b.warmup().await;
         b.connect_storm().await;
+        if b.o.only.as_deref() == Some("connect") {
+            // Memory profiling: stay connected and idle until killed.
+            eprintln!("  connected; idle (--only connect)");
+            std::future::pending::<()>().await;
+        }
         if !b.o.echo {
             b.join_rooms().await;
         }

@@ -3,7 +3,9 @@
 //! then acked with a sequence number, echo). The runtime's default limits are kept (that is what
 //! a generated server ships with).
 //!
-//! Usage: `bench-server [--addr 127.0.0.1:0] [--worker-threads 1] [--nagle]`; the HS256 secret
+//! Usage: `bench-server [--addr 127.0.0.1:0] [--worker-threads 1] [--nagle] [--max-buffer N]`
+//! (`--max-buffer`: packets buffered per socket, the runtime's `ServerConfig::max_buffer_size`,
+//! for experiments; default: the runtime's default); the HS256 secret
 //! comes from `BENCH_JWT_SECRET`. Prints one line `{"port":P,"pid":PID}` once listening.
 //! `GET /stats` answers the runtime's counters as JSON (emit drops, acks that failed, ...).
 
@@ -44,16 +46,18 @@ struct Args {
     addr: SocketAddr,
     workers: usize,
     nodelay: bool,
+    max_buffer: Option<usize>,
 }
 
 fn parse_args() -> Result<Args, String> {
-    let mut a = Args { addr: SocketAddr::from(([127, 0, 0, 1], 0)), workers: 1, nodelay: true };
+    let mut a = Args { addr: SocketAddr::from(([127, 0, 0, 1], 0)), workers: 1, nodelay: true, max_buffer: None };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         match flag.as_str() {
             "--addr" => a.addr = it.next().ok_or("--addr needs a value")?.parse().map_err(|e| format!("--addr: {e}"))?,
             "--worker-threads" => a.workers = it.next().ok_or("--worker-threads needs a value")?.parse().map_err(|e| format!("--worker-threads: {e}"))?,
             "--nagle" => a.nodelay = false,
+            "--max-buffer" => a.max_buffer = Some(it.next().ok_or("--max-buffer needs a value")?.parse().map_err(|e| format!("--max-buffer: {e}"))?),
             other => return Err(format!("unknown argument `{other}`")),
         }
     }
@@ -64,7 +68,7 @@ fn main() -> std::process::ExitCode {
     let args = match parse_args() {
         Ok(a) => a,
         Err(e) => {
-            eprintln!("error: {e}\nusage: bench-server [--addr 127.0.0.1:0] [--worker-threads 1] [--nagle]");
+            eprintln!("error: {e}\nusage: bench-server [--addr 127.0.0.1:0] [--worker-threads 1] [--nagle] [--max-buffer N]");
             return std::process::ExitCode::from(2);
         }
     };
@@ -81,7 +85,10 @@ fn main() -> std::process::ExitCode {
 async fn serve(args: Args) -> std::io::Result<()> {
     use axum::serve::ListenerExt;
     let secret = std::env::var("BENCH_JWT_SECRET").unwrap_or_else(|_| "bench-secret".into());
-    let config = ServerConfig::default();
+    let mut config = ServerConfig::default();
+    if let Some(n) = args.max_buffer {
+        config.max_buffer_size = n;
+    }
     let runtime = Arc::new(Runtime::with_config(JwtHs256::new(secret.as_bytes()), config.clone()));
     let (layer, io) = config.builder().build_layer();
     let emitter = Emitter::new(io.clone(), runtime.clone());

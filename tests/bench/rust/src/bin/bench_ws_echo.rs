@@ -7,6 +7,7 @@
 use futures_util::{SinkExt, StreamExt};
 use std::net::SocketAddr;
 use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 fn main() -> std::process::ExitCode {
     let mut addr = SocketAddr::from(([127, 0, 0, 1], 0));
@@ -50,15 +51,18 @@ async fn serve(addr: SocketAddr) -> std::io::Result<()> {
         };
         let _ = tcp.set_nodelay(true);
         tokio::spawn(async move {
-            let Ok(mut ws) = tokio_tungstenite::accept_async(tcp).await else { return };
+            // engineioxide's WebSocket settings (4 KiB read buffer; tungstenite's default is 128 KiB),
+            // so that idle memory per socket compares like for like.
+            let config = WebSocketConfig::default().read_buffer_size(4096);
+            let Ok(mut ws) = tokio_tungstenite::accept_async_with_config(tcp, Some(config)).await else { return };
             while let Some(Ok(msg)) = ws.next().await {
                 match msg {
+                    Message::Close(_) => return,
                     Message::Text(_) | Message::Binary(_) => {
-                        if ws.send(msg).await.is_err() {
+                        if let Err(_closed) = ws.send(msg).await {
                             return;
                         }
                     }
-                    Message::Close(_) => return,
                     _ => {}
                 }
             }
