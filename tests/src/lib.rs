@@ -5,4 +5,5 @@ pub mod fixtures {
     include!(concat!(env!("OUT_DIR"), "/fixtures.rs"));
 }
 
+pub mod js;
 pub mod synth;

@@ -10,10 +10,10 @@
 
 use serde_json::{Value, json};
 use std::future::Future;
-use std::io::ErrorKind;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+use switchboard_tests::js::js_dir;
 use std::process::Stdio;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
 use switchboard_runtime::client::{Client, ClientConfig, ClientEvent, ConnectionState};
@@ -26,69 +26,9 @@ use tokio::time::{Instant, sleep, timeout};
 // Harness
 // ---------------------------------------------------------------------------------------------
 
-fn js_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("js")
-}
 
-fn require_tool(tool: &str) {
-    match std::process::Command::new(tool).arg("--version").output() {
-        Ok(out) if out.status.success() => {}
-        Ok(out) => panic!("`{tool} --version` failed ({}): {}", out.status, String::from_utf8_lossy(&out.stderr)),
-        Err(e) if e.kind() == ErrorKind::NotFound => panic!(
-            "`{tool}` is not installed: the interop tests run the Rust client against a real Node socket.io \
-             server and need Node.js and npm (e.g. `apt-get install -y nodejs npm`). These tests do not skip."
-        ),
-        Err(e) => panic!("cannot run `{tool}`: {e}"),
-    }
-}
 
-/// Why `tests/js/node_modules` lacks the pinned `socket.io` server package, or None.
-fn stale_server(js: &Path) -> Option<String> {
-    let manifest: Value = serde_json::from_str(&std::fs::read_to_string(js.join("package.json")).expect("tests/js/package.json"))
-        .expect("tests/js/package.json is JSON");
-    let pinned = manifest["dependencies"]["socket.io"].as_str().expect("package.json pins socket.io");
-    let Ok(text) = std::fs::read_to_string(js.join("node_modules/socket.io/package.json")) else {
-        return Some("socket.io is not installed".into());
-    };
-    let version = serde_json::from_str::<Value>(&text).ok().and_then(|v| v["version"].as_str().map(str::to_owned)).unwrap_or_default();
-    (version != pinned).then(|| format!("socket.io {version} is installed, package.json pins {pinned}"))
-}
 
-/// Checks (once per process) that `node` runs and the pinned `socket.io` is installed, running
-/// `npm ci` (under the lock file the other JS tests use) if not.
-fn require_node() {
-    static READY: OnceLock<()> = OnceLock::new();
-    READY.get_or_init(|| {
-        require_tool("node");
-        let js = js_dir();
-        if let Some(reason) = stale_server(&js) {
-            let lock_path = Path::new(env!("CARGO_TARGET_TMPDIR")).join("switchboard-js-harness.lock");
-            let lock = std::fs::File::create(&lock_path).unwrap_or_else(|e| panic!("cannot create {}: {e}", lock_path.display()));
-            lock.lock().unwrap_or_else(|e| panic!("cannot lock {}: {e}", lock_path.display()));
-            if stale_server(&js).is_some() {
-                eprintln!("tests/js: {reason}; running `npm ci`");
-                require_tool("npm");
-                let out = std::process::Command::new("npm")
-                    .args(["ci", "--no-audit", "--no-fund"])
-                    .current_dir(&js)
-                    .output()
-                    .unwrap_or_else(|e| panic!("cannot run `npm ci` in {}: {e}", js.display()));
-                assert!(
-                    out.status.success(),
-                    "`npm ci` in {} failed ({}):\n{}\n{}",
-                    js.display(),
-                    out.status,
-                    String::from_utf8_lossy(&out.stdout),
-                    String::from_utf8_lossy(&out.stderr)
-                );
-                if let Some(reason) = stale_server(&js) {
-                    panic!("tests/js/node_modules is still not as pinned after `npm ci`: {reason}");
-                }
-            }
-            drop(lock);
-        }
-    });
-}
 
 /// A running `node tests/js/interop/server.mjs`.
 struct NodeServer {
@@ -311,4 +251,9 @@ async fn queued_messages_wait_for_every_rejoin_against_node() {
         }
     }
     assert_eq!(rejoined, vec![1], "one Rejoined event, for the one remembered room");
+}
+
+/// Node and the pinned npm packages (installed with `npm ci` when missing); never skips.
+fn require_node() {
+    switchboard_tests::js::require_harness(Path::new(env!("CARGO_TARGET_TMPDIR")));
 }

@@ -12,10 +12,9 @@
 
 use rez_realtime::gateway::{self, DEV_SECRET, Gateway, GatewayConfig};
 use serde_json::{Value, json};
-use std::io::ErrorKind;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+use switchboard_tests::js::js_dir;
 use std::process::Stdio;
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 use switchboard_runtime::server::{JwtHs256, MetricsSnapshot};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader, Lines};
@@ -31,74 +30,10 @@ const USERS: &[&str] = &["u1", "u2", "u3", "u9", "store-1"];
 // Harness
 // ---------------------------------------------------------------------------------------------
 
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent directory").to_path_buf()
-}
 
-fn js_dir() -> PathBuf {
-    repo_root().join("tests/js")
-}
 
-/// Checks (once per process) that `node` runs and that the pinned `socket.io-client` is
-/// installed, running `npm ci` (under the same lock file as the TypeScript tests) if not.
-fn require_node() {
-    static READY: OnceLock<()> = OnceLock::new();
-    READY.get_or_init(|| {
-        require_tool("node");
-        let js = js_dir();
-        if let Some(reason) = stale_client(&js) {
-            let lock_path = Path::new(env!("CARGO_TARGET_TMPDIR")).join("switchboard-js-harness.lock");
-            let lock = std::fs::File::create(&lock_path).unwrap_or_else(|e| panic!("cannot create {}: {e}", lock_path.display()));
-            lock.lock().unwrap_or_else(|e| panic!("cannot lock {}: {e}", lock_path.display()));
-            if stale_client(&js).is_some() {
-                eprintln!("tests/js: {reason}; running `npm ci`");
-                require_tool("npm");
-                let out = std::process::Command::new("npm")
-                    .args(["ci", "--no-audit", "--no-fund"])
-                    .current_dir(&js)
-                    .output()
-                    .unwrap_or_else(|e| panic!("cannot run `npm ci` in {}: {e}", js.display()));
-                assert!(
-                    out.status.success(),
-                    "`npm ci` in {} failed ({}):\n{}\n{}",
-                    js.display(),
-                    out.status,
-                    String::from_utf8_lossy(&out.stdout),
-                    String::from_utf8_lossy(&out.stderr)
-                );
-                if let Some(reason) = stale_client(&js) {
-                    panic!("tests/js/node_modules is still not as pinned after `npm ci`: {reason}");
-                }
-            }
-            drop(lock);
-        }
-    });
-}
 
-fn require_tool(tool: &str) {
-    match std::process::Command::new(tool).arg("--version").output() {
-        Ok(out) if out.status.success() => {}
-        Ok(out) => panic!("`{tool} --version` failed ({}): {}", out.status, String::from_utf8_lossy(&out.stderr)),
-        Err(e) if e.kind() == ErrorKind::NotFound => panic!(
-            "`{tool}` is not installed: the end-to-end tests drive the gateway with the real socket.io-client \
-             and need Node.js and npm (e.g. `apt-get install -y nodejs npm`). These tests do not skip."
-        ),
-        Err(e) => panic!("cannot run `{tool}`: {e}"),
-    }
-}
 
-/// Why `tests/js/node_modules` lacks the pinned `socket.io-client`, or None.
-fn stale_client(js: &Path) -> Option<String> {
-    let manifest: Value = serde_json::from_str(&std::fs::read_to_string(js.join("package.json")).expect("tests/js/package.json"))
-        .expect("tests/js/package.json is JSON");
-    let pinned = manifest["dependencies"]["socket.io-client"].as_str().expect("package.json pins socket.io-client");
-    let installed = js.join("node_modules/socket.io-client/package.json");
-    let Ok(text) = std::fs::read_to_string(&installed) else {
-        return Some("socket.io-client is not installed".into());
-    };
-    let version = serde_json::from_str::<Value>(&text).ok().and_then(|v| v["version"].as_str().map(str::to_owned)).unwrap_or_default();
-    (version != pinned).then(|| format!("socket.io-client {version} is installed, package.json pins {pinned}"))
-}
 
 /// A gateway of its own (port 0), without demo events.
 async fn start_gateway() -> Gateway {
@@ -419,4 +354,9 @@ async fn oversized_payloads_are_refused() {
     let m = metrics(&gw);
     assert_eq!(m.too_large, 1, "{m:?}");
     assert_eq!(m.connections, 3, "{m:?}");
+}
+
+/// Node and the pinned npm packages (installed with `npm ci` when missing); never skips.
+fn require_node() {
+    switchboard_tests::js::require_harness(Path::new(env!("CARGO_TARGET_TMPDIR")));
 }

@@ -17,7 +17,6 @@
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::fs;
-use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
@@ -28,117 +27,23 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 // Locations and set-up
 // ---------------------------------------------------------------------------------------------
 
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("tests/ has a parent directory")
-        .to_path_buf()
-}
-
-fn js_dir() -> PathBuf {
-    repo_root().join("tests/js")
-}
+use switchboard_tests::js::{js_dir, repo_root, require_harness};
 
 fn generated_ts() -> PathBuf {
     repo_root().join("generated/ts/socket.types.ts")
 }
 
-/// The harness's own `tsc`, installed by `npm ci` in `tests/js` when needed. Runs once per
-/// test process; a lock file in the target dir keeps concurrent test processes from running
-/// `npm ci` on top of each other.
+/// The harness's own `tsc`, installed by `npm ci` in `tests/js` when needed.
 fn tsc() -> &'static Path {
     static TSC: OnceLock<PathBuf> = OnceLock::new();
     TSC.get_or_init(|| {
-        require_tool("node", "--version");
-        let js = js_dir();
-        let lock_path = Path::new(env!("CARGO_TARGET_TMPDIR")).join("switchboard-js-harness.lock");
-        let lock = fs::File::create(&lock_path)
-            .unwrap_or_else(|e| panic!("cannot create {}: {e}", lock_path.display()));
-        lock.lock()
-            .unwrap_or_else(|e| panic!("cannot lock {}: {e}", lock_path.display()));
-
-        if let Some(reason) = stale_node_modules(&js) {
-            eprintln!("tests/js: {reason}; running `npm ci`");
-            require_tool("npm", "--version");
-            let out = Command::new("npm")
-                .args(["ci", "--no-audit", "--no-fund"])
-                .current_dir(&js)
-                .output()
-                .unwrap_or_else(|e| panic!("cannot run `npm ci` in {}: {e}", js.display()));
-            assert!(
-                out.status.success(),
-                "`npm ci` in {} failed ({}):\n{}",
-                js.display(),
-                out.status,
-                both(&out)
-            );
-            if let Some(reason) = stale_node_modules(&js) {
-                panic!("tests/js/node_modules is still not as pinned after `npm ci`: {reason}");
-            }
-        }
-        drop(lock);
-
-        let tsc = js
-            .join("node_modules/.bin")
-            .join(if cfg!(windows) { "tsc.cmd" } else { "tsc" });
-        assert!(
-            tsc.exists(),
-            "{} is missing after installing tests/js",
-            tsc.display()
-        );
+        require_harness(Path::new(env!("CARGO_TARGET_TMPDIR")));
+        let tsc = js_dir().join("node_modules/.bin").join(if cfg!(windows) { "tsc.cmd" } else { "tsc" });
+        assert!(tsc.exists(), "{} is missing after installing tests/js", tsc.display());
         tsc
     })
 }
 
-/// Fails with a clear message when a tool the harness needs is not installed.
-fn require_tool(tool: &str, version_flag: &str) {
-    match Command::new(tool).arg(version_flag).output() {
-        Ok(out) if out.status.success() => {}
-        Ok(out) => panic!(
-            "`{tool} {version_flag}` failed ({}):\n{}",
-            out.status,
-            both(&out)
-        ),
-        Err(e) if e.kind() == ErrorKind::NotFound => panic!(
-            "`{tool}` is not installed, and the TypeScript checks need Node.js and npm \
-             (e.g. `apt-get install -y nodejs npm`; .ci/run does this). These tests do not skip."
-        ),
-        Err(e) => panic!("cannot run `{tool}`: {e}"),
-    }
-}
-
-/// Why `tests/js/node_modules` does not match `package.json`'s exact pins, or None when it does.
-fn stale_node_modules(js: &Path) -> Option<String> {
-    let manifest = read_json(&js.join("package.json"));
-    for section in ["dependencies", "devDependencies"] {
-        let Some(deps) = manifest.get(section).and_then(|d| d.as_object()) else {
-            continue;
-        };
-        for (name, pinned) in deps {
-            let pinned = pinned.as_str().unwrap_or_default();
-            let installed = js.join("node_modules").join(name).join("package.json");
-            if !installed.exists() {
-                return Some(format!("{name} is not installed"));
-            }
-            let version = read_json(&installed)["version"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned();
-            if version != pinned {
-                return Some(format!(
-                    "{name} {version} is installed, package.json pins {pinned}"
-                ));
-            }
-        }
-    }
-    None
-}
-
-fn read_json(path: &Path) -> serde_json::Value {
-    let text =
-        fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
-}
 
 fn both(out: &Output) -> String {
     format!(
