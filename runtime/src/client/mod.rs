@@ -621,28 +621,26 @@ impl Actor {
     /// Sleeps before attempt `attempt`; returns true when the client closed. Resets `attempt`
     /// to 0 on a manual reconnect.
     async fn backoff_wait(&mut self, attempt: &mut u32, error: String) -> bool {
-        loop {
-            match self.config.backoff.delay_with_jitter(*attempt, unit_random()) {
-                Some(delay) => {
-                    self.set_state(ConnectionState::Reconnecting { attempt: *attempt, delay });
-                    return match self.wait_offline(Some(Instant::now() + delay)).await {
-                        None => false,
-                        Some(Offline::Retry) => {
-                            *attempt = 0;
-                            false
-                        }
-                        Some(Offline::Closed) => true,
-                    };
+        match self.config.backoff.delay_with_jitter(*attempt, unit_random()) {
+            Some(delay) => {
+                self.set_state(ConnectionState::Reconnecting { attempt: *attempt, delay });
+                match self.wait_offline(Some(Instant::now() + delay)).await {
+                    None => false,
+                    Some(Offline::Retry) => {
+                        *attempt = 0;
+                        false
+                    }
+                    Some(Offline::Closed) => true,
                 }
-                None => {
-                    self.set_state(ConnectionState::Failed { error: error.clone() });
-                    return match self.wait_offline(None).await {
-                        Some(Offline::Retry) | None => {
-                            *attempt = 0;
-                            false
-                        }
-                        Some(Offline::Closed) => true,
-                    };
+            }
+            None => {
+                self.set_state(ConnectionState::Failed { error });
+                match self.wait_offline(None).await {
+                    Some(Offline::Retry) | None => {
+                        *attempt = 0;
+                        false
+                    }
+                    Some(Offline::Closed) => true,
                 }
             }
         }
