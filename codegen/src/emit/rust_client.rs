@@ -133,7 +133,7 @@ pub fn emit_client(c: &Catalogue) -> TokenStream {
     let namespace = &c.namespace;
     quote! {
         use super::{events, types};
-        pub use ::switchboard_runtime::client::{Backoff, ClientConfig, ClientError, ClientEvent, ConnectionState, DropReason, Forget, Heartbeat, Listener, Stats};
+        pub use ::switchboard_runtime::client::{Backoff, ClientConfig, ClientError, ClientEvent, ConnectionState, DropReason, Forget, Heartbeat, Listener, Stats, TokenFuture, TokenProvider};
         use ::switchboard_runtime::__private::serde_json::{self, Value};
 
         fn to_value<T: ::switchboard_runtime::__private::serde::Serialize>(v: &T) -> Value {
@@ -178,6 +178,11 @@ pub fn emit_client(c: &Catalogue) -> TokenStream {
             /// Starts connecting with `token` (sent as `auth.token`).
             pub fn connect(config: ClientConfig, token: impl Into<String>) -> Self {
                 Self { inner: ::switchboard_runtime::client::Client::connect(config, token) }
+            }
+
+            /// Starts connecting; `provider` is asked for the token before every connect.
+            pub fn connect_with_provider(config: ClientConfig, provider: impl TokenProvider) -> Self {
+                Self { inner: ::switchboard_runtime::client::Client::connect_with_provider(config, provider) }
             }
 
             /// The untyped client: state, events, queue, token update.

@@ -201,6 +201,25 @@ pub enum ClientError {
 
 type Reply = oneshot::Sender<Result<Value, ClientError>>;
 
+/// A boxed future returned by a [`TokenProvider`].
+pub type TokenFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Option<String>> + Send>>;
+
+/// Asked for a token before every connect (e.g. to refresh an expired one). `None` keeps the
+/// last token. A token given to `update_auth_token` is used for the next connect as is.
+pub trait TokenProvider: Send + Sync + 'static {
+    /// The token to send as `auth.token`.
+    fn token(&self) -> TokenFuture;
+}
+
+impl<F> TokenProvider for F
+where
+    F: Fn() -> TokenFuture + Send + Sync + 'static,
+{
+    fn token(&self) -> TokenFuture {
+        self()
+    }
+}
+
 /// How `leave` updates the remembered rooms.
 #[derive(Debug, Clone)]
 pub enum Forget {
@@ -231,6 +250,7 @@ pub struct Client {
     stats: Arc<Stats>,
     queue_len: Arc<AtomicUsize>,
     token: Arc<RwLock<String>>,
+    token_pinned: Arc<std::sync::atomic::AtomicBool>,
     listener_ids: Arc<AtomicU64>,
     listener_buffer: usize,
 }
@@ -258,12 +278,22 @@ impl Drop for Listener {
 impl Client {
     /// Starts connecting with `token` (sent as `auth.token` on every connect).
     pub fn connect(config: ClientConfig, token: impl Into<String>) -> Client {
+        Self::start(config, token.into(), None)
+    }
+
+    /// Starts connecting; `provider` is asked for the token before every connect.
+    pub fn connect_with_provider(config: ClientConfig, provider: impl TokenProvider) -> Client {
+        Self::start(config, String::new(), Some(Arc::new(provider)))
+    }
+
+    fn start(config: ClientConfig, token: String, provider: Option<Arc<dyn TokenProvider>>) -> Client {
         let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
         let (state_tx, state_rx) = watch::channel(ConnectionState::Connecting);
         let (events, _) = broadcast::channel(256);
         let stats = Arc::new(Stats::default());
         let queue_len = Arc::new(AtomicUsize::new(0));
-        let token = Arc::new(RwLock::new(token.into()));
+        let token = Arc::new(RwLock::new(token));
+        let token_pinned = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let listener_buffer = config.listener_buffer.max(1);
         let actor = Actor {
             queue: OfflineQueue::new(config.queue_capacity),
@@ -274,6 +304,8 @@ impl Client {
             stats: stats.clone(),
             queue_len: queue_len.clone(),
             token: token.clone(),
+            provider,
+            token_pinned: token_pinned.clone(),
             rooms: Vec::new(),
             join_replies: HashMap::new(),
             listeners: HashMap::new(),
@@ -283,7 +315,7 @@ impl Client {
             closed: false,
         };
         tokio::spawn(actor.run());
-        Client { cmd: cmd_tx, state: state_rx, events, stats, queue_len, token, listener_ids: Arc::new(AtomicU64::new(1)), listener_buffer }
+        Client { cmd: cmd_tx, state: state_rx, events, stats, queue_len, token, token_pinned, listener_ids: Arc::new(AtomicU64::new(1)), listener_buffer }
     }
 
     /// The connection state, as a watch (await `changed()` to follow it).
@@ -316,6 +348,8 @@ impl Client {
         if let Ok(mut t) = self.token.write() {
             *t = token.into();
         }
+        // The next connect uses this token without asking the provider.
+        self.token_pinned.store(true, Ordering::SeqCst);
         let _ = self.cmd.send(Cmd::Reconnect);
     }
 
@@ -417,6 +451,8 @@ struct Actor {
     queue: OfflineQueue<Outgoing>,
     queue_len: Arc<AtomicUsize>,
     token: Arc<RwLock<String>>,
+    provider: Option<Arc<dyn TokenProvider>>,
+    token_pinned: Arc<std::sync::atomic::AtomicBool>,
     rooms: Vec<Room>,
     join_replies: HashMap<String, Vec<Reply>>,
     listeners: HashMap<u64, (String, mpsc::Sender<Value>)>,
@@ -662,6 +698,19 @@ impl Actor {
     /// TCP + WebSocket + Engine.IO open + Socket.IO connect with `auth.token`.
     async fn connect_once(&mut self) -> Result<(Ws, OpenInfo), End> {
         let url = self.ws_url();
+        let pinned = self.token_pinned.swap(false, Ordering::SeqCst);
+        if let (Some(p), false) = (&self.provider, pinned) {
+            let asked = tokio::time::timeout(self.config.connect_timeout, p.token()).await;
+            match asked {
+                Ok(Some(t)) => {
+                    if let Ok(mut cur) = self.token.write() {
+                        *cur = t;
+                    }
+                }
+                Ok(None) => {}
+                Err(_) => return Err(End::Lost("the token provider timed out".into())),
+            }
+        }
         let token = self.token.read().map(|t| t.clone()).unwrap_or_default();
         let nsp = self.config.namespace.clone();
         let max_frame = self.config.max_frame;
