@@ -13,7 +13,7 @@ use crate::types;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 /// The secret used when `SWITCHBOARD_JWT_SECRET` is not set. Never use it in production.
@@ -266,18 +266,12 @@ impl DemoBackend {
     }
 }
 
-fn tick_counter() -> &'static AtomicU64 {
-    static N: OnceLock<AtomicU64> = OnceLock::new();
-    N.get_or_init(|| AtomicU64::new(0))
-}
-
 /// Emits realistic order, feed, leaderboard, cart, stock and flash-sale events forever.
 async fn demo_loop(e: Emitter, every: Duration) {
     const STATUSES: [&str; 5] = ["confirmed", "preparing", "ready", "out_for_delivery", "delivered"];
     let mut ticker = tokio::time::interval(every);
-    loop {
+    for n in 0u64.. {
         ticker.tick().await;
-        let n = tick_counter().fetch_add(1, Ordering::Relaxed);
         let ts = now_iso();
         for order in ["o-100", "o-200"] {
             let status = STATUSES[(n as usize) % STATUSES.len()];

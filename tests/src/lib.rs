@@ -7,3 +7,4 @@ pub mod fixtures {
 
 pub mod js;
 pub mod synth;
+pub mod task;

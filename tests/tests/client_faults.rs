@@ -16,11 +16,11 @@
 
 use rez_realtime::gateway::{self, DEV_SECRET, Gateway, GatewayConfig};
 use serde_json::{Value, json};
+use switchboard_tests::task::start;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll};
 use std::time::Duration;
 use switchboard_runtime::client::{Backoff, Client, ClientConfig, ClientError, ClientEvent, ConnectionState, DropReason, Heartbeat};
 use switchboard_runtime::server::JwtHs256;
@@ -101,16 +101,6 @@ async fn wait_until(what: &str, limit: Duration, mut f: impl FnMut() -> bool) {
     }
 }
 
-/// Starts an emit now (its first poll, which hands the command to the client actor, happens
-/// before this returns, so emits are queued in call order) and finishes it in a task.
-fn start<T: Send + 'static>(fut: impl Future<Output = T> + Send + 'static) -> JoinHandle<T> {
-    let mut fut = Box::pin(fut);
-    let mut cx = Context::from_waker(std::task::Waker::noop());
-    match fut.as_mut().poll(&mut cx) {
-        Poll::Ready(v) => tokio::spawn(async move { v }),
-        Poll::Pending => tokio::spawn(fut),
-    }
-}
 
 fn send_chat(client: &Client, text: String) -> JoinHandle<Result<Value, ClientError>> {
     let c = client.clone();

@@ -9,17 +9,16 @@
 //! is not installed): without them these tests fail; they never skip.
 
 use serde_json::{Value, json};
+use switchboard_tests::task::start;
 use std::future::Future;
 use std::path::Path;
 use switchboard_tests::js::js_dir;
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll};
 use std::time::Duration;
 use switchboard_runtime::client::{Client, ClientConfig, ClientEvent, ConnectionState};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 use tokio::process::{Child, Command};
-use tokio::task::JoinHandle;
 use tokio::time::{Instant, sleep, timeout};
 
 // ---------------------------------------------------------------------------------------------
@@ -124,16 +123,6 @@ async fn bounded<T>(what: &str, limit: Duration, fut: impl Future<Output = T>) -
     timeout(limit, fut).await.unwrap_or_else(|_| panic!("{what}: no result within {limit:?}"))
 }
 
-/// Starts an emit now (its command reaches the client before this returns) and finishes it in
-/// a task.
-fn start<T: Send + 'static>(fut: impl Future<Output = T> + Send + 'static) -> JoinHandle<T> {
-    let mut fut = Box::pin(fut);
-    let mut cx = Context::from_waker(std::task::Waker::noop());
-    match fut.as_mut().poll(&mut cx) {
-        Poll::Ready(v) => tokio::spawn(async move { v }),
-        Poll::Pending => tokio::spawn(fut),
-    }
-}
 
 // ---------------------------------------------------------------------------------------------
 // Tests

@@ -91,8 +91,6 @@ pub fn emit_client(c: &Catalogue) -> TokenStream {
                 extra.push(dep.sentence());
             }
             let doc = docs(e.description.as_deref(), &extra);
-            let comma = if side.payload.is_some() { quote!(,) } else { quote!() };
-            let _ = comma;
             methods.push(quote! {
                 #doc
                 pub async fn #m(&self, #arg) -> ::std::result::Result<#ret, ClientError> {

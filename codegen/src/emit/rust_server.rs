@@ -119,7 +119,7 @@ pub fn emit_server(c: &Catalogue) -> TokenStream {
     let mut trait_names = Vec::new();
     let mut registrations = Vec::new();
     let mut specs = Vec::new();
-    for (di, d) in c.domains.iter().enumerate() {
+    for d in &c.domains {
         let mut methods = Vec::new();
         for &eid in &d.events {
             let e = &c.events[eid];
@@ -254,7 +254,6 @@ pub fn emit_server(c: &Catalogue) -> TokenStream {
         }
         let tn = domain_trait(d);
         let doc = format!(" Client events of the `{}` domain ({}).", d.name, d.file);
-        let _ = di;
         traits.push(quote! {
             #[doc = #doc]
             pub trait #tn: Send + Sync + 'static {

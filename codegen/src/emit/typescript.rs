@@ -102,10 +102,7 @@ pub fn emit(c: &Catalogue, opts: &EmitOptions) -> Vec<GeneratedFile> {
         .filter_map(|e| {
             let side = e.to_client.as_ref()?;
             let payload = side.payload.map(|id| c.ty(id).name.clone());
-            let signature = match &payload {
-                Some(p) => format!("(payload: {p}) => void"),
-                None => "() => void".to_string(),
-            };
+            let signature = listener_signature(payload.as_deref(), None);
             let mut extra = vec![format!("Sent to: {}.", target_text(c, &side.target))];
             if let Some(d) = &side.description {
                 extra.insert(0, d.clone());
@@ -127,16 +124,9 @@ pub fn emit(c: &Catalogue, opts: &EmitOptions) -> Vec<GeneratedFile> {
             let side = e.to_server.as_ref()?;
             let payload = side.payload.map(|id| c.ty(id).name.clone());
             let ack = side.ack.map_or_else(|| "null".to_string(), |id| c.ty(id).name.clone());
-            let cb = format!("ack?: (response: AckResponse<{ack}>) => void");
-            let signature = match &payload {
-                Some(p) => format!("(payload: {p}, {cb}) => void"),
-                None => format!("({cb}) => void"),
-            };
-            let required = format!("ack: (response: AckResponse<{ack}>) => void");
-            let signature_with_ack = match &payload {
-                Some(p) => format!("(payload: {p}, {required}) => void"),
-                None => format!("({required}) => void"),
-            };
+            let callback = format!("(response: AckResponse<{ack}>) => void");
+            let signature = listener_signature(payload.as_deref(), Some(format!("ack?: {callback}")));
+            let signature_with_ack = listener_signature(payload.as_deref(), Some(format!("ack: {callback}")));
             let mut extra = Vec::new();
             if let Some(d) = &side.description {
                 extra.push(d.clone());
@@ -170,6 +160,12 @@ pub fn emit(c: &Catalogue, opts: &EmitOptions) -> Vec<GeneratedFile> {
     ctx.insert("client_to_server", &client_to_server);
     ctx.insert("error_codes", &ACK_ERROR_CODES.iter().map(|c| ts_string(c)).collect::<Vec<_>>().join(" | "));
     vec![GeneratedFile { path: "ts/socket.types.ts".into(), contents: super::render("socket.types.ts", TEMPLATE, &ctx) }]
+}
+
+/// `(payload: P, ack) => void`, leaving out what the event does not have.
+fn listener_signature(payload: Option<&str>, ack: Option<String>) -> String {
+    let args: Vec<String> = payload.map(|p| format!("payload: {p}")).into_iter().chain(ack).collect();
+    format!("({}) => void", args.join(", "))
 }
 
 /// socket.io-client emits these on the Manager (`socket.io`), not on the socket.

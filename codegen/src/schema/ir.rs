@@ -352,13 +352,6 @@ pub struct Room {
     pub domain: usize,
 }
 
-impl Room {
-    /// The template with each parameter shown as `{name}`.
-    pub fn pattern(&self) -> &str {
-        &self.template
-    }
-}
-
 /// Where a server-to-client event goes.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case", tag = "kind", content = "rooms")]
@@ -492,11 +485,6 @@ impl Catalogue {
     /// The type with this id.
     pub fn ty(&self, id: TypeId) -> &NamedType {
         &self.types[id]
-    }
-
-    /// Finds an event by wire name.
-    pub fn event(&self, wire_name: &str) -> Option<&Event> {
-        self.events.iter().find(|e| e.wire_name == wire_name)
     }
 
     /// Finds a type by name.

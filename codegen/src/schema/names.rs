@@ -111,7 +111,8 @@ pub fn variant(wire: &str) -> Option<String> {
 
 /// A TypeScript property key: bare when an identifier, single-quoted otherwise.
 pub fn ts_key(wire: &str) -> String {
-    if is_ascii_ident(wire) || wire.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$') && !wire.is_empty() && !wire.starts_with(|c: char| c.is_ascii_digit()) {
+    // `$` is allowed in TS identifiers; `is_ascii_ident` rejects digits first and empty keys.
+    if is_ascii_ident(&wire.replace('$', "_")) {
         wire.to_string()
     } else {
         ts_string(wire)
@@ -183,6 +184,8 @@ mod tests {
         assert_eq!(ts_key("1st"), "'1st'");
         assert_eq!(ts_key("user:join"), "'user:join'");
         assert_eq!(ts_key("it's"), "'it\\'s'");
+        assert_eq!(ts_key("$price"), "$price");
+        assert_eq!(ts_key(""), "''");
     }
 
     #[test]
