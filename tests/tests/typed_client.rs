@@ -48,3 +48,20 @@ async fn typed_round_trip_through_the_generated_server() {
     drop(on_b);
     gw.abort();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rooms_per_socket_are_capped() {
+    // The user room counts: with a cap of 2 the socket may join one more room.
+    let server = rez_realtime::server::ServerConfig { max_rooms_per_socket: 2, ..Default::default() };
+    let gw = gateway::start(GatewayConfig { addr: "127.0.0.1:0".parse().unwrap(), server, ..GatewayConfig::default() }).await.unwrap();
+    let c = Client::connect(Client::config(&format!("http://{}", gw.addr)), token("u1"));
+    connected(&c).await;
+    let join = |id: &str| types::SubscribeProductPayload { product_id: id.into() };
+    c.subscribe_product(&join("p-1")).await.unwrap();
+    let refused = c.subscribe_product(&join("p-2")).await;
+    assert!(matches!(&refused, Err(ClientError::Refused(e)) if e.code == ErrorCode::TooManyRooms), "{refused:?}");
+    // Joining a room the socket is already in is not a new room.
+    c.subscribe_product(&join("p-1")).await.unwrap();
+    assert_eq!(gw.runtime.metrics().snapshot().denied_joins, 1);
+    gw.abort();
+}
