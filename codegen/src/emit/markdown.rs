@@ -61,6 +61,35 @@ struct TypeView {
     body: String,
 }
 
+/// Which events join, leave and target each room, built once: scanning every event per room made
+/// the docs quadratic in catalogue size (rooms grow with domains).
+#[derive(Default, Clone)]
+struct RoomEvents {
+    joins: Vec<EventId>,
+    leavers: Vec<EventId>,
+    targeting: Vec<EventId>,
+}
+
+fn room_events(c: &Catalogue) -> Vec<RoomEvents> {
+    let mut by_room = vec![RoomEvents::default(); c.rooms.len()];
+    for (i, e) in c.events.iter().enumerate() {
+        if let Some(Target::Rooms(rs)) = e.to_client.as_ref().map(|s| &s.target) {
+            for &r in rs {
+                // An event listed twice for one room is shown once.
+                if by_room[r].targeting.last() != Some(&i) {
+                    by_room[r].targeting.push(i);
+                }
+            }
+        }
+        match e.to_server.as_ref().and_then(|s| s.room_action) {
+            Some(RoomAction::Join(r)) => by_room[r].joins.push(i),
+            Some(RoomAction::Leave(r) | RoomAction::LeaveAll(r)) => by_room[r].leavers.push(i),
+            None => {}
+        }
+    }
+    by_room
+}
+
 fn page(c: &Catalogue, domain: usize) -> String {
     format!("{}.md", c.domains[domain].name)
 }
@@ -92,11 +121,12 @@ fn events_text(c: &Catalogue, from: usize, ids: impl Iterator<Item = EventId>) -
 
 /// Emits the docs.
 pub fn emit(c: &Catalogue, opts: &EmitOptions) -> Vec<GeneratedFile> {
+    let by_room = room_events(c);
     let mut files = Vec::new();
-    files.push(index(c, opts));
+    files.push(index(c, opts, &by_room));
     for (di, d) in c.domains.iter().enumerate() {
         let header = opts.header_lines(c, &[&d.file]).join(" ");
-        let rooms: Vec<RoomView> = d.rooms.iter().map(|&r| room_view(c, di, r)).collect();
+        let rooms: Vec<RoomView> = d.rooms.iter().map(|&r| room_view(c, di, r, &by_room[r])).collect();
         let events: Vec<EventView> = d.events.iter().map(|&e| event_view(c, di, e)).collect();
         let types: Vec<TypeView> = d
             .types
@@ -138,7 +168,7 @@ fn is_inline_named(c: &Catalogue, id: TypeId) -> bool {
     t.explicit_name && t.origin == TypeOrigin::Inline
 }
 
-fn index(c: &Catalogue, opts: &EmitOptions) -> GeneratedFile {
+fn index(c: &Catalogue, opts: &EmitOptions, by_room: &[RoomEvents]) -> GeneratedFile {
     let domains: Vec<Value> = c
         .domains
         .iter()
@@ -150,7 +180,7 @@ fn index(c: &Catalogue, opts: &EmitOptions) -> GeneratedFile {
         .iter()
         .enumerate()
         .map(|(ri, r)| {
-            json!({ "template": r.template, "access": r.access.describe(), "joined_by": joiners(c, None, ri) })
+            json!({ "template": r.template, "access": r.access.describe(), "joined_by": joiners(c, None, ri, &by_room[ri].joins) })
         })
         .collect();
     let events: Vec<Value> = c
@@ -192,20 +222,15 @@ fn direction(e: &Event) -> &'static str {
     }
 }
 
-fn joiners(c: &Catalogue, from: Option<usize>, room: RoomId) -> String {
+fn joiners(c: &Catalogue, from: Option<usize>, room: RoomId, joins: &[EventId]) -> String {
     if c.rooms[room].access == Access::Auto {
         return "automatically on connect".into();
     }
-    let v: Vec<String> = c
-        .events
-        .iter()
-        .filter(|e| e.to_server.as_ref().is_some_and(|s| s.room_action == Some(RoomAction::Join(room))))
-        .map(|e| format!("[`{}`]({})", e.wire_name, event_link(c, from, e)))
-        .collect();
+    let v: Vec<String> = joins.iter().map(|&i| format!("[`{}`]({})", c.events[i].wire_name, event_link(c, from, &c.events[i]))).collect();
     if v.is_empty() { "nobody (server-side only)".into() } else { v.join(", ") }
 }
 
-fn room_view(c: &Catalogue, from: usize, ri: RoomId) -> RoomView {
+fn room_view(c: &Catalogue, from: usize, ri: RoomId, by_room: &RoomEvents) -> RoomView {
     let r = &c.rooms[ri];
     let params = r
         .params
@@ -213,17 +238,7 @@ fn room_view(c: &Catalogue, from: usize, ri: RoomId) -> RoomView {
         .map(|p| format!("`{}` from {}", p.name, if p.source == ParamSource::User { "the token" } else { "the payload" }))
         .collect::<Vec<_>>()
         .join(", ");
-    let targeting: Vec<EventId> = (0..c.events.len())
-        .filter(|&i| matches!(&c.events[i].to_client, Some(s) if matches!(&s.target, Target::Rooms(rs) if rs.contains(&ri))))
-        .collect();
-    let leavers: Vec<EventId> = (0..c.events.len())
-        .filter(|&i| {
-            matches!(&c.events[i].to_server, Some(s) if matches!(s.room_action, Some(RoomAction::Leave(x) | RoomAction::LeaveAll(x)) if x == ri))
-        })
-        .collect();
-    let joins: Vec<EventId> = (0..c.events.len())
-        .filter(|&i| matches!(&c.events[i].to_server, Some(s) if s.room_action == Some(RoomAction::Join(ri))))
-        .collect();
+    let RoomEvents { joins, leavers, targeting } = by_room.clone();
     let mut d = String::from("sequenceDiagram\n    participant C as Client\n    participant S as Server\n");
     if r.access == Access::Auto {
         d.push_str("    C->>S: connect (auth.token)\n");
@@ -252,7 +267,7 @@ fn room_view(c: &Catalogue, from: usize, ri: RoomId) -> RoomView {
         description: r.description.clone().unwrap_or_default(),
         access: r.access.describe().to_string(),
         params: if params.is_empty() { "none".into() } else { params },
-        joined_by: joiners(c, Some(from), ri),
+        joined_by: joiners(c, Some(from), ri, &joins),
         left_by: events_text(c, from, leavers.into_iter()),
         events: events_text(c, from, targeting.into_iter()),
         diagram: d.trim_end().to_string(),
