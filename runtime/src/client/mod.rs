@@ -22,7 +22,7 @@ use queue::OfflineQueue;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use tokio::time::Instant;
@@ -233,8 +233,6 @@ enum Cmd {
     Emit { event: String, payload: Option<Value>, reliable: bool, reply: Reply },
     Join { key: String, event: String, payload: Option<Value>, reply: Reply },
     Leave { event: String, payload: Option<Value>, forget: Forget, reply: Reply },
-    Listen { event: String, id: u64, tx: mpsc::Sender<Value> },
-    Unlisten { id: u64 },
     ClearQueue,
     Reconnect,
     Close,
@@ -253,13 +251,19 @@ pub struct Client {
     token_pinned: Arc<std::sync::atomic::AtomicBool>,
     listener_ids: Arc<AtomicU64>,
     listener_buffer: usize,
+    listeners: Listeners,
 }
+
+/// Listeners by id, shared by the handles and the actor: `on` registers before it returns, so a
+/// listener gets every event read after that (a command to the actor could be overtaken by a
+/// frame already waiting on the socket).
+type Listeners = Arc<Mutex<HashMap<u64, (String, mpsc::Sender<Value>)>>>;
 
 /// Receives one server event's payloads; dropping it unsubscribes.
 pub struct Listener {
     rx: mpsc::Receiver<Value>,
     id: u64,
-    cmd: mpsc::UnboundedSender<Cmd>,
+    listeners: Listeners,
 }
 
 impl Listener {
@@ -271,7 +275,7 @@ impl Listener {
 
 impl Drop for Listener {
     fn drop(&mut self) {
-        let _ = self.cmd.send(Cmd::Unlisten { id: self.id });
+        self.listeners.lock().unwrap_or_else(|p| p.into_inner()).remove(&self.id);
     }
 }
 
@@ -295,6 +299,7 @@ impl Client {
         let token = Arc::new(RwLock::new(token));
         let token_pinned = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let listener_buffer = config.listener_buffer.max(1);
+        let listeners: Listeners = Arc::default();
         let actor = Actor {
             queue: OfflineQueue::new(config.queue_capacity),
             config,
@@ -308,14 +313,14 @@ impl Client {
             token_pinned: token_pinned.clone(),
             rooms: Vec::new(),
             join_replies: HashMap::new(),
-            listeners: HashMap::new(),
+            listeners: listeners.clone(),
             next_ack: 1,
             next_mid: 1,
             client_id: client_id(),
             closed: false,
         };
         tokio::spawn(actor.run());
-        Client { cmd: cmd_tx, state: state_rx, events, stats, queue_len, token, token_pinned, listener_ids: Arc::new(AtomicU64::new(1)), listener_buffer }
+        Client { cmd: cmd_tx, state: state_rx, events, stats, queue_len, token, token_pinned, listener_ids: Arc::new(AtomicU64::new(1)), listener_buffer, listeners }
     }
 
     /// The connection state, as a watch (await `changed()` to follow it).
@@ -400,8 +405,8 @@ impl Client {
     pub fn on(&self, event: &str) -> Listener {
         let (tx, rx) = mpsc::channel(self.listener_buffer);
         let id = self.listener_ids.fetch_add(1, Ordering::Relaxed);
-        let _ = self.cmd.send(Cmd::Listen { event: event.into(), id, tx });
-        Listener { rx, id, cmd: self.cmd.clone() }
+        self.listeners.lock().unwrap_or_else(|p| p.into_inner()).insert(id, (event.into(), tx));
+        Listener { rx, id, listeners: self.listeners.clone() }
     }
 }
 
@@ -455,7 +460,7 @@ struct Actor {
     token_pinned: Arc<std::sync::atomic::AtomicBool>,
     rooms: Vec<Room>,
     join_replies: HashMap<String, Vec<Reply>>,
-    listeners: HashMap<u64, (String, mpsc::Sender<Value>)>,
+    listeners: Listeners,
     next_ack: u64,
     next_mid: u64,
     client_id: String,
@@ -534,12 +539,6 @@ impl Actor {
             Cmd::Leave { forget, reply, .. } => {
                 self.forget(&forget);
                 let _ = reply.send(Ok(Value::Null));
-            }
-            Cmd::Listen { event, id, tx } => {
-                self.listeners.insert(id, (event, tx));
-            }
-            Cmd::Unlisten { id } => {
-                self.listeners.remove(&id);
             }
             Cmd::ClearQueue => self.clear(DropReason::Cleared),
             Cmd::Reconnect => return Some(Offline::Retry),
@@ -937,14 +936,6 @@ impl Actor {
                             inflight.insert(id, InFlight::Leave { reply, deadline: Instant::now() + self.config.ack_timeout });
                             send(&mut ws, &self.event_packet(&event, &payload, Some(id))).await
                         }
-                        Cmd::Listen { event, id, tx } => {
-                            self.listeners.insert(id, (event, tx));
-                            Ok(())
-                        }
-                        Cmd::Unlisten { id } => {
-                            self.listeners.remove(&id);
-                            Ok(())
-                        }
                         Cmd::ClearQueue => {
                             self.clear(DropReason::Cleared);
                             Ok(())
@@ -1063,8 +1054,9 @@ impl Actor {
     }
 
     fn dispatch(&mut self, event: &str, payload: Value) {
+        let mut listeners = self.listeners.lock().unwrap_or_else(|p| p.into_inner());
         let mut closed = Vec::new();
-        for (id, (e, tx)) in &self.listeners {
+        for (id, (e, tx)) in listeners.iter() {
             if e != event {
                 continue;
             }
@@ -1078,7 +1070,7 @@ impl Actor {
             }
         }
         for id in closed {
-            self.listeners.remove(&id);
+            listeners.remove(&id);
         }
     }
 }
