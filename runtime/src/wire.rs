@@ -137,39 +137,102 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Ack<T> {
     }
 }
 
-/// `int64` fields with `encoding: string`: a decimal string on the wire, `i64` in Rust.
+/// `int64` with `encoding: string`: a decimal string on the wire, `i64` in Rust, also inside
+/// options, lists and maps (`#[serde(with = "int64_string")]` on a field of any such shape).
+/// Written here because serde's `with` applies to a whole field, not to the integers in it.
 pub mod int64_string {
-    use serde::{Deserialize, Deserializer, Serializer};
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use std::collections::BTreeMap;
 
-    /// Serializes as a decimal string.
-    pub fn serialize<S: Serializer>(v: &i64, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(v)
+    /// A field type whose `i64` leaves travel as decimal strings.
+    pub trait Int64Strings: Sized {
+        /// Serializes with every `i64` as a decimal string.
+        fn ser<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error>;
+        /// Parses with every `i64` from a decimal string.
+        fn de<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error>;
     }
 
-    /// Parses a decimal string.
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
-        let s = String::deserialize(d)?;
-        s.parse().map_err(|_| serde::de::Error::custom(format!("`{s}` is not a decimal 64-bit integer")))
+    struct Ser<'a, T>(&'a T);
+    impl<T: Int64Strings> Serialize for Ser<'_, T> {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            self.0.ser(s)
+        }
     }
 
-    /// The same for `Option<i64>` (absent or null is `None`).
-    pub mod option {
-        use serde::{Deserialize, Deserializer, Serializer};
+    struct De<T>(T);
+    impl<'de, T: Int64Strings> Deserialize<'de> for De<T> {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            T::de(d).map(De)
+        }
+    }
 
-        /// Serializes `Some` as a decimal string and `None` as null.
-        pub fn serialize<S: Serializer>(v: &Option<i64>, s: S) -> Result<S::Ok, S::Error> {
+    impl Int64Strings for i64 {
+        fn ser<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.collect_str(self)
+        }
+        fn de<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            let s = String::deserialize(d)?;
+            s.parse().map_err(|_| serde::de::Error::custom(format!("`{s}` is not a decimal 64-bit integer")))
+        }
+    }
+
+    /// `None` is null (or absent, with the field's `default`).
+    impl<T: Int64Strings> Int64Strings for Option<T> {
+        fn ser<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            match self {
+                Some(v) => v.ser(s),
+                None => s.serialize_none(),
+            }
+        }
+        fn de<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            Option::<De<T>>::deserialize(d).map(|o| o.map(|v| v.0))
+        }
+    }
+
+    impl<T: Int64Strings> Int64Strings for Vec<T> {
+        fn ser<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.collect_seq(self.iter().map(Ser))
+        }
+        fn de<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            Vec::<De<T>>::deserialize(d).map(|v| v.into_iter().map(|v| v.0).collect())
+        }
+    }
+
+    impl<T: Int64Strings> Int64Strings for BTreeMap<String, T> {
+        fn ser<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.collect_map(self.iter().map(|(k, v)| (k, Ser(v))))
+        }
+        fn de<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            BTreeMap::<String, De<T>>::deserialize(d).map(|m| m.into_iter().map(|(k, v)| (k, v.0)).collect())
+        }
+    }
+
+    /// Serializes a field with its `i64` leaves as decimal strings.
+    pub fn serialize<T: Int64Strings, S: Serializer>(v: &T, s: S) -> Result<S::Ok, S::Error> {
+        v.ser(s)
+    }
+
+    /// Parses a field with its `i64` leaves from decimal strings.
+    pub fn deserialize<'de, T: Int64Strings, D: Deserializer<'de>>(d: D) -> Result<T, D::Error> {
+        T::de(d)
+    }
+
+    /// Optional *and* nullable: absent is `None`, null is `Some(None)` (see [`super::double_option`]).
+    pub mod double_option {
+        use super::Int64Strings;
+        use serde::{Deserializer, Serializer};
+
+        /// Serializes `Some(None)` as null (`None` is skipped by the field attribute).
+        pub fn serialize<T: Int64Strings, S: Serializer>(v: &Option<Option<T>>, s: S) -> Result<S::Ok, S::Error> {
             match v {
-                Some(v) => s.collect_str(v),
+                Some(inner) => inner.ser(s),
                 None => s.serialize_none(),
             }
         }
 
-        /// Parses a decimal string or null.
-        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
-            match Option::<String>::deserialize(d)? {
-                None => Ok(None),
-                Some(s) => s.parse().map(Some).map_err(|_| serde::de::Error::custom(format!("`{s}` is not a decimal 64-bit integer"))),
-            }
+        /// A present field becomes `Some(..)`; the field attribute's default makes absent `None`.
+        pub fn deserialize<'de, T: Int64Strings, D: Deserializer<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+            Option::<T>::de(d).map(Some)
         }
     }
 }

@@ -110,6 +110,20 @@ fn reaches(c: &Catalogue, from: TypeId, to: TypeId) -> bool {
     false
 }
 
+/// Are the integers of this type (through aliases, lists and maps) `int64` sent as strings?
+/// Bounded like `resolve`: an alias may name itself through a list.
+fn int64_string_leaf(c: &Catalogue, t: &TypeRef) -> bool {
+    let mut cur = resolve(c, t);
+    for _ in 0..64 {
+        match cur.kind {
+            RefKind::Int64(Int64Encoding::String) => return true,
+            RefKind::Array(inner) | RefKind::Map(inner) => cur = resolve(c, &inner),
+            _ => return false,
+        }
+    }
+    false
+}
+
 /// The Rust type of a type expression, `Option<..>` when nullable.
 pub fn rust_type(c: &Catalogue, t: &TypeRef, owner: TypeId) -> TokenStream {
     let b = base_type(c, t, owner);
@@ -222,17 +236,9 @@ fn emit_type(c: &Catalogue, id: TypeId) -> TokenStream {
                 let fname = ident(&f.rust_ident);
                 let wire = &f.wire_name;
                 let resolved = resolve(c, &f.ty);
-                let int64_string = matches!(resolved.kind, RefKind::Int64(Int64Encoding::String));
-                // `int64` with `encoding: string` is a decimal string on the wire.
-                let int64_with = |in_option: bool| {
-                    int64_string.then(|| {
-                        if in_option {
-                            quote!(with = "::switchboard_runtime::wire::int64_string::option")
-                        } else {
-                            quote!(with = "::switchboard_runtime::wire::int64_string")
-                        }
-                    })
-                };
+                // `int64` with `encoding: string` is a decimal string on the wire, also in lists and maps.
+                let int64_string = int64_string_leaf(c, &f.ty);
+                let int64_with = || int64_string.then(|| quote!(with = "::switchboard_runtime::wire::int64_string"));
                 let base = rust_type(c, &f.ty, id);
                 let mut attrs = vec![quote!(rename = #wire)];
                 let ty = if f.optional && f.default.is_some() {
@@ -246,20 +252,24 @@ fn emit_type(c: &Catalogue, id: TypeId) -> TokenStream {
                         }
                     });
                     attrs.push(quote!(default = #fn_name));
-                    attrs.extend(int64_with(resolved.nullable));
+                    attrs.extend(int64_with());
                     base
                 } else if f.optional && resolved.nullable {
                     attrs.push(quote!(default));
                     attrs.push(quote!(skip_serializing_if = "::std::option::Option::is_none"));
-                    attrs.push(quote!(with = "::switchboard_runtime::wire::double_option"));
+                    if int64_string {
+                        attrs.push(quote!(with = "::switchboard_runtime::wire::int64_string::double_option"));
+                    } else {
+                        attrs.push(quote!(with = "::switchboard_runtime::wire::double_option"));
+                    }
                     quote!(::std::option::Option<#base>)
                 } else if f.optional {
                     attrs.push(quote!(default));
                     attrs.push(quote!(skip_serializing_if = "::std::option::Option::is_none"));
-                    attrs.extend(int64_with(true));
+                    attrs.extend(int64_with());
                     quote!(::std::option::Option<#base>)
                 } else {
-                    attrs.extend(int64_with(resolved.nullable));
+                    attrs.extend(int64_with());
                     base
                 };
                 let mut extra = Vec::new();
