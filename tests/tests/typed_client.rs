@@ -65,3 +65,18 @@ async fn rooms_per_socket_are_capped() {
     assert_eq!(gw.runtime.metrics().snapshot().denied_joins, 1);
     gw.abort();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fields_the_catalogue_does_not_name_are_ignored() {
+    // A client one catalogue version ahead sends a field this server does not know: it is
+    // accepted and ignored (README, invariants: tolerant readers); named fields are still checked.
+    let gw = gateway::start(GatewayConfig { addr: "127.0.0.1:0".parse().unwrap(), ..GatewayConfig::default() }).await.unwrap();
+    let c = Client::connect(Client::config(&format!("http://{}", gw.addr)), token("u1"));
+    connected(&c).await;
+    let newer = serde_json::json!({ "timestamp": gateway::now_iso(), "clientBuild": 4812, "nested": { "x": [1, 2] } });
+    let ack = c.raw().emit_volatile("heartbeat", Some(newer)).await.expect("accepted");
+    assert!(ack.get("serverTime").is_some_and(|t| t.is_string()), "{ack}");
+    let bad = c.raw().emit_volatile("heartbeat", Some(serde_json::json!({ "timestamp": 5, "clientBuild": 4812 }))).await;
+    assert!(matches!(&bad, Err(ClientError::Refused(e)) if e.code == ErrorCode::InvalidPayload && e.field.as_deref() == Some("timestamp")), "{bad:?}");
+    gw.abort();
+}

@@ -127,7 +127,8 @@ fn named_body(c: &Catalogue, id: TypeId, defs: &mut Vec<TypeId>) -> Value {
             if !required.is_empty() {
                 o.insert("required".into(), json!(required));
             }
-            o.insert("additionalProperties".into(), json!(false));
+            // No `additionalProperties: false`: readers ignore fields they do not know, as the
+            // Rust server and client do, so a newer peer's extra field does not break an older one.
         }
         TypeKind::Enum { values } => {
             o.insert("type".into(), json!("string"));
