@@ -118,6 +118,14 @@ pub fn emit_server(c: &Catalogue) -> TokenStream {
     let mut traits = Vec::new();
     let mut trait_names = Vec::new();
     let mut registrations = Vec::new();
+    let mut register_fns = Vec::new();
+    // The domain whose handler trait carries each room's `may_join` hook.
+    let mut room_domain = vec![0; c.rooms.len()];
+    for (di, d) in c.domains.iter().enumerate() {
+        for &r in &d.rooms {
+            room_domain[r] = di;
+        }
+    }
     let mut specs = Vec::new();
     for d in &c.domains {
         let mut methods = Vec::new();
@@ -216,8 +224,22 @@ pub fn emit_server(c: &Catalogue) -> TokenStream {
                     }
                 }
             };
-            registrations.push(quote! {
-                {
+            // One function per event, bounded by the traits it calls: with every event's closures in
+            // one `register<H: Handlers>` rustc's first build grew faster than the catalogue
+            // (each obligation searched a bound of one supertrait per domain).
+            let reg = format_ident!("register_{}", names::unraw(&e.ident));
+            let mut bounds = vec![domain_trait(d)];
+            if let Some(RoomAction::Join(r)) = side.room_action {
+                if c.rooms[r].access == Access::App {
+                    let owner = domain_trait(&c.domains[room_domain[r]]);
+                    if !bounds.contains(&owner) {
+                        bounds.push(owner);
+                    }
+                }
+            }
+            registrations.push(quote!(#reg(s, rt, h);));
+            register_fns.push(quote! {
+                fn #reg<H: #( #bounds )+*>(s: &SocketRef, rt: &Arc<Runtime>, h: &Arc<H>) {
                     let rt = rt.clone();
                     let h = h.clone();
                     s.on(events::#konst, move |s: SocketRef, ticket: Ticket, ack: AckSender, TryData(data): TryData<Value>| {
@@ -314,6 +336,8 @@ pub fn emit_server(c: &Catalogue) -> TokenStream {
         fn register<H: Handlers>(s: &SocketRef, rt: &Arc<Runtime>, h: &Arc<H>) {
             #( #registrations )*
         }
+
+        #( #register_fns )*
 
         #emitters
     }
