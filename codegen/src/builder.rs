@@ -1,6 +1,7 @@
 //! The build.rs API: a non-consuming builder plus a one-line shortcut (like tonic-build).
 //!
 //! ```no_run
+//! # #![allow(clippy::needless_doctest_main)] // the example is a whole build.rs
 //! // build.rs
 //! fn main() {
 //!     switchboard::Builder::new()

@@ -169,14 +169,14 @@ fn mutants(text: &str) -> Vec<(String, String)> {
     let join = |f: &dyn Fn(usize, &str) -> String| -> String {
         lines.iter().enumerate().map(|(i, l)| f(i, l)).collect()
     };
-    for n in 0..lines.len() {
+    for (n, &this) in lines.iter().enumerate() {
         out.push((format!("delete line {}", n + 1), join(&|i, l| if i == n { String::new() } else { l.to_string() })));
         out.push((format!("duplicate line {}", n + 1), join(&|i, l| if i == n { format!("{l}{l}") } else { l.to_string() })));
-        if lines[n].contains(':') {
+        if this.contains(':') {
             out.push((format!("`:` -> `;` on line {}", n + 1), join(&|i, l| if i == n { l.replace(':', ";") } else { l.to_string() })));
         }
         // Swap the value after `key: ` (or a list item's value) for odd scalars.
-        let line = lines[n].trim_end_matches('\n');
+        let line = this.trim_end_matches('\n');
         let value_at = line.find(": ").map(|p| p + 2).or_else(|| {
             let t = line.trim_start();
             t.starts_with("- ").then(|| line.len() - t.len() + 2)

@@ -65,8 +65,8 @@ impl SplitMix64 {
     }
 
     /// One element.
-    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
+    pub fn pick<T: Copy>(&mut self, items: &[T]) -> T {
+        items[self.below(items.len())]
     }
 
     /// An index drawn with the given weights.
@@ -233,10 +233,10 @@ impl Domain<'_> {
         let w = [30, 6, 5, 4, 6, 4, 4, 3, 5, 4, 2, 5, 7, 4, other];
         let inline = format!("{owner}{}", upper_first(field));
         match self.rng.weighted(&w) {
-            0 => Kind::Short(*self.rng.pick::<&str>(SCALARS)),
-            1 => Kind::Short(*self.rng.pick::<&str>(&["string[]", "integer[]"])),
-            2 => Kind::Short(*self.rng.pick::<&str>(&["string | null", "integer | null", "datetime | null"])),
-            3 => Kind::Short(*self.rng.pick::<&str>(&["map<string>", "map<json>"])),
+            0 => Kind::Short(self.rng.pick::<&str>(SCALARS)),
+            1 => Kind::Short(self.rng.pick::<&str>(&["string[]", "integer[]"])),
+            2 => Kind::Short(self.rng.pick::<&str>(&["string | null", "integer | null", "datetime | null"])),
+            3 => Kind::Short(self.rng.pick::<&str>(&["map<string>", "map<json>"])),
             4 => Kind::Shared(self.d, "Status"),
             5 => Kind::Shared(self.d, "Location"),
             6 => Kind::Shared(self.d, "Owner"),
@@ -252,13 +252,13 @@ impl Domain<'_> {
                 let names = self.rng.sample(&["id", "name", "value", "count", "at", "flag", "note"], k);
                 let fields = names
                     .into_iter()
-                    .map(|n| (*n, *self.rng.pick(SCALARS), self.rng.chance(20)))
+                    .map(|n| (*n, self.rng.pick(SCALARS), self.rng.chance(20)))
                     .collect();
                 if self.rng.chance(40) { Kind::ObjectArray(inline, fields) } else { Kind::InlineObject(inline, fields) }
             }
             _ => {
                 let d = self.rng.below(self.d);
-                Kind::Shared(d, *self.rng.pick(&["Status", "Location", "Owner"]))
+                Kind::Shared(d, self.rng.pick(&["Status", "Location", "Owner"]))
             }
         }
     }
@@ -346,7 +346,7 @@ impl Domain<'_> {
             60..85 => (false, true),
             _ => (true, true),
         };
-        let verb = if client && !server { *self.rng.pick(CLIENT_VERBS) } else { *self.rng.pick(SERVER_VERBS) };
+        let verb = if client && !server { self.rng.pick(CLIENT_VERBS) } else { self.rng.pick(SERVER_VERBS) };
         let wire = format!("{name}:ev{j:03}_{verb}");
         let owner = format!("{pascal}Ev{j:03}");
         writeln!(self.out, "  {wire}:").unwrap();
@@ -407,7 +407,7 @@ impl Domain<'_> {
             let delivery = if self.rng.chance(20) { "volatile" } else { "reliable" };
             writeln!(self.out, "      delivery: {delivery}").unwrap();
             if self.rng.chance(60) {
-                let rate = *self.rng.pick(&["5/s", "10/s", "20/s", "60/min", "600/min"]);
+                let rate = self.rng.pick(&["5/s", "10/s", "20/s", "60/min", "600/min"]);
                 writeln!(self.out, "      rate_limit: {rate}").unwrap();
             }
             if self.rng.chance(10) {

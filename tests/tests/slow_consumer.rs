@@ -42,10 +42,10 @@ async fn a_socket_that_stops_reading_loses_messages_counted_and_reported() {
     let reader = tokio::spawn(async move {
         let mut got = 0u64;
         while let Ok(Some(Ok(m))) = tokio::time::timeout(Duration::from_secs(3), healthy.next()).await {
-            if let Message::Text(t) = m {
-                if t.as_str().starts_with("42[\"flashsale:updated\"") {
-                    got += 1;
-                }
+            if let Message::Text(t) = m
+                && t.as_str().starts_with("42[\"flashsale:updated\"")
+            {
+                got += 1;
             }
         }
         got

@@ -12,10 +12,10 @@ pub fn emit(c: &Catalogue, opts: &EmitOptions) -> Vec<GeneratedFile> {
     let comment = opts.header_lines(c, &[]).join(" ");
     let mut roots: Vec<TypeId> = Vec::new();
     let mut push = |id: Option<TypeId>| {
-        if let Some(id) = id {
-            if !roots.contains(&id) {
-                roots.push(id);
-            }
+        if let Some(id) = id
+            && !roots.contains(&id)
+        {
+            roots.push(id);
         }
     };
     for e in &c.events {

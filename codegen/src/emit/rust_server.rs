@@ -229,12 +229,12 @@ pub fn emit_server(c: &Catalogue) -> TokenStream {
             // (each obligation searched a bound of one supertrait per domain).
             let reg = format_ident!("register_{}", names::unraw(&e.ident));
             let mut bounds = vec![domain_trait(d)];
-            if let Some(RoomAction::Join(r)) = side.room_action {
-                if c.rooms[r].access == Access::App {
-                    let owner = domain_trait(&c.domains[room_domain[r]]);
-                    if !bounds.contains(&owner) {
-                        bounds.push(owner);
-                    }
+            if let Some(RoomAction::Join(r)) = side.room_action
+                && c.rooms[r].access == Access::App
+            {
+                let owner = domain_trait(&c.domains[room_domain[r]]);
+                if !bounds.contains(&owner) {
+                    bounds.push(owner);
                 }
             }
             registrations.push(quote!(#reg(s, rt, h);));

@@ -241,10 +241,10 @@ fn emit_type(c: &Catalogue, id: TypeId) -> TokenStream {
                 let int64_with = || int64_string.then(|| quote!(with = "::switchboard_runtime::wire::int64_string"));
                 let base = rust_type(c, &f.ty, id);
                 let mut attrs = vec![quote!(rename = #wire)];
-                let ty = if f.optional && f.default.is_some() {
+                let ty = if let (true, Some(default)) = (f.optional, &f.default) {
                     let fn_name = format!("__default_{}_{}", t.name.to_lowercase(), crate::schema::names::unraw(&f.rust_ident));
                     let fn_ident = format_ident!("{}", fn_name);
-                    let json = serde_json::to_string(f.default.as_ref().expect("checked")).unwrap_or_default();
+                    let json = serde_json::to_string(default).unwrap_or_default();
                     defaults.push(quote! {
                         #[doc(hidden)]
                         fn #fn_ident() -> #base {

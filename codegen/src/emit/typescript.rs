@@ -65,10 +65,10 @@ pub fn emit(c: &Catalogue, opts: &EmitOptions) -> Vec<GeneratedFile> {
                     continue;
                 }
                 decls.push(DeclView { doc: jsdoc(t.description.as_deref(), t.deprecated.as_ref(), &[], ""), code: declaration(c, t) });
-                if let Some(cb) = callback_name(c, id) {
-                    if callbacks_done.insert(cb.clone()) {
-                        decls.push(DeclView { doc: String::new(), code: format!("export type {cb} = (payload: {}) => void;", t.name) });
-                    }
+                if let Some(cb) = callback_name(c, id)
+                    && callbacks_done.insert(cb.clone())
+                {
+                    decls.push(DeclView { doc: String::new(), code: format!("export type {cb} = (payload: {}) => void;", t.name) });
                 }
             }
             let description = d.description.trim().lines().map(|l| format!("// {}", l.trim_end())).collect::<Vec<_>>().join("\n");

@@ -156,10 +156,10 @@ fn token_len(text: &str, offset: usize) -> usize {
     if line.is_empty() {
         return 0;
     }
-    if let Some(q) = line.chars().next().filter(|c| *c == '"' || *c == '\'') {
-        if let Some(end) = line[1..].find(q) {
-            return end + 2;
-        }
+    if let Some(q) = line.chars().next().filter(|c| *c == '"' || *c == '\'')
+        && let Some(end) = line[1..].find(q)
+    {
+        return end + 2;
     }
     let bytes = line.as_bytes();
     let mut end = 0;

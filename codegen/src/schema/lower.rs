@@ -382,11 +382,11 @@ impl Lowerer {
             let Some(m) = self.map(&d.file, node, "`settings`", keys::SETTINGS) else { continue };
             self.name = self.string(&d.file, m.get("catalogue"), "`catalogue`");
             self.namespace = self.string(&d.file, m.get("namespace"), "`namespace`");
-            if let Some(ns) = &self.namespace {
-                if !ns.starts_with('/') {
-                    let pos = m.get("namespace").map_or(node.pos, |n| n.pos);
-                    self.err("invalid-namespace", &d.file, pos, format!("namespace `{ns}` must start with `/`"));
-                }
+            if let Some(ns) = &self.namespace
+                && !ns.starts_with('/')
+            {
+                let pos = m.get("namespace").map_or(node.pos, |n| n.pos);
+                self.err("invalid-namespace", &d.file, pos, format!("namespace `{ns}` must start with `/`"));
             }
             let Some(groups) = present(m.get("constants")) else { continue };
             let Kind::Map(entries) = &groups.kind else {
@@ -404,12 +404,12 @@ impl Lowerer {
                 } else if let Some(gm) = self.map(&d.file, v, &format!("constant group `{name}`"), keys::CONST_GROUP) {
                     let description = self.string(&d.file, gm.get("description"), "`description`");
                     let extends = self.string(&d.file, gm.get("extends"), "`extends`");
-                    if let Some(e) = &extends {
-                        if !self.groups.iter().any(|g| &g.name == e) {
-                            let pos = gm.get("extends").map_or(v.pos, |n| n.pos);
-                            self.err("unknown-constant-group", &d.file, pos, format!("`{e}` is not a constant group declared before `{name}`"))
-                                .help("declare the group it extends first");
-                        }
+                    if let Some(e) = &extends
+                        && !self.groups.iter().any(|g| &g.name == e)
+                    {
+                        let pos = gm.get("extends").map_or(v.pos, |n| n.pos);
+                        self.err("unknown-constant-group", &d.file, pos, format!("`{e}` is not a constant group declared before `{name}`"))
+                            .help("declare the group it extends first");
                     }
                     let mut extra = Vec::new();
                     if let Some(x) = present(gm.get("extra")) {
@@ -927,10 +927,10 @@ impl Lowerer {
         if explicit_name.is_some() && !matches!(ty.kind, RefKind::Named(_)) || (explicit_name.is_some() && !(has("fields") || m.get("enum").is_some())) {
             self.err("conflicting-keys", file, name_pos, "`name` only applies to an inline object (`fields:`) or enum (`enum:`)");
         }
-        if !int64 {
-            if let Some(pos) = m.key_pos("encoding") {
-                self.err("conflicting-keys", file, pos, "`encoding` only applies to `type: int64`");
-            }
+        if !int64
+            && let Some(pos) = m.key_pos("encoding")
+        {
+            self.err("conflicting-keys", file, pos, "`encoding` only applies to `type: int64`");
         }
         if let Some(n) = self.boolean(file, m.get("nullable"), "`nullable`") {
             ty.nullable |= n;
@@ -970,27 +970,27 @@ impl Lowerer {
             }
             kind => self.check_constraint_kinds(file, kind, c, &keys, None),
         }
-        if let (Some(a), Some(b)) = (c.min_length, c.max_length) {
-            if a > b {
-                self.err("constraint-mismatch", file, m.key_pos("min_length").unwrap_or_default(), format!("`min_length` {a} is larger than `max_length` {b}"));
-            }
+        if let (Some(a), Some(b)) = (c.min_length, c.max_length)
+            && a > b
+        {
+            self.err("constraint-mismatch", file, m.key_pos("min_length").unwrap_or_default(), format!("`min_length` {a} is larger than `max_length` {b}"));
         }
-        if let (Some(a), Some(b)) = (c.minimum, c.maximum) {
-            if a > b {
-                self.err("constraint-mismatch", file, m.key_pos("minimum").unwrap_or_default(), format!("`minimum` {a} is larger than `maximum` {b}"));
-            }
+        if let (Some(a), Some(b)) = (c.minimum, c.maximum)
+            && a > b
+        {
+            self.err("constraint-mismatch", file, m.key_pos("minimum").unwrap_or_default(), format!("`minimum` {a} is larger than `maximum` {b}"));
         }
-        if let (Some(a), Some(b)) = (c.min_items, c.max_items) {
-            if a > b {
-                self.err("constraint-mismatch", file, m.key_pos("min_items").unwrap_or_default(), format!("`min_items` {a} is larger than `max_items` {b}"));
-            }
+        if let (Some(a), Some(b)) = (c.min_items, c.max_items)
+            && a > b
+        {
+            self.err("constraint-mismatch", file, m.key_pos("min_items").unwrap_or_default(), format!("`min_items` {a} is larger than `max_items` {b}"));
         }
-        if let Some(p) = &c.pattern {
-            if let Err(e) = regex::Regex::new(p) {
-                let last = e.to_string().lines().last().unwrap_or("").trim().to_string();
-                let first = last.strip_prefix("error: ").unwrap_or(&last).to_string();
-                self.err("invalid-pattern", file, m.get("pattern").map_or_else(Pos::default, |n| n.pos), format!("`pattern` is not a valid regular expression: {first}"));
-            }
+        if let Some(p) = &c.pattern
+            && let Err(e) = regex::Regex::new(p)
+        {
+            let last = e.to_string().lines().last().unwrap_or("").trim().to_string();
+            let first = last.strip_prefix("error: ").unwrap_or(&last).to_string();
+            self.err("invalid-pattern", file, m.get("pattern").map_or_else(Pos::default, |n| n.pos), format!("`pattern` is not a valid regular expression: {first}"));
         }
     }
 
@@ -1212,6 +1212,7 @@ impl Lowerer {
     }
 
     /// Payload of a side: a type name or inline fields. Returns the type id.
+    #[allow(clippy::too_many_arguments)] // each is one fact about where the payload sits; a struct would only rename them
     fn lower_payload(&mut self, file: &str, domain: usize, node: &Node, name: Option<(String, Pos)>, derived: String, origin: TypeOrigin, what: &'static str) -> Option<TypeId> {
         match &node.kind {
             Kind::Str(s) => {

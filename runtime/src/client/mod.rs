@@ -803,10 +803,10 @@ impl Actor {
             rejoining.insert(id);
         }
         let mut drained = rejoining.is_empty();
-        if drained {
-            if let Err(e) = self.drain(&mut ws, &mut inflight).await {
-                return self.lost(inflight, e);
-            }
+        if drained
+            && let Err(e) = self.drain(&mut ws, &mut inflight).await
+        {
+            return self.lost(inflight, e);
         }
         loop {
             tokio::select! {

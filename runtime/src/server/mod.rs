@@ -253,13 +253,13 @@ impl Runtime {
         }
         // Rate limits apply to new work only: a resend answered from the dedup store above costs
         // nothing, so a client draining its queue after a reconnect is not refused for resends.
-        if let Some((count, per)) = spec.rate_limit {
-            if !session.take_token(spec.name, count, per) {
-                if let Some(key) = &dedup_key {
-                    self.dedup.abandon(key).await;
-                }
-                return refuse(&self.metrics.rate_limited, AckError::new(ErrorCode::RateLimited, format!("at most {count} `{}` per {per} s", spec.name)));
+        if let Some((count, per)) = spec.rate_limit
+            && !session.take_token(spec.name, count, per)
+        {
+            if let Some(key) = &dedup_key {
+                self.dedup.abandon(key).await;
             }
+            return refuse(&self.metrics.rate_limited, AckError::new(ErrorCode::RateLimited, format!("at most {count} `{}` per {per} s", spec.name)));
         }
         let ctx = Ctx { socket: s.clone(), session: session.clone(), message_id, max_rooms: self.config.max_rooms_per_socket };
         // A panicking handler is answered and logged, never left hanging.
