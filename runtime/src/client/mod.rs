@@ -5,7 +5,9 @@
 //! Guarantees (tested in tests/):
 //! - reconnect with backoff 1, 2, 4, 8, 16 s (capped), at most 10 attempts, then `Failed`;
 //! - reliable events carry a message id (`_mid`), wait for their ack and are resent after a
-//!   reconnect (the server deduplicates); volatile events are dropped while offline;
+//!   reconnect (the server deduplicates); on a live connection an ack missing after
+//!   `ack_timeout` gets the message resent `reliable_retries` times, then it is given up and
+//!   reported (`DropReason::AckTimeout`); volatile events are dropped while offline;
 //! - the offline queue holds at most 100 messages, drops the oldest, and reports every drop;
 //! - rooms are re-joined after every reconnect, before queued messages drain (FIFO);
 //! - a connect error from the server (bad token) ends in `AuthFailed`, not a retry loop;
@@ -52,8 +54,11 @@ pub struct ClientConfig {
     pub backoff: Backoff,
     /// Offline queue capacity.
     pub queue_capacity: usize,
-    /// How long volatile emits and room joins wait for their ack.
+    /// How long an emit or a room join waits for its ack on a live connection.
     pub ack_timeout: Duration,
+    /// Resends (same message id) of a reliable emit whose ack did not come within `ack_timeout`
+    /// on a live connection, before it is given up and reported as `DropReason::AckTimeout`.
+    pub reliable_retries: u32,
     /// How long one connection attempt (TCP, WebSocket, handshake) may take.
     pub connect_timeout: Duration,
     /// App-level heartbeat, if any.
@@ -73,6 +78,7 @@ impl ClientConfig {
             backoff: Backoff::default(),
             queue_capacity: 100,
             ack_timeout: Duration::from_secs(10),
+            reliable_retries: 2,
             connect_timeout: Duration::from_secs(10),
             heartbeat: None,
             max_frame: codec::DEFAULT_MAX_FRAME,
@@ -122,6 +128,9 @@ pub enum DropReason {
     ListenerFull,
     /// The client was closed with the message still queued.
     Closed,
+    /// A reliable message got no ack on a live connection after `reliable_retries` resends. The
+    /// server may or may not have handled it.
+    AckTimeout,
 }
 
 /// Things the app may want to show or log.
@@ -165,6 +174,8 @@ pub struct Stats {
     pub dropped_cleared: AtomicU64,
     /// Server events not delivered to a full listener.
     pub dropped_listener: AtomicU64,
+    /// Reliable messages given up after their ack did not come (`DropReason::AckTimeout`).
+    pub dropped_ack_timeout: AtomicU64,
     /// Successful connections.
     pub connects: AtomicU64,
     /// Reliable messages sent again after a reconnect.
@@ -422,10 +433,12 @@ struct Outgoing {
     payload: Option<Value>,
     reply: Option<Reply>,
     sent_before: bool,
+    /// Resends on a live connection because the ack did not come in time.
+    timeouts: u32,
 }
 
 enum InFlight {
-    Reliable(Outgoing),
+    Reliable(Outgoing, Instant),
     Volatile { reply: Reply, deadline: Instant },
     Join { key: String, deadline: Instant },
     Leave { reply: Reply, deadline: Instant },
@@ -491,6 +504,7 @@ impl Actor {
             DropReason::Offline => &self.stats.dropped_offline,
             DropReason::ListenerFull => &self.stats.dropped_listener,
             DropReason::Cleared | DropReason::Closed => &self.stats.dropped_cleared,
+            DropReason::AckTimeout => &self.stats.dropped_ack_timeout,
         };
         counter.fetch_add(1, Ordering::Relaxed);
         tracing::warn!(event = %o.event, ?reason, "client message dropped");
@@ -525,7 +539,7 @@ impl Actor {
         match cmd {
             Cmd::Emit { event, payload, reliable: true, reply } => {
                 let payload = self.with_mid(payload);
-                self.enqueue(Outgoing { event, payload, reply: Some(reply), sent_before: false });
+                self.enqueue(Outgoing { event, payload, reply: Some(reply), sent_before: false, timeouts: 0 });
             }
             Cmd::Emit { event, reply, .. } => {
                 self.stats.dropped_offline.fetch_add(1, Ordering::Relaxed);
@@ -851,7 +865,7 @@ impl Actor {
                             SioKind::Ack { mut args, id } => {
                                 let data = if args.is_empty() { Value::Null } else { args.swap_remove(0) };
                                 match inflight.remove(&id) {
-                                    Some(InFlight::Reliable(o)) => {
+                                    Some(InFlight::Reliable(o, _)) => {
                                         if let Some(r) = o.reply {
                                             let _ = r.send(unwrap_ack(data));
                                         }
@@ -909,7 +923,7 @@ impl Actor {
                     let result = match cmd {
                         Cmd::Emit { event, payload, reliable: true, reply } => {
                             let payload = self.with_mid(payload);
-                            let o = Outgoing { event, payload, reply: Some(reply), sent_before: false };
+                            let o = Outgoing { event, payload, reply: Some(reply), sent_before: false, timeouts: 0 };
                             if drained {
                                 self.send_reliable(&mut ws, &mut inflight, o).await
                             } else {
@@ -983,7 +997,9 @@ impl Actor {
                     let now = Instant::now();
                     let expired: Vec<u64> = inflight
                         .iter()
-                        .filter(|(_, f)| matches!(f, InFlight::Volatile { deadline, .. } | InFlight::Join { deadline, .. } | InFlight::Leave { deadline, .. } if *deadline <= now))
+                        .filter(|(_, f)| {
+                            matches!(f, InFlight::Reliable(_, deadline) | InFlight::Volatile { deadline, .. } | InFlight::Join { deadline, .. } | InFlight::Leave { deadline, .. } if *deadline <= now)
+                        })
                         .map(|(id, _)| *id)
                         .collect();
                     for id in expired {
@@ -991,6 +1007,15 @@ impl Actor {
                             Some(InFlight::Volatile { reply, .. }) | Some(InFlight::Leave { reply, .. }) => {
                                 let _ = reply.send(Err(ClientError::Timeout));
                             }
+                            // Sent again with the same message id (the server answers a resend of
+                            // a handled one from its dedup store), a bounded number of times.
+                            Some(InFlight::Reliable(o, _)) if o.timeouts < self.config.reliable_retries => {
+                                tracing::debug!(event = %o.event, "no ack in time; resending");
+                                if let Err(e) = self.send_reliable(&mut ws, &mut inflight, Outgoing { timeouts: o.timeouts + 1, ..o }).await {
+                                    return self.lost(inflight, e);
+                                }
+                            }
+                            Some(InFlight::Reliable(o, _)) => self.report_drop(o, DropReason::AckTimeout),
                             Some(InFlight::Join { key, .. }) => {
                                 // Kept in memory: re-joined on the next connection.
                                 for r in self.join_replies.remove(&key).unwrap_or_default() {
@@ -1019,7 +1044,7 @@ impl Actor {
             self.stats.resent.fetch_add(1, Ordering::Relaxed);
         }
         let packet = self.event_packet(&o.event, &o.payload, Some(id));
-        inflight.insert(id, InFlight::Reliable(Outgoing { sent_before: true, ..o }));
+        inflight.insert(id, InFlight::Reliable(Outgoing { sent_before: true, ..o }, Instant::now() + self.config.ack_timeout));
         send(ws, &packet).await
     }
 
@@ -1039,7 +1064,7 @@ impl Actor {
         let mut back = Vec::new();
         for (_, f) in inflight {
             match f {
-                InFlight::Reliable(o) => back.push(o),
+                InFlight::Reliable(o, _) => back.push(o),
                 InFlight::Volatile { reply, .. } | InFlight::Leave { reply, .. } => {
                     let _ = reply.send(Err(ClientError::Disconnected));
                 }
