@@ -49,6 +49,13 @@ async fn typed_round_trip_through_the_generated_server() {
     gw.abort();
 }
 
+#[test]
+fn the_catalogue_heartbeat_setting_configures_the_client() {
+    // schema/session.yaml: settings.heartbeat { event: heartbeat, interval_seconds: 30, max_missed: 2 }
+    let h = Client::config("http://127.0.0.1:1").heartbeat.expect("the catalogue declares a heartbeat");
+    assert_eq!((h.event.as_str(), h.interval, h.max_missed), ("heartbeat", Duration::from_secs(30), 2));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rooms_per_socket_are_capped() {
     // The user room counts: with a cap of 2 the socket may join one more room.

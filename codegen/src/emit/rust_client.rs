@@ -122,10 +122,13 @@ pub fn emit_client(c: &Catalogue) -> TokenStream {
             });
         }
     }
-    let heartbeat = match c.events.iter().find(|e| e.wire_name == "heartbeat" && e.to_server.is_some()) {
-        Some(_) => quote! {
-            config.heartbeat = ::std::option::Option::Some(Heartbeat { event: "heartbeat".into(), interval: ::std::time::Duration::from_secs(30), max_missed: 2 });
-        },
+    let heartbeat = match &c.heartbeat {
+        Some(h) => {
+            let (event, secs, missed) = (&c.events[h.event].wire_name, u64::from(h.interval_seconds), h.max_missed);
+            quote! {
+                config.heartbeat = ::std::option::Option::Some(Heartbeat { event: #event.into(), interval: ::std::time::Duration::from_secs(#secs), max_missed: #missed });
+            }
+        }
         None => quote!(),
     };
     let namespace = &c.namespace;

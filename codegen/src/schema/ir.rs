@@ -32,6 +32,19 @@ pub struct Catalogue {
     pub constant_groups: Vec<ConstGroup>,
     /// Free-text migration notes.
     pub migrations: Vec<Migration>,
+    /// The app-level heartbeat (settings.heartbeat), if the catalogue has one.
+    pub heartbeat: Option<Heartbeat>,
+}
+
+/// settings.heartbeat, checked: a client-to-server event that takes `{ timestamp }`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Heartbeat {
+    /// The event the client sends.
+    pub event: EventId,
+    /// Seconds between heartbeats.
+    pub interval_seconds: u32,
+    /// Unanswered heartbeats in a row before the client reconnects.
+    pub max_missed: u32,
 }
 
 /// One catalogue file.

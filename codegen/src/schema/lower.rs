@@ -61,6 +61,7 @@ pub fn lower(files: &[SourceFile]) -> LowerResult {
     for d in &decls {
         l.lower_migrations(d);
     }
+    l.resolve_heartbeat();
     l.finish()
 }
 
@@ -112,6 +113,10 @@ struct Lowerer {
     name: Option<String>,
     namespace: Option<String>,
     migrations: Vec<Migration>,
+    /// settings.heartbeat as written: event name, where, interval, max missed.
+    heartbeat_spec: Option<(String, String, Pos, u32, u32)>,
+    heartbeat: Option<Heartbeat>,
+    heartbeat_at: Option<(String, Pos)>,
     pending: Vec<Pending>,
     /// Where each event's const and ident were written, for collision messages.
     event_pos: Vec<(String, Pos)>,
@@ -387,6 +392,28 @@ impl Lowerer {
             {
                 let pos = m.get("namespace").map_or(node.pos, |n| n.pos);
                 self.err("invalid-namespace", &d.file, pos, format!("namespace `{ns}` must start with `/`"));
+            }
+            if let Some(h) = present(m.get("heartbeat"))
+                && let Some(hm) = self.map(&d.file, h, "`heartbeat`", keys::HEARTBEAT)
+            {
+                let event = self.string(&d.file, hm.get("event"), "`event`");
+                let bounded = |l: &mut Self, key: &str, default: u32| match l.uint(&d.file, hm.get(key), &format!("`{key}`")) {
+                    None => default,
+                    Some(n) if (1..=3600).contains(&n) => n as u32,
+                    Some(_) => {
+                        let pos = hm.get(key).map_or(h.pos, |n| n.pos);
+                        l.err("invalid-value", &d.file, pos, format!("`{key}` must be between 1 and 3600"));
+                        default
+                    }
+                };
+                let interval = bounded(self, "interval_seconds", 30);
+                let missed = bounded(self, "max_missed", 2);
+                match event {
+                    Some(e) => self.heartbeat_spec = Some((e, d.file.clone(), hm.get("event").map_or(h.pos, |n| n.pos), interval, missed)),
+                    None => {
+                        self.err("missing-key", &d.file, h.pos, "`heartbeat` needs `event:` (a client-to-server event)");
+                    }
+                }
             }
             let Some(groups) = present(m.get("constants")) else { continue };
             let Kind::Map(entries) = &groups.kind else {
@@ -1471,6 +1498,25 @@ impl Lowerer {
 
     // ---- resolution and deferred checks -------------------------------------------------------
 
+    /// settings.heartbeat names a declared client-to-server event with an ack; its payload is
+    /// checked in `finish`, once types are resolved.
+    fn resolve_heartbeat(&mut self) {
+        let Some((name, file, pos, interval_seconds, max_missed)) = self.heartbeat_spec.take() else { return };
+        let Some((id, _, _)) = self.event_index.get(&name).cloned() else {
+            let names: Vec<String> = self.event_index.keys().cloned().collect();
+            let hint = did_you_mean(&name, names.iter().map(String::as_str)).map_or_else(|| "name a client-to-server event of the catalogue".into(), |s| format!("did you mean `{s}`?"));
+            self.err("unknown-event", &file, pos, format!("heartbeat event `{name}` is not declared")).help(hint);
+            return;
+        };
+        if self.events[id].to_server.is_none() {
+            self.err("invalid-heartbeat", &file, pos, format!("heartbeat event `{name}` has no `to_server` side"))
+                .help("the client sends the heartbeat: give the event a `to_server:` with `payload: { timestamp: datetime }`");
+            return;
+        }
+        self.heartbeat = Some(Heartbeat { event: id, interval_seconds, max_missed });
+        self.heartbeat_at = Some((file, pos));
+    }
+
     fn finish(mut self) -> LowerResult {
         // Unknown type references, once per reference site.
         let defined: Vec<String> = self.type_index.iter().filter(|(_, id)| self.slots[**id].defined_at.is_some()).map(|(n, _)| n.clone()).collect();
@@ -1612,7 +1658,17 @@ impl Lowerer {
             events: self.events,
             constant_groups: self.groups,
             migrations: self.migrations,
+            heartbeat: self.heartbeat,
         };
+        // The client sends `{ timestamp }` and nothing else, so the payload must take exactly that.
+        if let (Some(h), Some((file, pos))) = (&catalogue.heartbeat, &self.heartbeat_at)
+            && let Some(problem) = heartbeat_payload_problem(&catalogue, h.event)
+        {
+            let name = &catalogue.events[h.event].wire_name;
+            let mut d = Diagnostic::error("invalid-heartbeat", file, *pos, format!("heartbeat event `{name}`: {problem}"));
+            d.help("its payload must be `{ timestamp: datetime }` (other fields optional)");
+            self.diags.push(d);
+        }
         let mut warnings = self.diags;
         warnings.extend(collisions(&catalogue, &self.event_pos));
         if warnings.iter().any(|d| d.severity == super::diagnostic::Severity::Error) {
@@ -2135,6 +2191,28 @@ fn collisions(c: &Catalogue, event_pos: &[(String, Pos)]) -> Vec<Diagnostic> {
         }
     }
     out
+}
+
+/// Why the heartbeat event cannot take the client's `{ timestamp }` payload, if it cannot.
+fn heartbeat_payload_problem(c: &Catalogue, event: EventId) -> Option<String> {
+    let payload = c.events[event].to_server.as_ref()?.payload;
+    let Some(id) = payload else { return Some("it has no payload".into()) };
+    let TypeKind::Object { fields } = &c.ty(id).kind else { return Some("its payload is not an object".into()) };
+    let Some(ts) = fields.iter().find(|f| f.wire_name == "timestamp") else { return Some("its payload has no `timestamp` field".into()) };
+    // Through aliases, bounded (alias cycles are reported elsewhere).
+    let mut t = &ts.ty;
+    for _ in 0..64 {
+        let RefKind::Named(a) = &t.kind else { break };
+        let TypeKind::Alias { target } = &c.ty(*a).kind else { break };
+        t = target;
+    }
+    if !matches!(t.kind, RefKind::DateTime | RefKind::String) || t.nullable || ts.ty.nullable || ts.optional {
+        return Some("its `timestamp` must be a required `datetime`".into());
+    }
+    if let Some(f) = fields.iter().find(|f| f.wire_name != "timestamp" && !f.optional) {
+        return Some(format!("its payload requires `{}`, which the client does not send", f.wire_name));
+    }
+    None
 }
 
 #[cfg(test)]

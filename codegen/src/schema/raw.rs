@@ -45,6 +45,21 @@ pub struct Settings {
     pub namespace: Option<String>,
     /// TypeScript constant groups, in output order.
     pub constants: Option<BTreeMap<String, ConstGroupSpec>>,
+    /// The app-level heartbeat the generated Rust client sends.
+    pub heartbeat: Option<HeartbeatSpec>,
+}
+
+/// The app-level heartbeat: a client-to-server event whose payload is `{ timestamp: datetime }`,
+/// sent every `interval_seconds`; `max_missed` unanswered in a row make the client reconnect.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HeartbeatSpec {
+    /// Wire name of the event (client -> server, with an ack).
+    pub event: String,
+    /// Seconds between heartbeats (default 30).
+    pub interval_seconds: Option<u32>,
+    /// Unanswered heartbeats in a row before a reconnect (default 2).
+    pub max_missed: Option<u32>,
 }
 
 /// A TypeScript constant group.
@@ -245,7 +260,8 @@ pub struct MigrationSpec {
 pub mod keys {
     pub const FILE: &[&str] =
         &["domain", "title", "description", "constants", "settings", "types", "rooms", "events", "migrations"];
-    pub const SETTINGS: &[&str] = &["catalogue", "namespace", "constants"];
+    pub const SETTINGS: &[&str] = &["catalogue", "namespace", "constants", "heartbeat"];
+    pub const HEARTBEAT: &[&str] = &["event", "interval_seconds", "max_missed"];
     pub const CONST_GROUP: &[&str] = &["description", "extends", "extra"];
     pub const ROOM: &[&str] = &["name", "params", "access", "description"];
     pub const EVENT: &[&str] =
@@ -300,6 +316,7 @@ mod tests {
         assert_eq!(props(&schema, None), sorted(keys::FILE));
         assert_eq!(props(&schema, Some("Settings")), sorted(keys::SETTINGS));
         assert_eq!(props(&schema, Some("ConstGroupSpec")), sorted(keys::CONST_GROUP));
+        assert_eq!(props(&schema, Some("HeartbeatSpec")), sorted(keys::HEARTBEAT));
         assert_eq!(props(&schema, Some("RoomSpec")), sorted(keys::ROOM));
         assert_eq!(props(&schema, Some("EventSpec")), sorted(keys::EVENT));
         assert_eq!(props(&schema, Some("SideSpec")), sorted(keys::SIDE));
