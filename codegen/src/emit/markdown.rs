@@ -208,6 +208,11 @@ fn index(c: &Catalogue, opts: &EmitOptions, by_room: &[RoomEvents]) -> Generated
     ctx.insert("header", &opts.header_lines(c, &[]).join(" "));
     ctx.insert("name", &c.name);
     ctx.insert("namespace", &c.namespace);
+    let heartbeat = c.heartbeat.as_ref().map(|h| {
+        let e = &c.events[h.event];
+        json!({ "event": e.wire_name, "link": event_link(c, None, e), "interval_seconds": h.interval_seconds, "max_missed": h.max_missed })
+    });
+    ctx.insert("heartbeat", &heartbeat);
     ctx.insert("domains", &domains);
     ctx.insert("rooms", &rooms);
     ctx.insert("events", &events);
