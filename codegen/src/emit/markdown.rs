@@ -8,8 +8,6 @@ use crate::schema::ir::*;
 use serde::Serialize;
 use serde_json::{Value, json};
 
-const DOMAIN: &str = include_str!("../../templates/domain.md.tera");
-const INDEX: &str = include_str!("../../templates/index.md.tera");
 
 #[derive(Serialize)]
 struct RoomView {
@@ -158,7 +156,7 @@ pub fn emit(c: &Catalogue, opts: &EmitOptions) -> Vec<GeneratedFile> {
         ctx.insert("events", &events);
         ctx.insert("types", &types);
         ctx.insert("migrations", &migrations);
-        files.push(GeneratedFile { path: format!("docs/{}", page(c, di)), contents: super::render("domain.md", DOMAIN, &ctx) });
+        files.push(GeneratedFile { path: format!("docs/{}", page(c, di)), contents: super::render("domain.md", &ctx) });
     }
     files
 }
@@ -216,7 +214,7 @@ fn index(c: &Catalogue, opts: &EmitOptions, by_room: &[RoomEvents]) -> Generated
     ctx.insert("domains", &domains);
     ctx.insert("rooms", &rooms);
     ctx.insert("events", &events);
-    GeneratedFile { path: "docs/index.md".into(), contents: super::render("index.md", INDEX, &ctx) }
+    GeneratedFile { path: "docs/index.md".into(), contents: super::render("index.md", &ctx) }
 }
 
 fn direction(e: &Event) -> &'static str {
@@ -243,13 +241,13 @@ fn room_view(c: &Catalogue, from: usize, ri: RoomId, by_room: &RoomEvents) -> Ro
         .map(|p| format!("`{}` from {}", p.name, if p.source == ParamSource::User { "the token" } else { "the payload" }))
         .collect::<Vec<_>>()
         .join(", ");
-    let RoomEvents { joins, leavers, targeting } = by_room.clone();
+    let RoomEvents { joins, leavers, targeting } = by_room;
     let mut d = String::from("sequenceDiagram\n    participant C as Client\n    participant S as Server\n");
     if r.access == Access::Auto {
         d.push_str("    C->>S: connect (auth.token)\n");
         d.push_str(&format!("    Note over S: joins {} on connect\n", r.template));
     }
-    for &j in &joins {
+    for &j in joins {
         d.push_str(&format!("    C->>S: {}\n", c.events[j].wire_name));
         d.push_str(&format!("    Note over S: checks access ({}), joins {}\n", r.access.describe(), r.template));
         d.push_str("    S-->>C: ack { ok: true }\n");
@@ -260,7 +258,7 @@ fn room_view(c: &Catalogue, from: usize, ri: RoomId, by_room: &RoomEvents) -> Ro
     if targeting.len() > 6 {
         d.push_str(&format!("    Note over S,C: ... and {} more events\n", targeting.len() - 6));
     }
-    for &l in &leavers {
+    for &l in leavers {
         d.push_str(&format!("    C->>S: {}\n", c.events[l].wire_name));
         d.push_str("    S-->>C: ack { ok: true }\n");
     }
@@ -272,9 +270,9 @@ fn room_view(c: &Catalogue, from: usize, ri: RoomId, by_room: &RoomEvents) -> Ro
         description: r.description.clone().unwrap_or_default(),
         access: r.access.describe().to_string(),
         params: if params.is_empty() { "none".into() } else { params },
-        joined_by: joiners(c, Some(from), ri, &joins),
-        left_by: events_text(c, from, leavers.into_iter()),
-        events: events_text(c, from, targeting.into_iter()),
+        joined_by: joiners(c, Some(from), ri, joins),
+        left_by: events_text(c, from, leavers.iter().copied()),
+        events: events_text(c, from, targeting.iter().copied()),
         diagram: d.trim_end().to_string(),
     }
 }

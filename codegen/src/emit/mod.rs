@@ -50,23 +50,26 @@ pub fn emit_all(c: &Catalogue, opts: &EmitOptions) -> Vec<GeneratedFile> {
     files
 }
 
-/// Renders a tera template embedded at compile time; templates are ours, so a failure is a bug.
-/// Each template is parsed once per process: parsing cost 10 % of the Markdown emitter when it
-/// was repeated for every domain page (profile at 5,000 events).
-pub(crate) fn render(name: &'static str, source: &'static str, ctx: &tera::Context) -> String {
-    type Cache = std::sync::Mutex<std::collections::HashMap<&'static str, std::sync::Arc<tera::Tera>>>;
-    static PARSED: std::sync::OnceLock<Cache> = std::sync::OnceLock::new();
-    let t = {
-        let mut cache = PARSED.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
-        let entry = cache.entry(name).or_insert_with(|| {
-            let mut t = tera::Tera::default();
-            t.autoescape_on(vec![]);
-            t.add_raw_template(name, source).unwrap_or_else(|e| panic!("template {name} does not parse: {e:?}"));
-            std::sync::Arc::new(t)
-        });
-        entry.clone()
-    };
-    let mut out = t.render(name, ctx).unwrap_or_else(|e| panic!("template {name} does not render: {e:?}"));
+/// Every tera template, embedded at compile time and parsed once per process (parsing per
+/// page cost 10 % of the Markdown emitter at 5,000 events).
+fn templates() -> &'static tera::Tera {
+    static TEMPLATES: std::sync::OnceLock<tera::Tera> = std::sync::OnceLock::new();
+    TEMPLATES.get_or_init(|| {
+        let mut t = tera::Tera::default();
+        t.autoescape_on(vec![]);
+        t.add_raw_templates([
+            ("domain.md", include_str!("../../templates/domain.md.tera")),
+            ("index.md", include_str!("../../templates/index.md.tera")),
+            ("socket.types.ts", include_str!("../../templates/socket.types.ts.tera")),
+        ])
+        .unwrap_or_else(|e| panic!("a template does not parse: {e:?}"));
+        t
+    })
+}
+
+/// Renders one of [`templates`]; templates are ours, so a failure is a bug.
+pub(crate) fn render(name: &str, ctx: &tera::Context) -> String {
+    let mut out = templates().render(name, ctx).unwrap_or_else(|e| panic!("template {name} does not render: {e:?}"));
     normalize(&mut out);
     out
 }

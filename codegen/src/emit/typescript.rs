@@ -9,7 +9,6 @@ use crate::schema::names::ts_string;
 use serde::Serialize;
 use std::collections::BTreeSet;
 
-const TEMPLATE: &str = include_str!("../../templates/socket.types.ts.tera");
 
 #[derive(Serialize)]
 struct DomainView {
@@ -159,7 +158,7 @@ pub fn emit(c: &Catalogue, opts: &EmitOptions) -> Vec<GeneratedFile> {
     ctx.insert("server_to_client", &server_to_client);
     ctx.insert("client_to_server", &client_to_server);
     ctx.insert("error_codes", &ACK_ERROR_CODES.iter().map(|c| ts_string(c)).collect::<Vec<_>>().join(" | "));
-    vec![GeneratedFile { path: "ts/socket.types.ts".into(), contents: super::render("socket.types.ts", TEMPLATE, &ctx) }]
+    vec![GeneratedFile { path: "ts/socket.types.ts".into(), contents: super::render("socket.types.ts", &ctx) }]
 }
 
 /// `(payload: P, ack) => void`, leaving out what the event does not have.

@@ -116,7 +116,6 @@ struct Lowerer {
     /// settings.heartbeat as written: event name, where, interval, max missed.
     heartbeat_spec: Option<(String, String, Pos, u32, u32)>,
     heartbeat: Option<Heartbeat>,
-    heartbeat_at: Option<(String, Pos)>,
     pending: Vec<Pending>,
     /// Where each event's const and ident were written, for collision messages.
     event_pos: Vec<(String, Pos)>,
@@ -1501,7 +1500,7 @@ impl Lowerer {
     /// settings.heartbeat names a declared client-to-server event with an ack; its payload is
     /// checked in `finish`, once types are resolved.
     fn resolve_heartbeat(&mut self) {
-        let Some((name, file, pos, interval_seconds, max_missed)) = self.heartbeat_spec.take() else { return };
+        let Some((name, file, pos, interval_seconds, max_missed)) = self.heartbeat_spec.clone() else { return };
         let Some((id, _, _)) = self.event_index.get(&name).cloned() else {
             let names: Vec<String> = self.event_index.keys().cloned().collect();
             let hint = did_you_mean(&name, names.iter().map(String::as_str)).map_or_else(|| "name a client-to-server event of the catalogue".into(), |s| format!("did you mean `{s}`?"));
@@ -1514,7 +1513,37 @@ impl Lowerer {
             return;
         }
         self.heartbeat = Some(Heartbeat { event: id, interval_seconds, max_missed });
-        self.heartbeat_at = Some((file, pos));
+    }
+
+    /// The client sends `{ timestamp }` and nothing else, so the heartbeat's payload must take
+    /// exactly that. Run once payloads name their objects.
+    fn check_heartbeat_payload(&mut self) {
+        let (Some(h), Some((_, file, pos, _, _))) = (&self.heartbeat, &self.heartbeat_spec) else { return };
+        let e = &self.events[h.event];
+        let payload = e.to_server.as_ref().and_then(|s| s.payload);
+        let fields = payload.and_then(|id| match &self.slots[id].ty.as_ref()?.kind {
+            TypeKind::Object { fields } => Some(fields),
+            _ => None,
+        });
+        let problem = match (payload, fields) {
+            (None, _) => Some("it has no payload".to_string()),
+            (Some(_), None) => Some("its payload is not an object".to_string()),
+            (Some(_), Some(fields)) => match fields.iter().find(|f| f.wire_name == "timestamp") {
+                None => Some("its payload has no `timestamp` field".to_string()),
+                Some(ts) if ts.optional || !self.resolve_ref(&ts.ty).is_some_and(|t| !t.nullable && matches!(t.kind, RefKind::DateTime | RefKind::String)) => {
+                    Some("its `timestamp` must be a required `datetime`".to_string())
+                }
+                Some(_) => fields
+                    .iter()
+                    .find(|f| f.wire_name != "timestamp" && !f.optional)
+                    .map(|f| format!("its payload requires `{}`, which the client does not send", f.wire_name)),
+            },
+        };
+        if let Some(problem) = problem {
+            let (file, pos, name) = (file.clone(), *pos, e.wire_name.clone());
+            self.err("invalid-heartbeat", &file, pos, format!("heartbeat event `{name}`: {problem}"))
+                .help("its payload must be `{ timestamp: datetime }` (other fields optional)");
+        }
     }
 
     fn finish(mut self) -> LowerResult {
@@ -1648,6 +1677,7 @@ impl Lowerer {
                 s.ack = s_ack;
             }
         }
+        self.check_heartbeat_payload();
         let types: Vec<NamedType> = self.slots.into_iter().map(|s| s.ty.expect("no errors, so every slot is defined")).collect();
         let catalogue = Catalogue {
             name: self.name.unwrap_or_else(|| "catalogue".into()),
@@ -1660,15 +1690,6 @@ impl Lowerer {
             migrations: self.migrations,
             heartbeat: self.heartbeat,
         };
-        // The client sends `{ timestamp }` and nothing else, so the payload must take exactly that.
-        if let (Some(h), Some((file, pos))) = (&catalogue.heartbeat, &self.heartbeat_at)
-            && let Some(problem) = heartbeat_payload_problem(&catalogue, h.event)
-        {
-            let name = &catalogue.events[h.event].wire_name;
-            let mut d = Diagnostic::error("invalid-heartbeat", file, *pos, format!("heartbeat event `{name}`: {problem}"));
-            d.help("its payload must be `{ timestamp: datetime }` (other fields optional)");
-            self.diags.push(d);
-        }
         let mut warnings = self.diags;
         warnings.extend(collisions(&catalogue, &self.event_pos));
         if warnings.iter().any(|d| d.severity == super::diagnostic::Severity::Error) {
@@ -2191,28 +2212,6 @@ fn collisions(c: &Catalogue, event_pos: &[(String, Pos)]) -> Vec<Diagnostic> {
         }
     }
     out
-}
-
-/// Why the heartbeat event cannot take the client's `{ timestamp }` payload, if it cannot.
-fn heartbeat_payload_problem(c: &Catalogue, event: EventId) -> Option<String> {
-    let payload = c.events[event].to_server.as_ref()?.payload;
-    let Some(id) = payload else { return Some("it has no payload".into()) };
-    let TypeKind::Object { fields } = &c.ty(id).kind else { return Some("its payload is not an object".into()) };
-    let Some(ts) = fields.iter().find(|f| f.wire_name == "timestamp") else { return Some("its payload has no `timestamp` field".into()) };
-    // Through aliases, bounded (alias cycles are reported elsewhere).
-    let mut t = &ts.ty;
-    for _ in 0..64 {
-        let RefKind::Named(a) = &t.kind else { break };
-        let TypeKind::Alias { target } = &c.ty(*a).kind else { break };
-        t = target;
-    }
-    if !matches!(t.kind, RefKind::DateTime | RefKind::String) || t.nullable || ts.ty.nullable || ts.optional {
-        return Some("its `timestamp` must be a required `datetime`".into());
-    }
-    if let Some(f) = fields.iter().find(|f| f.wire_name != "timestamp" && !f.optional) {
-        return Some(format!("its payload requires `{}`, which the client does not send", f.wire_name));
-    }
-    None
 }
 
 #[cfg(test)]
