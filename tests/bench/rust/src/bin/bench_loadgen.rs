@@ -437,6 +437,19 @@ struct Bench {
 }
 
 impl Bench {
+    /// Waits (bounded: gives up after 1.5 s without progress, 30 s in all) until `sent` acks and
+    /// `deliveries` deliveries have arrived; what did not arrive is counted as dropped by the caller.
+    async fn wait_for_acks_and_deliveries(&self, sent: u64, deliveries: u64) {
+        let (sh, sh2) = (self.sh.clone(), self.sh.clone());
+        wait_until(
+            || sh.delivered.get() >= deliveries && sh.acks_ok.get() + sh.acks_err.get() >= sent,
+            || sh2.delivered.get() + sh2.acks_ok.get(),
+            Duration::from_millis(1500),
+            Duration::from_secs(30),
+        )
+        .await;
+    }
+
     fn emit(&self, record: Value) {
         let mut r = json!({ "target": self.o.target, "round": self.o.round });
         if let (Value::Object(a), Value::Object(b)) = (&mut r, record) {
@@ -688,15 +701,7 @@ impl Bench {
         })
         .await;
         let expected = sent * size as u64;
-        let sh = self.sh.clone();
-        let sh2 = self.sh.clone();
-        wait_until(
-            || sh.delivered.get() >= expected && sh.acks_ok.get() + sh.acks_err.get() >= sent,
-            || sh2.delivered.get() + sh2.acks_ok.get(),
-            Duration::from_millis(1500),
-            Duration::from_secs(30),
-        )
-        .await;
+        self.wait_for_acks_and_deliveries(sent, expected).await;
         let m = meter.stop();
         let got = self.sh.delivered.get();
         let cpu = m["server_cpu_us"].as_u64().unwrap_or(0);
@@ -736,15 +741,7 @@ impl Bench {
         })
         .await;
         let expect_deliveries = if echo { 0 } else { sent };
-        let sh = self.sh.clone();
-        let sh2 = self.sh.clone();
-        wait_until(
-            || sh.delivered.get() >= expect_deliveries && sh.acks_ok.get() + sh.acks_err.get() >= sent,
-            || sh2.delivered.get() + sh2.acks_ok.get(),
-            Duration::from_millis(1500),
-            Duration::from_secs(30),
-        )
-        .await;
+        self.wait_for_acks_and_deliveries(sent, expect_deliveries).await;
         let m = meter.stop();
         let acks = self.sh.acks_ok.get();
         let got = self.sh.delivered.get();
