@@ -86,14 +86,10 @@ pub async fn start(config: GatewayConfig) -> std::io::Result<Gateway> {
     let app = axum::Router::new().route("/health", axum::routing::get(|| async { "ok" })).layer(layer);
     let listener = tokio::net::TcpListener::bind(config.addr).await?;
     let addr = listener.local_addr()?;
-    // Small frames (acks, events) go out at once, as Node's `ws` does; axum leaves Nagle on.
-    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
-        if let Err(e) = tcp.set_nodelay(true) {
-            tracing::debug!("TCP_NODELAY not set: {e}");
-        }
-    });
+    // The runtime's listener: header-read timeout, connection caps, TCP_NODELAY.
+    let serve = runtime.clone().serve(listener, app);
     let task = tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, app).await {
+        if let Err(e) = serve.await {
             tracing::error!("server stopped: {e}");
         }
     });

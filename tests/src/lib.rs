@@ -6,5 +6,7 @@ pub mod fixtures {
 }
 
 pub mod js;
+pub mod minimal;
+pub mod raw;
 pub mod synth;
 pub mod task;

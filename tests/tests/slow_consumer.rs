@@ -3,7 +3,7 @@
 //! are dropped, counted in `emit_drops`, and reported to the emitter as `EmitError::Dropped`;
 //! other sockets keep receiving.
 
-use futures_util::{SinkExt, StreamExt};
+use futures_util::StreamExt;
 use rez_realtime::gateway::{self, DEV_SECRET, GatewayConfig};
 use rez_realtime::server::{EmitError, ServerConfig};
 use rez_realtime::types;
@@ -11,24 +11,8 @@ use std::time::Duration;
 use switchboard_runtime::server::JwtHs256;
 use tokio_tungstenite::tungstenite::Message;
 
-async fn raw_connect(addr: std::net::SocketAddr, user: &str) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>> {
-    let url = format!("ws://{addr}/socket.io/?EIO=4&transport=websocket");
-    let (mut ws, _) = tokio_tungstenite::connect_async(url).await.unwrap();
-    let open = ws.next().await.unwrap().unwrap();
-    assert!(open.to_text().unwrap().starts_with('0'));
-    let token = JwtHs256::mint(DEV_SECRET.as_bytes(), user, None, 600);
-    ws.send(Message::Text(format!("40{{\"token\":\"{token}\"}}").into())).await.unwrap();
-    // The server may ping before it answers the connect; answer pings until CONNECT arrives.
-    loop {
-        let m = ws.next().await.unwrap().unwrap();
-        let t = m.to_text().unwrap().to_string();
-        if t == "2" {
-            ws.send(Message::Text("3".into())).await.unwrap();
-            continue;
-        }
-        assert!(t.starts_with("40"), "{t}");
-        return ws;
-    }
+async fn raw_connect(addr: std::net::SocketAddr, user: &str) -> switchboard_tests::raw::Ws {
+    switchboard_tests::raw::connect_ok(addr, &JwtHs256::mint(DEV_SECRET.as_bytes(), user, None, 600)).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -24,7 +24,15 @@ struct Args {
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into())).init();
+    // Logs go to stderr so stdout carries only results (`TOKEN=$(rez-gateway --mint-token u1)`);
+    // colour only on a terminal, and never with NO_COLOR set.
+    use std::io::IsTerminal;
+    let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(colour)
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .init();
     let args = Args::parse();
     let secret = match std::env::var("SWITCHBOARD_JWT_SECRET") {
         Ok(s) if !s.is_empty() => s,

@@ -23,6 +23,9 @@ pub enum AuthError {
     /// The token is malformed, badly signed or expired.
     #[error("Invalid or expired token")]
     Invalid,
+    /// The user already holds as many sockets as `ServerConfig::max_sockets_per_user` allows.
+    #[error("Too many connections")]
+    TooManySockets,
 }
 
 /// A boxed future, so authenticators can be stored as trait objects.

@@ -1,4 +1,5 @@
-//! Counters for everything the server refuses or drops: nothing is dropped silently.
+//! Counters for everything the server refuses or drops: nothing is dropped silently. All are
+//! monotonic except the `events_waiting` gauge.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -27,6 +28,16 @@ pub struct Metrics {
     pub ack_send_failures: AtomicU64,
     /// Server-to-client messages not delivered to a socket (buffer full: slow consumer, or closed).
     pub emit_drops: AtomicU64,
+    /// Client events answered `rate_limited` because too many events of their socket were waiting.
+    pub queue_full: AtomicU64,
+    /// Client events dropped unanswered because their socket disconnected before their turn.
+    pub dropped_on_disconnect: AtomicU64,
+    /// Connections refused by a cap: sockets per user, TCP connections in all or per IP.
+    pub connections_refused: AtomicU64,
+    /// TCP connections closed because no complete HTTP request head came in time (idle or half-sent).
+    pub http_timeouts: AtomicU64,
+    /// Gauge, not a counter: client events waiting for (or holding) their socket's turn now.
+    pub events_waiting: AtomicU64,
 }
 
 /// A point-in-time copy of [`Metrics`].
@@ -44,6 +55,11 @@ pub struct MetricsSnapshot {
     pub handler_errors: u64,
     pub ack_send_failures: u64,
     pub emit_drops: u64,
+    pub queue_full: u64,
+    pub dropped_on_disconnect: u64,
+    pub connections_refused: u64,
+    pub http_timeouts: u64,
+    pub events_waiting: u64,
 }
 
 impl Metrics {
@@ -67,6 +83,11 @@ impl Metrics {
             handler_errors: g(&self.handler_errors),
             ack_send_failures: g(&self.ack_send_failures),
             emit_drops: g(&self.emit_drops),
+            queue_full: g(&self.queue_full),
+            dropped_on_disconnect: g(&self.dropped_on_disconnect),
+            connections_refused: g(&self.connections_refused),
+            http_timeouts: g(&self.http_timeouts),
+            events_waiting: g(&self.events_waiting),
         }
     }
 }

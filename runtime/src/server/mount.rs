@@ -1,0 +1,112 @@
+//! The shared server state and the namespace registration: authentication, per-user socket
+//! cap, handler registration, and the disconnect hook that drops a socket's queued events.
+
+use super::auth::{AuthError, Authenticator};
+use super::config::ServerConfig;
+use super::dedup::{DedupStore, MemoryDedup};
+use super::metrics::Metrics;
+use super::session::{Session, UserSockets};
+use serde_json::Value;
+use socketioxide::SocketIo;
+use socketioxide::extract::SocketRef;
+use std::sync::Arc;
+
+/// Shared server state: configuration, authenticator, dedup store and counters.
+pub struct Runtime {
+    pub(crate) config: ServerConfig,
+    pub(crate) auth: Arc<dyn Authenticator>,
+    pub(crate) dedup: Arc<dyn DedupStore>,
+    pub(crate) metrics: Arc<Metrics>,
+    pub(crate) users: Arc<UserSockets>,
+}
+
+impl Runtime {
+    /// A runtime with the default limits and an in-memory dedup store.
+    pub fn new(auth: impl Authenticator) -> Self {
+        Self::with_config(auth, ServerConfig::default())
+    }
+
+    /// A runtime with the given limits.
+    pub fn with_config(auth: impl Authenticator, config: ServerConfig) -> Self {
+        let dedup = Arc::new(MemoryDedup::new(config.dedup_capacity, config.dedup_ttl));
+        Self { config, auth: Arc::new(auth), dedup, metrics: Arc::new(Metrics::default()), users: Arc::default() }
+    }
+
+    /// Replaces the dedup store (e.g. with a shared one).
+    #[must_use]
+    pub fn with_dedup(mut self, store: impl DedupStore) -> Self {
+        self.dedup = Arc::new(store);
+        self
+    }
+
+    /// The limits.
+    pub fn config(&self) -> &ServerConfig {
+        &self.config
+    }
+
+    /// The counters.
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.metrics
+    }
+
+    /// Registers the namespace: authentication in the connect middleware (the principal is
+    /// stored on the socket) followed by `register` (the event handlers), then `on_connect`
+    /// (automatic rooms). Handlers are registered in the middleware because socketioxide sends
+    /// CONNECT before it spawns the connect handler: an event the client sends right away would
+    /// otherwise find no handler and be lost.
+    pub fn mount<R, F>(self: &Arc<Self>, io: &SocketIo, register: R, on_connect: F)
+    where
+        R: Fn(&SocketRef, &Session) + Send + Sync + Clone + 'static,
+        F: Fn(SocketRef, Session) + Send + Sync + Clone + 'static,
+    {
+        use socketioxide::handler::ConnectHandler;
+        let rt = self.clone();
+        let auth_rt = self.clone();
+        let handler = move |s: SocketRef| {
+            let rt = rt.clone();
+            let on_connect = on_connect.clone();
+            async move {
+                let Some(session) = s.extensions.get::<Session>() else {
+                    // The middleware always stores a session; refuse rather than run unauthenticated.
+                    tracing::error!(sid = %s.id, "socket connected without a session; disconnecting");
+                    let _ = s.disconnect();
+                    return;
+                };
+                Metrics::inc(&rt.metrics.connections);
+                tracing::info!(sid = %s.id, user = %session.principal().user_id, "connected");
+                on_connect(s, session);
+            }
+        };
+        let middleware = move |s: SocketRef, socketioxide::extract::TryData(auth): socketioxide::extract::TryData<Value>| {
+            let rt = auth_rt.clone();
+            let register = register.clone();
+            async move {
+                let token = auth.ok().as_ref().and_then(|v| v.get("token")).and_then(Value::as_str).map(str::to_string);
+                let result = match token.as_deref() {
+                    None | Some("") => Err(AuthError::Missing),
+                    Some(t) => rt.auth.authenticate(t).await,
+                };
+                let principal = result.inspect_err(|e| {
+                    Metrics::inc(&rt.metrics.auth_failures);
+                    tracing::info!(sid = %s.id, reason = %e, "connection refused");
+                })?;
+                let Some(slot) = rt.users.take(&principal.user_id, rt.config.max_sockets_per_user) else {
+                    Metrics::inc(&rt.metrics.connections_refused);
+                    tracing::info!(sid = %s.id, user = %principal.user_id, max = rt.config.max_sockets_per_user, "connection refused: too many sockets for this user");
+                    return Err(AuthError::TooManySockets);
+                };
+                let session = Session::new(principal, rt.config.max_queued_events_per_socket, Some(slot), rt.metrics.clone());
+                s.extensions.insert(session.clone());
+                // Queued events of a socket that is gone are dropped, not run for nobody.
+                let lane = session.lane().clone();
+                s.on_disconnect(move || {
+                    lane.close();
+                    std::future::ready(())
+                });
+                register(&s, &session);
+                Ok(())
+            }
+        };
+        io.ns(self.config.namespace.clone(), handler.with(middleware));
+    }
+}

@@ -1,0 +1,263 @@
+//! The path of one client event, in this order (cheap refusals first, so a flood costs little):
+//!
+//! 1. take a place in the socket's lane (synchronously, in arrival order; [`super::order`]):
+//!    a full lane is answered `rate_limited` at once;
+//! 2. the size limit, before waiting (counted without building a buffer);
+//! 3. wait for the turn (per-socket order); a socket that disconnected meanwhile drops its queued
+//!    events, counted in `dropped_on_disconnect`;
+//! 4. the `_mid` of reliable events: a resend is answered from the dedup store;
+//! 5. the rate limit (new work only: a resend answered above costs nothing);
+//! 6. deserialize (the bad field named) and validate against the catalogue's constraints;
+//! 7. the handler, with a timeout; a panic is answered too;
+//! 8. the ack, always: `{ok: true, data}` or `{ok: false, error}`.
+//!
+//! Every refusal is counted in [`super::Metrics`] and logged with `tracing`.
+
+use super::config::EventSpec;
+use super::metrics::Metrics;
+use super::mount::Runtime;
+use super::order::{Ticket, Turn};
+use super::session::{Ctx, Session};
+use super::dedup::Seen;
+use crate::validate::Validate;
+use crate::wire::{Ack, AckError, ErrorCode, MAX_MESSAGE_ID_LEN, MESSAGE_ID_FIELD};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use socketioxide::extract::{AckSender, SocketRef};
+use std::future::Future;
+use std::sync::atomic::AtomicU64;
+
+impl Runtime {
+    /// Handles one client event end to end and always answers the ack (unless the socket is gone).
+    pub async fn handle<T, A, F, Fut>(&self, s: SocketRef, ticket: Ticket, ack: AckSender, data: Option<Value>, spec: &EventSpec, f: F)
+    where
+        T: DeserializeOwned + Validate,
+        A: Serialize,
+        F: FnOnce(Ctx, T) -> Fut,
+        Fut: Future<Output = Result<A, AckError>>,
+    {
+        use tracing::Instrument;
+        let span = tracing::debug_span!("client_event", event = spec.name, sid = %s.id);
+        // The turn is held until the ack is sent, so acks leave in arrival order too.
+        let (reply, _turn) = async {
+            let value = data.unwrap_or(Value::Null);
+            // Refused before the turn: no reason to wait in line for it.
+            if json_len_exceeds(&value, spec.max_bytes) {
+                drop(ticket);
+                return (Some(self.refuse(&s, spec, &self.metrics.too_large, AckError::new(ErrorCode::PayloadTooLarge, format!("the payload is more than the {} bytes allowed", spec.max_bytes)))), None);
+            }
+            match ticket.wait().await {
+                Turn::Full(cap) => (Some(self.refuse(&s, spec, &self.metrics.queue_full, AckError::new(ErrorCode::RateLimited, format!("more than {cap} events of this socket are waiting")))), None),
+                Turn::Closed => {
+                    Metrics::inc(&self.metrics.dropped_on_disconnect);
+                    tracing::debug!(sid = %s.id, event = spec.name, "socket disconnected before the event's turn; dropped");
+                    (None, None)
+                }
+                Turn::Go(turn) => (Some(self.process::<T, A, F, Fut>(&s, value, spec, f).await), turn),
+            }
+        }
+        .instrument(span)
+        .await;
+        if let Some(reply) = reply
+            && ack.send(&reply).is_err()
+        {
+            Metrics::inc(&self.metrics.ack_send_failures);
+            tracing::debug!(sid = %s.id, event = spec.name, "ack could not be sent (socket closed or its buffer is full)");
+        }
+    }
+
+    fn refuse(&self, s: &SocketRef, spec: &EventSpec, counter: &AtomicU64, e: AckError) -> Value {
+        Metrics::inc(counter);
+        tracing::info!(sid = %s.id, event = spec.name, code = e.code.as_str(), field = e.field.as_deref().unwrap_or(""), "refused: {}", e.message);
+        to_value(&Ack::<()>::Err(e))
+    }
+
+    async fn process<T, A, F, Fut>(&self, s: &SocketRef, mut value: Value, spec: &EventSpec, f: F) -> Value
+    where
+        T: DeserializeOwned + Validate,
+        A: Serialize,
+        F: FnOnce(Ctx, T) -> Fut,
+        Fut: Future<Output = Result<A, AckError>>,
+    {
+        let m = &self.metrics;
+        let Some(session) = s.extensions.get::<Session>() else {
+            return self.refuse(s, spec, &m.handler_errors, AckError::new(ErrorCode::Internal, "no session on this socket"));
+        };
+        let message_id = match take_message_id(&mut value) {
+            Ok(id) => id.filter(|_| spec.reliable),
+            Err(e) => return self.refuse(s, spec, &m.invalid_payloads, e),
+        };
+        let dedup_key = message_id.as_ref().map(|id| format!("{}\u{0}{}\u{0}{id}", session.principal().user_id, spec.name));
+        if let Some(key) = &dedup_key {
+            match self.dedup.begin(key).await {
+                Seen::New => {}
+                Seen::Done(ack) => {
+                    Metrics::inc(&m.duplicates);
+                    tracing::debug!(sid = %s.id, event = spec.name, "duplicate message id; replaying its ack");
+                    return ack;
+                }
+                Seen::InFlight(mut rx) => {
+                    Metrics::inc(&m.duplicates);
+                    let waited = tokio::time::timeout(self.config.handler_timeout, rx.wait_for(Option::is_some)).await;
+                    return match waited {
+                        Ok(Ok(v)) => v.clone().unwrap_or(Value::Null),
+                        _ => self.refuse(s, spec, &m.handler_errors, AckError::new(ErrorCode::Internal, "the original of this resent message did not finish")),
+                    };
+                }
+            }
+        }
+        // New work: rate limit, deserialize and validate, then the handler. `Err` carries a
+        // refusal's ack (not remembered by the dedup store).
+        let reply: Result<Value, Value> = async {
+            // Before deserializing: a flood over the limit costs a token check, not a parse.
+            if let Some((count, per)) = spec.rate_limit
+                && !session.take_token(spec.name, count, per)
+            {
+                return Err(self.refuse(s, spec, &m.rate_limited, AckError::new(ErrorCode::RateLimited, format!("at most {count} `{}` per {per} s", spec.name))));
+            }
+            let payload: T = match serde_path_to_error::deserialize(&value) {
+                Ok(p) => p,
+                Err(e) => {
+                    let (field, message) = describe_serde_error(&e.path().to_string(), &e.into_inner().to_string());
+                    return Err(self.refuse(s, spec, &m.invalid_payloads, AckError { code: ErrorCode::InvalidPayload, message, field }));
+                }
+            };
+            if let Err(e) = payload.validate() {
+                let field = if e.field.is_empty() { None } else { Some(e.field) };
+                return Err(self.refuse(s, spec, &m.invalid_payloads, AckError { code: ErrorCode::InvalidPayload, message: e.message, field }));
+            }
+            let ctx = Ctx { socket: s.clone(), session: session.clone(), message_id, max_rooms: self.config.max_rooms_per_socket };
+            // A panicking handler is answered and logged, never left hanging.
+            let guarded = std::panic::AssertUnwindSafe(f(ctx, payload));
+            let result = tokio::time::timeout(self.config.handler_timeout, futures_util::FutureExt::catch_unwind(guarded)).await;
+            match result {
+                Ok(Err(_panic)) => {
+                    tracing::error!(sid = %s.id, event = spec.name, "handler panicked");
+                    Err(self.refuse(s, spec, &m.handler_errors, AckError::new(ErrorCode::HandlerError, "the handler failed")))
+                }
+                Ok(Ok(Ok(data))) => {
+                    Metrics::inc(&m.events_ok);
+                    Ok(to_value(&Ack::Ok(data)))
+                }
+                Ok(Ok(Err(e))) => {
+                    let counter = match e.code {
+                        ErrorCode::Forbidden | ErrorCode::TooManyRooms => &m.denied_joins,
+                        _ => &m.handler_errors,
+                    };
+                    Err(self.refuse(s, spec, counter, e))
+                }
+                Err(_) => Err(self.refuse(s, spec, &m.handler_errors, AckError::new(ErrorCode::HandlerError, "the handler timed out"))),
+            }
+        }
+        .await;
+        if let Some(key) = &dedup_key {
+            // Only successes are remembered: a resend after a failure is handled again.
+            match reply {
+                Ok(ref v) => self.dedup.complete(key, v.clone()).await,
+                Err(_) => self.dedup.abandon(key).await,
+            }
+        }
+        reply.unwrap_or_else(|v| v)
+    }
+}
+
+/// The field to blame and a message without Rust type names. serde reports a missing field at
+/// the path of the object that lacks it, so the field's own name is appended.
+fn describe_serde_error(path: &str, message: &str) -> (Option<String>, String) {
+    let base = if path == "." { String::new() } else { path.to_string() };
+    let missing = message.strip_prefix("missing field `").and_then(|r| r.split('`').next());
+    let field = match missing {
+        Some(name) if base.is_empty() => Some(name.to_string()),
+        Some(name) => Some(format!("{base}.{name}")),
+        None if base.is_empty() => None,
+        None => Some(base),
+    };
+    // "invalid type: null, expected struct HeartbeatPayload" -> "... expected an object".
+    let mut message = message.to_string();
+    if let Some(i) = message.find("expected struct ") {
+        message.truncate(i);
+        message.push_str("expected an object");
+    }
+    if let Some(i) = message.find("expected a map") {
+        message.truncate(i);
+        message.push_str("expected an object");
+    }
+    (field, message)
+}
+
+pub(crate) fn to_value<T: Serialize>(v: &T) -> Value {
+    serde_json::to_value(v).unwrap_or_else(|e| serde_json::json!({ "ok": false, "error": { "code": "internal", "message": e.to_string() } }))
+}
+
+/// Removes and returns the `_mid` field of an object payload.
+fn take_message_id(v: &mut Value) -> Result<Option<String>, AckError> {
+    let Some(obj) = v.as_object_mut() else { return Ok(None) };
+    match obj.remove(MESSAGE_ID_FIELD) {
+        None => Ok(None),
+        Some(Value::String(s)) if !s.is_empty() && s.len() <= MAX_MESSAGE_ID_LEN => Ok(Some(s)),
+        Some(_) => Err(AckError {
+            code: ErrorCode::InvalidPayload,
+            message: format!("`{MESSAGE_ID_FIELD}` must be a string of 1 to {MAX_MESSAGE_ID_LEN} characters"),
+            field: Some(MESSAGE_ID_FIELD.into()),
+        }),
+    }
+}
+
+/// True when `value` serialised as JSON is longer than `max` bytes. socketioxide hands handlers a
+/// parsed value, not the frame, so the length is counted by serialising into a counter that
+/// stops at the limit: no buffer is allocated (building one cost 3.5 % of server CPU per event).
+fn json_len_exceeds(value: &Value, max: usize) -> bool {
+    struct Counter {
+        left: usize,
+    }
+    impl std::io::Write for Counter {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.left = self.left.checked_sub(buf.len()).ok_or(std::io::ErrorKind::FileTooLarge)?;
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    serde_json::to_writer(Counter { left: max }, value).is_err()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payload_length_is_compared_with_the_serialised_json_length() {
+        let values = [
+            serde_json::json!(null),
+            serde_json::json!({ "text": "héllo \"quoted\" \u{1F600}", "n": [1, 2.5, -3], "nested": { "a": null } }),
+            serde_json::json!("x".repeat(5000)),
+        ];
+        for v in values {
+            let len = serde_json::to_vec(&v).unwrap().len();
+            assert!(!json_len_exceeds(&v, len), "{len} bytes fit a limit of {len}");
+            assert!(json_len_exceeds(&v, len - 1), "{len} bytes exceed a limit of {}", len - 1);
+            assert!(json_len_exceeds(&v, 0));
+        }
+    }
+
+    #[test]
+    fn message_ids_are_taken_out_of_the_payload() {
+        let mut v = serde_json::json!({ "_mid": "m1", "a": 1 });
+        assert_eq!(take_message_id(&mut v).unwrap().as_deref(), Some("m1"));
+        assert_eq!(v, serde_json::json!({ "a": 1 }));
+        let mut bad = serde_json::json!({ "_mid": 5 });
+        assert_eq!(take_message_id(&mut bad).unwrap_err().field.as_deref(), Some("_mid"));
+        let mut none = serde_json::json!([1]);
+        assert_eq!(take_message_id(&mut none).unwrap(), None);
+    }
+
+    #[test]
+    fn serde_errors_name_the_missing_field() {
+        assert_eq!(describe_serde_error(".", "missing field `chatId`").0.as_deref(), Some("chatId"));
+        assert_eq!(describe_serde_error("attachments[0]", "missing field `type`").0.as_deref(), Some("attachments[0].type"));
+        assert_eq!(describe_serde_error("message", "invalid type: integer `42`, expected a string").0.as_deref(), Some("message"));
+        assert_eq!(describe_serde_error(".", "invalid type: null, expected struct HeartbeatPayload").1, "invalid type: null, expected an object");
+    }
+}
