@@ -1,6 +1,7 @@
 //! Front end: YAML -> spanned tree -> lowering (all diagnostics) -> IR.
 
 pub mod diagnostic;
+pub(crate) mod graph;
 pub mod ir;
 pub mod lower;
 pub mod names;
