@@ -1,7 +1,7 @@
 //! The checks that need every item declared, run in phases by [`Lowerer::finish`].
 
 use super::types::PRIMITIVES;
-use super::{LowerResult, Lowerer, Pending};
+use super::{Loc, LowerResult, Lowerer, Pending};
 use super::constraints::constraint_set;
 use crate::schema::diagnostic::{Diagnostic, Severity, did_you_mean};
 use crate::schema::ir::*;
@@ -12,7 +12,7 @@ impl Lowerer {
     /// The client sends `{ timestamp }` and nothing else, so the heartbeat's payload must take
     /// exactly that. Run once payloads name their objects.
     pub(super) fn check_heartbeat_payload(&mut self) {
-        let (Some(h), Some((_, file, pos, _, _))) = (&self.heartbeat, &self.heartbeat_spec) else { return };
+        let (Some(h), Some(spec)) = (&self.heartbeat, &self.heartbeat_spec) else { return };
         let e = &self.events[h.event];
         let payload = e.to_server.as_ref().and_then(|s| s.payload);
         let fields = payload.and_then(|id| match &self.slots[id].ty.as_ref()?.kind {
@@ -34,8 +34,8 @@ impl Lowerer {
             },
         };
         if let Some(problem) = problem {
-            let (file, pos, name) = (file.clone(), *pos, e.wire_name.clone());
-            self.err("invalid-heartbeat", &file, pos, format!("heartbeat event `{name}`: {problem}"))
+            let (at, name) = (spec.at.clone(), e.wire_name.clone());
+            self.err("invalid-heartbeat", &at.file, at.pos, format!("heartbeat event `{name}`: {problem}"))
                 .help("its payload must be `{ timestamp: datetime }` (other fields optional)");
         }
     }
@@ -44,13 +44,13 @@ impl Lowerer {
     pub(super) fn report_unknown_types(&mut self) {
         let defined: Vec<String> = self.type_index.iter().filter(|(_, id)| self.slots[**id].defined_at.is_some()).map(|(n, _)| n.clone()).collect();
         let refs = std::mem::take(&mut self.refs);
-        for (id, file, pos) in &refs {
+        for (id, at) in &refs {
             if self.slots[*id].defined_at.is_none() {
                 let name = self.type_index.iter().find(|(_, v)| **v == *id).map(|(n, _)| n.clone()).unwrap_or_default();
                 let mut cands: Vec<&str> = defined.iter().map(String::as_str).collect();
                 cands.extend(PRIMITIVES);
                 let hint = did_you_mean(&name, cands).map_or_else(|| format!("declare `{name}` under `types:` in any catalogue file"), |s| format!("did you mean `{s}`?"));
-                self.err("unknown-type", file, *pos, format!("type `{name}` is not declared")).label("unknown type").help(hint);
+                self.err("unknown-type", &at.file, at.pos, format!("type `{name}` is not declared")).label("unknown type").help(hint);
             }
         }
     }
@@ -67,15 +67,15 @@ impl Lowerer {
                             .help("fix the value, or the type it is checked against");
                     }
                 }
-                Pending::PayloadIsObject { file, pos, ty, what } => self.check_payload_is_object(&file, pos, ty, what),
-                Pending::RoomParam { file, pos, room, payload, event, required } => self.check_room_param(&file, pos, room, payload, &event, required),
+                Pending::PayloadIsObject { at, ty, what } => self.check_payload_is_object(&at, ty, what),
+                Pending::RoomParam { at, room, payload, event, required } => self.check_room_param(&at, room, payload, &event, required),
                 Pending::NamedConstraints { file, ty, constraints, keys } => self.check_named_constraints(&file, ty, &constraints, &keys),
             }
         }
     }
 
     /// A payload or ack named by type must be an object type (directly or through aliases).
-    fn check_payload_is_object(&mut self, file: &str, pos: Pos, ty: TypeId, what: &str) {
+    fn check_payload_is_object(&mut self, at: &Loc, ty: TypeId, what: &str) {
         // Not defined (reported as an unknown type) or defined in a file that failed.
         let Some(t) = self.slots[ty].ty.as_ref() else { return };
         let name = t.name.clone();
@@ -96,14 +96,14 @@ impl Lowerer {
             },
         };
         if let Some(msg) = problem {
-            self.err("invalid-payload", file, pos, msg)
+            self.err("invalid-payload", &at.file, at.pos, msg)
                 .help("Socket.IO sends a tuple as several arguments, so every payload is an object with fields");
         }
     }
 
     /// A room joined, left or targeted by an event takes its payload-sourced parameters from
     /// required scalar fields of that event's payload.
-    fn check_room_param(&mut self, file: &str, pos: Pos, room: RoomId, payload: Option<TypeId>, event: &str, required: bool) {
+    fn check_room_param(&mut self, at: &Loc, room: RoomId, payload: Option<TypeId>, event: &str, required: bool) {
         let fields: Vec<Field> = match payload {
             None => Vec::new(),
             Some(id) => match self.payload_object(id).and_then(|o| self.slots[o].ty.as_ref()).map(|t| &t.kind) {
@@ -116,14 +116,14 @@ impl Lowerer {
         for param in r.params.iter().filter(|p| p.source == ParamSource::Payload) {
             match fields.iter().find(|f| f.wire_name == param.name) {
                 None if required => {
-                    self.err("room-param-missing", file, pos, format!("room `{}` (`{}`) needs `{}`, which the payload of `{event}` does not carry", r.name, r.template, param.name))
+                    self.err("room-param-missing", &at.file, at.pos, format!("room `{}` (`{}`) needs `{}`, which the payload of `{event}` does not carry", r.name, r.template, param.name))
                         .label("joins this room")
                         .help(format!("add a required field `{}` to the payload, or take it from the token with `params: {{ {}: user }}`", param.name, param.name));
                 }
                 // A type that does not resolve (an alias cycle) is reported on its own.
                 Some(f) if self.resolve_ref(&f.ty).is_none() => {}
                 Some(f) if f.optional || f.ty.nullable || !self.is_scalar_key(&f.ty) => {
-                    self.err("room-param-type", file, pos, format!("payload field `{}` of `{event}` names room `{}`, so it must be a required string, integer or enum", param.name, r.name))
+                    self.err("room-param-type", &at.file, at.pos, format!("payload field `{}` of `{event}` names room `{}`, so it must be a required string, integer or enum", param.name, r.name))
                         .help("make the field required and scalar");
                 }
                 _ => {}
@@ -214,7 +214,7 @@ pub(super) fn has_errors(diags: &[Diagnostic]) -> bool {
 }
 
 /// Collisions between derived names that only show once everything is lowered.
-fn collisions(c: &Catalogue, event_pos: &[(String, Pos)]) -> Vec<Diagnostic> {
+fn collisions(c: &Catalogue, event_pos: &[Loc]) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     // Const keys within each group (a group includes the ones it extends).
     for g in &c.constant_groups {
@@ -239,8 +239,8 @@ fn collisions(c: &Catalogue, event_pos: &[(String, Pos)]) -> Vec<Diagnostic> {
             }
             if let Some(other) = seen.get(&e.const_name) {
                 if other != &e.wire_name {
-                    let (file, pos) = event_pos[i].clone();
-                    let mut d = Diagnostic::error("name-collision", &file, pos, format!("constant `{}.{}` is used by both `{other}` and `{}`", g.name, e.const_name, e.wire_name));
+                    let at = &event_pos[i];
+                    let mut d = Diagnostic::error("name-collision", &at.file, at.pos, format!("constant `{}.{}` is used by both `{other}` and `{}`", g.name, e.const_name, e.wire_name));
                     d.help("set `const:` on one of the events");
                     out.push(d);
                 }

@@ -1,9 +1,8 @@
 //! Recursive types that no value or no emitter can handle (`type-cycle`).
 
-use super::Lowerer;
+use super::{Loc, Lowerer};
 use crate::schema::graph::{leaf, required_leaf, shortest_cycle};
 use crate::schema::ir::*;
-use crate::schema::yaml::Pos;
 use std::collections::BTreeSet;
 
 impl Lowerer {
@@ -30,9 +29,9 @@ impl Lowerer {
             let Some(cycle) = cycle else { continue };
             reported.extend(cycle.iter().map(|(t, _)| *t));
             let name = self.type_name(id);
-            let (file, pos) = self.slots[id].defined_at.clone().unwrap_or_default();
+            let at = self.slots[id].defined_at.clone().unwrap_or_default();
             let path = self.cycle_text(id, &cycle);
-            self.err("type-cycle", &file, pos, format!("alias `{name}` refers back to itself: {path}"))
+            self.err("type-cycle", &at.file, at.pos, format!("alias `{name}` refers back to itself: {path}"))
                 .label("alias cycle")
                 .help("an alias must end at a real type; make one of these a `string`, an object (`fields:`) or an enum");
         }
@@ -85,14 +84,14 @@ impl Lowerer {
             let name = self.type_name(id);
             let path = self.cycle_text(id, &cycle);
             let field = cycle[0].1.clone();
-            let (file, pos) = self.field_or_type_at(id, &field);
+            let at = self.field_or_type_at(id, &field);
             let next = self.type_name(cycle.get(1).map_or(id, |(t, _)| *t));
             let help = if field.is_empty() {
                 format!("make a field on this path optional (`name?:`), nullable (`{next} | null`) or a list (`{next}[]`)")
             } else {
                 format!("make a field on this path optional (`{field}?:`), nullable (`{next} | null`) or a list (`{next}[]`)")
             };
-            self.err("type-cycle", &file, pos, format!("`{name}` requires a value of its own type, so no finite value exists: {path}"))
+            self.err("type-cycle", &at.file, at.pos, format!("`{name}` requires a value of its own type, so no finite value exists: {path}"))
                 .label("required here")
                 .help(help);
         }
@@ -120,8 +119,8 @@ impl Lowerer {
         for (id, cycle) in found {
             let name = self.type_name(id);
             let path = self.cycle_text(id, &cycle);
-            let (file, pos) = self.slots[id].defined_at.clone().unwrap_or_default();
-            self.err("type-cycle", &file, pos, format!("the unnamed inline object `{name}` contains itself: {path}"))
+            let at = self.slots[id].defined_at.clone().unwrap_or_default();
+            self.err("type-cycle", &at.file, at.pos, format!("the unnamed inline object `{name}` contains itself: {path}"))
                 .label("inline object")
                 .help(format!("inline objects are written out in place in TypeScript and JSON Schema; give this one a name (`name: {name}`) so it is declared once and referred to"));
         }
@@ -138,7 +137,7 @@ impl Lowerer {
     }
 
     /// Where field `field` of type `id` is written, or the type when the field is unknown.
-    pub(super) fn field_or_type_at(&self, id: TypeId, field: &str) -> (String, Pos) {
+    pub(super) fn field_or_type_at(&self, id: TypeId, field: &str) -> Loc {
         let name = self.type_name(id);
         self.field_at
             .get(&(name, field.to_string()))

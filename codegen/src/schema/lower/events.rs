@@ -1,7 +1,7 @@
 //! `events:` (wire name, identifiers, both sides, payloads and acks) and `migrations:`.
 
 use super::read::{Map, present};
-use super::{FileDecl, Lowerer, Pending};
+use super::{FileDecl, Loc, Lowerer, Pending};
 use crate::schema::diagnostic::did_you_mean;
 use crate::schema::ir::*;
 use crate::schema::names;
@@ -26,9 +26,9 @@ impl Lowerer {
                     .help(format!("choose another wire name, e.g. `app:{wire}`"));
                 continue;
             }
-            if let Some((_, of, op)) = self.event_index.get(&wire) {
-                let (of, op) = (of.clone(), *op);
-                self.err("duplicate-name", file, k.pos, format!("event `{wire}` is already declared at {of}:{}:{}", op.line, op.col))
+            if let Some((_, other)) = self.event_index.get(&wire) {
+                let other = other.clone();
+                self.err("duplicate-name", file, k.pos, format!("event `{wire}` is already declared at {other}"))
                     .help("an event is declared once; give both directions in one entry with `to_client` and `to_server`");
                 continue;
             }
@@ -51,9 +51,9 @@ impl Lowerer {
                     }
                 },
             };
-            if let Some((other, of, op)) = self.ident_index.get(names::unraw(&ident)) {
-                let (other, of, op) = (other.clone(), of.clone(), *op);
-                self.err("name-collision", file, k.pos, format!("events `{other}` ({of}:{}:{}) and `{wire}` both become the identifier `{ident}`", op.line, op.col))
+            if let Some((other, at)) = self.ident_index.get(names::unraw(&ident)) {
+                let (other, at) = (other.clone(), at.clone());
+                self.err("name-collision", file, k.pos, format!("events `{other}` ({at}) and `{wire}` both become the identifier `{ident}`"))
                     .label("derived identifiers collide")
                     .help("set `ident:` on one of them, e.g. `ident: ".to_string() + names::unraw(&ident) + "_2`");
                 continue;
@@ -88,10 +88,10 @@ impl Lowerer {
                 continue;
             }
             let id = self.events.len();
-            self.event_index.insert(wire.clone(), (id, file.to_string(), k.pos));
-            self.ident_index.insert(names::unraw(&ident).to_string(), (wire.clone(), file.to_string(), k.pos));
+            self.event_index.insert(wire.clone(), (id, Loc::new(file, k.pos)));
+            self.ident_index.insert(names::unraw(&ident).to_string(), (wire.clone(), Loc::new(file, k.pos)));
             self.domains[d.domain].events.push(id);
-            self.event_pos.push((file.to_string(), m.get("const").map_or(k.pos, |n| n.pos)));
+            self.event_pos.push(Loc::new(file, m.get("const").map_or(k.pos, |n| n.pos)));
             self.events.push(Event { wire_name: wire, ident, pascal, const_name, constants, description, deprecated, domain: d.domain, to_client, to_server });
         }
         // Groups named at file level must exist too.
@@ -126,8 +126,8 @@ impl Lowerer {
                     return None;
                 }
                 let id = self.type_slot(s);
-                self.refs.push((id, file.to_string(), node.pos));
-                self.pending.push(Pending::PayloadIsObject { file: file.into(), pos: node.pos, ty: id, what });
+                self.refs.push((id, Loc::new(file, node.pos)));
+                self.pending.push(Pending::PayloadIsObject { at: Loc::new(file, node.pos), ty: id, what });
                 Some(id)
             }
             Kind::Map(_) => {
@@ -204,7 +204,7 @@ impl Lowerer {
                         }
                         seen.push((r.clone(), pos));
                         if let Some(rid) = self.room_ref(file, pos, &r) {
-                            self.pending.push(Pending::RoomParam { file: file.into(), pos, room: rid, payload, event: wire.into(), required: false });
+                            self.pending.push(Pending::RoomParam { at: Loc::new(file, pos), room: rid, payload, event: wire.into(), required: false });
                             rooms.push(rid);
                         }
                     }
@@ -276,7 +276,7 @@ impl Lowerer {
                 _ => RoomAction::LeaveAll(rid),
             });
             if key != "leaves_all" {
-                self.pending.push(Pending::RoomParam { file: file.into(), pos: n.pos, room: rid, payload, event: wire.into(), required: true });
+                self.pending.push(Pending::RoomParam { at: Loc::new(file, n.pos), room: rid, payload, event: wire.into(), required: true });
             }
         }
         let delivery = match present(m.get("delivery")) {
@@ -342,7 +342,7 @@ impl Lowerer {
             let mut events = Vec::new();
             for (e, pos) in self.string_list(file, m.get("events"), "`events`").unwrap_or_default() {
                 match self.event_index.get(&e) {
-                    Some((id, _, _)) => events.push(*id),
+                    Some((id, _)) => events.push(*id),
                     None => {
                         let names: Vec<String> = self.event_index.keys().cloned().collect();
                         let hint = did_you_mean(&e, names.iter().map(String::as_str)).map_or_else(|| "name an event of the catalogue".into(), |s| format!("did you mean `{s}`?"));

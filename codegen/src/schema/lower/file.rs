@@ -2,7 +2,7 @@
 //! namespace, heartbeat, constant groups).
 
 use super::read::present;
-use super::{FileDecl, Lowerer};
+use super::{FileDecl, HeartbeatSpec, Loc, Lowerer};
 use crate::schema::diagnostic::did_you_mean;
 use crate::schema::ir::*;
 use crate::schema::names;
@@ -84,14 +84,14 @@ impl Lowerer {
     pub(super) fn settings(&mut self, decls: &[FileDecl]) {
         for d in decls {
             let Some((key_pos, node)) = d.settings else { continue };
-            if let Some((other, at)) = &self.settings_at {
-                let place = format!("{other}:{}:{}", at.line, at.col);
+            if let Some(other) = &self.settings_at {
+                let place = other.to_string();
                 self.err("duplicate-settings", &d.file, key_pos, format!("`settings` are already given at {place}"))
                     .label("second `settings`")
                     .help("keep catalogue-wide settings in one file");
                 continue;
             }
-            self.settings_at = Some((d.file.clone(), key_pos));
+            self.settings_at = Some(Loc::new(&d.file, key_pos));
             let Some(m) = self.map(&d.file, node, "`settings`", keys::SETTINGS) else { continue };
             self.name = self.string(&d.file, m.get("catalogue"), "`catalogue`");
             self.namespace = self.string(&d.file, m.get("namespace"), "`namespace`");
@@ -117,7 +117,10 @@ impl Lowerer {
                 let interval = bounded(self, "interval_seconds", 30);
                 let missed = bounded(self, "max_missed", 2);
                 match event {
-                    Some(e) => self.heartbeat_spec = Some((e, d.file.clone(), hm.get("event").map_or(h.pos, |n| n.pos), interval, missed)),
+                    Some(event) => {
+                        let at = Loc::new(&d.file, hm.get("event").map_or(h.pos, |n| n.pos));
+                        self.heartbeat_spec = Some(HeartbeatSpec { event, at, interval_seconds: interval, max_missed: missed });
+                    }
                     None => {
                         self.err("missing-key", &d.file, h.pos, "`heartbeat` needs `event:` (a client-to-server event)");
                     }
@@ -178,15 +181,15 @@ impl Lowerer {
     /// settings.heartbeat names a declared client-to-server event with an ack; its payload is
     /// checked in `finish`, once types are resolved.
     pub(super) fn resolve_heartbeat(&mut self) {
-        let Some((name, file, pos, interval_seconds, max_missed)) = self.heartbeat_spec.clone() else { return };
-        let Some((id, _, _)) = self.event_index.get(&name).cloned() else {
+        let Some(HeartbeatSpec { event: name, at, interval_seconds, max_missed }) = self.heartbeat_spec.clone() else { return };
+        let Some((id, _)) = self.event_index.get(&name).cloned() else {
             let names: Vec<String> = self.event_index.keys().cloned().collect();
             let hint = did_you_mean(&name, names.iter().map(String::as_str)).map_or_else(|| "name a client-to-server event of the catalogue".into(), |s| format!("did you mean `{s}`?"));
-            self.err("unknown-event", &file, pos, format!("heartbeat event `{name}` is not declared")).help(hint);
+            self.err("unknown-event", &at.file, at.pos, format!("heartbeat event `{name}` is not declared")).help(hint);
             return;
         };
         if self.events[id].to_server.is_none() {
-            self.err("invalid-heartbeat", &file, pos, format!("heartbeat event `{name}` has no `to_server` side"))
+            self.err("invalid-heartbeat", &at.file, at.pos, format!("heartbeat event `{name}` has no `to_server` side"))
                 .help("the client sends the heartbeat: give the event a `to_server:` with `payload: { timestamp: datetime }`");
             return;
         }

@@ -99,17 +99,47 @@ struct FileDecl<'a> {
     migrations: Option<&'a Node>,
 }
 
+/// Where something is written: a catalogue file and a position in it.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Loc {
+    file: String,
+    pos: Pos,
+}
+
+impl Loc {
+    fn new(file: &str, pos: Pos) -> Self {
+        Self { file: file.to_string(), pos }
+    }
+}
+
+/// `file:line:column`, as messages name another declaration.
+impl std::fmt::Display for Loc {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}:{}", self.file, self.pos.line, self.pos.col)
+    }
+}
+
 #[derive(Default)]
 struct Slot {
     ty: Option<NamedType>,
-    defined_at: Option<(String, Pos)>,
+    defined_at: Option<Loc>,
+}
+
+/// `settings.heartbeat` as written, resolved once every event is declared.
+#[derive(Clone)]
+struct HeartbeatSpec {
+    event: String,
+    /// Where the event is named.
+    at: Loc,
+    interval_seconds: u32,
+    max_missed: u32,
 }
 
 /// A check that needs every type resolved first.
 enum Pending {
     Value { file: String, node: Node, ty: TypeRef, what: &'static str },
-    PayloadIsObject { file: String, pos: Pos, ty: TypeId, what: &'static str },
-    RoomParam { file: String, pos: Pos, room: RoomId, payload: Option<TypeId>, event: String, required: bool },
+    PayloadIsObject { at: Loc, ty: TypeId, what: &'static str },
+    RoomParam { at: Loc, room: RoomId, payload: Option<TypeId>, event: String, required: bool },
     /// Constraints written on a use of a named type (an alias, once resolved, must accept them).
     NamedConstraints { file: String, ty: TypeId, constraints: Constraints, keys: Vec<(&'static str, Pos, Pos)> },
 }
@@ -120,27 +150,28 @@ struct Lowerer {
     domains: Vec<Domain>,
     slots: Vec<Slot>,
     type_index: BTreeMap<String, TypeId>,
-    refs: Vec<(TypeId, String, Pos)>,
+    /// Every use of a type name, to report the ones never declared.
+    refs: Vec<(TypeId, Loc)>,
     rooms: Vec<Room>,
     /// Where each room is declared (file, id key), parallel to `rooms`.
-    room_at: Vec<(String, Pos)>,
+    room_at: Vec<Loc>,
     room_index: BTreeMap<String, RoomId>,
     events: Vec<Event>,
-    event_index: BTreeMap<String, (EventId, String, Pos)>,
-    ident_index: BTreeMap<String, (String, String, Pos)>,
+    event_index: BTreeMap<String, (EventId, Loc)>,
+    /// Events by identifier: wire name and where it is declared.
+    ident_index: BTreeMap<String, (String, Loc)>,
     groups: Vec<ConstGroup>,
-    settings_at: Option<(String, Pos)>,
+    settings_at: Option<Loc>,
     name: Option<String>,
     namespace: Option<String>,
     migrations: Vec<Migration>,
-    /// settings.heartbeat as written: event name, where, interval, max missed.
-    heartbeat_spec: Option<(String, String, Pos, u32, u32)>,
+    heartbeat_spec: Option<HeartbeatSpec>,
     heartbeat: Option<Heartbeat>,
     pending: Vec<Pending>,
     /// Where each event's const and ident were written, for collision messages.
-    event_pos: Vec<(String, Pos)>,
+    event_pos: Vec<Loc>,
     /// Where each field is written, by (owning type name, wire name), for cycle messages.
-    field_at: BTreeMap<(String, String), (String, Pos)>,
+    field_at: BTreeMap<(String, String), Loc>,
 }
 
 impl Lowerer {

@@ -1,7 +1,7 @@
 //! `rooms:`: ids, name templates, parameter sources and access policies.
 
 use super::read::present;
-use super::{FileDecl, Lowerer};
+use super::{FileDecl, Loc, Lowerer};
 use crate::schema::diagnostic::did_you_mean;
 use crate::schema::ir::*;
 use crate::schema::names;
@@ -25,8 +25,8 @@ impl Lowerer {
                 continue;
             }
             if let Some(&other) = self.room_index.get(&id) {
-                let (of, op) = self.room_at[other].clone();
-                self.err("duplicate-name", file, k.pos, format!("room `{id}` is already declared at {of}:{}:{}", op.line, op.col))
+                let other = self.room_at[other].clone();
+                self.err("duplicate-name", file, k.pos, format!("room `{id}` is already declared at {other}"))
                     .help("room ids are global across the catalogue; rename one of them (the wire name goes in `name:`)");
                 continue;
             }
@@ -109,7 +109,7 @@ impl Lowerer {
             let description = self.string(file, m.get("description"), "`description`");
             let rid = self.rooms.len();
             self.room_index.insert(id.clone(), rid);
-            self.room_at.push((file.to_string(), k.pos));
+            self.room_at.push(Loc::new(file, k.pos));
             self.domains[d.domain].rooms.push(rid);
             self.rooms.push(Room {
                 pascal: names::pascal(&id),

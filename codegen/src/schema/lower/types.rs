@@ -2,7 +2,7 @@
 //! short forms (`T[]`, `map<T>`, `T | null`).
 
 use super::read::{Map, present};
-use super::{FileDecl, Lowerer, Pending, Slot};
+use super::{FileDecl, Loc, Lowerer, Pending, Slot};
 use crate::schema::diagnostic::did_you_mean;
 use crate::schema::ir::*;
 use crate::schema::names;
@@ -38,13 +38,13 @@ impl Lowerer {
             return None;
         }
         let id = self.type_slot(name);
-        if let Some((other_file, other_pos)) = &self.slots[id].defined_at {
-            let (of, op) = (other_file.clone(), *other_pos);
-            self.err("duplicate-name", file, pos, format!("type `{name}` is already declared at {of}:{}:{}", op.line, op.col))
+        if let Some(other) = &self.slots[id].defined_at {
+            let other = other.clone();
+            self.err("duplicate-name", file, pos, format!("type `{name}` is already declared at {other}"))
                 .help("type names are global across the catalogue; rename one of them");
             return None;
         }
-        self.slots[id].defined_at = Some((file.to_string(), pos));
+        self.slots[id].defined_at = Some(Loc::new(file, pos));
         Some(id)
     }
 
@@ -215,7 +215,7 @@ impl Lowerer {
                     (ty, None, None, None, None)
                 }
             };
-            self.field_at.insert((owner.to_string(), wire.clone()), (file.to_string(), k.pos));
+            self.field_at.insert((owner.to_string(), wire.clone()), Loc::new(file, k.pos));
             fields.push(Field {
                 ts_key: names::ts_key(&wire),
                 wire_name: wire,
@@ -416,7 +416,7 @@ impl Lowerer {
             }
             name if names::is_type_name(name) => {
                 let id = self.type_slot(name);
-                self.refs.push((id, file.to_string(), pos));
+                self.refs.push((id, Loc::new(file, pos)));
                 RefKind::Named(id)
             }
             other => {
