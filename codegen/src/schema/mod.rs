@@ -1,5 +1,6 @@
 //! Front end: YAML -> spanned tree -> lowering (all diagnostics) -> IR.
 
+pub mod codes;
 pub mod diagnostic;
 pub(crate) mod graph;
 pub mod ir;

@@ -1,5 +1,6 @@
 //! The checks that need every item declared, run in phases by [`Lowerer::finish`].
 
+use crate::schema::codes::Code;
 use super::types::PRIMITIVES;
 use super::{Loc, LowerResult, Lowerer, Pending};
 use super::constraints::constraint_set;
@@ -35,7 +36,7 @@ impl Lowerer {
         };
         if let Some(problem) = problem {
             let (at, name) = (spec.at.clone(), e.wire_name.clone());
-            self.err("invalid-heartbeat", &at.file, at.pos, format!("heartbeat event `{name}`: {problem}"))
+            self.err(Code::InvalidHeartbeat, &at.file, at.pos, format!("heartbeat event `{name}`: {problem}"))
                 .help("its payload must be `{ timestamp: datetime }` (other fields optional)");
         }
     }
@@ -50,7 +51,7 @@ impl Lowerer {
                 let mut cands: Vec<&str> = defined.iter().map(String::as_str).collect();
                 cands.extend(PRIMITIVES);
                 let hint = did_you_mean(&name, cands).map_or_else(|| format!("declare `{name}` under `types:` in any catalogue file"), |s| format!("did you mean `{s}`?"));
-                self.err("unknown-type", &at.file, at.pos, format!("type `{name}` is not declared")).label("unknown type").help(hint);
+                self.err(Code::UnknownType, &at.file, at.pos, format!("type `{name}` is not declared")).label("unknown type").help(hint);
             }
         }
     }
@@ -62,7 +63,7 @@ impl Lowerer {
             match p {
                 Pending::Value { file, node, ty, what } => {
                     if let Err(m) = self.check_value(&node, &ty, what, what, 0) {
-                        self.err("example-mismatch", &file, m.pos, m.message)
+                        self.err(Code::ExampleMismatch, &file, m.pos, m.message)
                             .label(m.label)
                             .help("fix the value, or the type it is checked against");
                     }
@@ -96,7 +97,7 @@ impl Lowerer {
             },
         };
         if let Some(msg) = problem {
-            self.err("invalid-payload", &at.file, at.pos, msg)
+            self.err(Code::InvalidPayload, &at.file, at.pos, msg)
                 .help("Socket.IO sends a tuple as several arguments, so every payload is an object with fields");
         }
     }
@@ -116,14 +117,14 @@ impl Lowerer {
         for param in r.params.iter().filter(|p| p.source == ParamSource::Payload) {
             match fields.iter().find(|f| f.wire_name == param.name) {
                 None if required => {
-                    self.err("room-param-missing", &at.file, at.pos, format!("room `{}` (`{}`) needs `{}`, which the payload of `{event}` does not carry", r.name, r.template, param.name))
+                    self.err(Code::RoomParamMissing, &at.file, at.pos, format!("room `{}` (`{}`) needs `{}`, which the payload of `{event}` does not carry", r.name, r.template, param.name))
                         .label("joins this room")
                         .help(format!("add a required field `{}` to the payload, or take it from the token with `params: {{ {}: user }}`", param.name, param.name));
                 }
                 // A type that does not resolve (an alias cycle) is reported on its own.
                 Some(f) if self.resolve_ref(&f.ty).is_none() => {}
                 Some(f) if f.optional || f.ty.nullable || !self.is_scalar_key(&f.ty) => {
-                    self.err("room-param-type", &at.file, at.pos, format!("payload field `{}` of `{event}` names room `{}`, so it must be a required string, integer or enum", param.name, r.name))
+                    self.err(Code::RoomParamType, &at.file, at.pos, format!("payload field `{}` of `{event}` names room `{}`, so it must be a required string, integer or enum", param.name, r.name))
                         .help("make the field required and scalar");
                 }
                 _ => {}
@@ -150,7 +151,7 @@ impl Lowerer {
                     } else {
                         format!("`{key}` does not apply to `{name}`, an alias of `{target}` ({what})")
                     };
-                    self.err("constraint-mismatch", file, pos, msg);
+                    self.err(Code::ConstraintMismatch, file, pos, msg);
                 }
             }
             kind => {
@@ -240,7 +241,7 @@ fn collisions(c: &Catalogue, event_pos: &[Loc]) -> Vec<Diagnostic> {
             if let Some(other) = seen.get(&e.const_name) {
                 if other != &e.wire_name {
                     let at = &event_pos[i];
-                    let mut d = Diagnostic::error("name-collision", &at.file, at.pos, format!("constant `{}.{}` is used by both `{other}` and `{}`", g.name, e.const_name, e.wire_name));
+                    let mut d = Diagnostic::error(Code::NameCollision, &at.file, at.pos, format!("constant `{}.{}` is used by both `{other}` and `{}`", g.name, e.const_name, e.wire_name));
                     d.help("set `const:` on one of the events");
                     out.push(d);
                 }

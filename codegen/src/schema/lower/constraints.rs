@@ -1,6 +1,7 @@
 //! Constraints of the long form (`min_length`, `pattern`, `minimum`, ...): which kinds they apply
 //! to, whether their bounds make sense, and how a use of an alias adds to the alias's own.
 
+use crate::schema::codes::Code;
 use super::read::{Map, present};
 use super::{JS_SAFE_INT, Lowerer, Pending};
 use crate::schema::ir::*;
@@ -17,7 +18,7 @@ impl Lowerer {
         match &ty.kind {
             RefKind::Named(_) if m.get("fields").is_some() || m.get("enum").is_some() => {
                 for (key, pos, _) in keys.iter().filter(|(k, _, _)| constraint_set(c, k)) {
-                    self.err("constraint-mismatch", file, *pos, format!("`{key}` does not apply to an object or enum"));
+                    self.err(Code::ConstraintMismatch, file, *pos, format!("`{key}` does not apply to an object or enum"));
                 }
             }
             // A named type is an alias (checked once every alias resolves, in `finish`), an object or an enum.
@@ -31,24 +32,24 @@ impl Lowerer {
         if let (Some(a), Some(b)) = (c.min_length, c.max_length)
             && a > b
         {
-            self.err("constraint-mismatch", file, m.key_pos("min_length").unwrap_or_default(), format!("`min_length` {a} is larger than `max_length` {b}"));
+            self.err(Code::ConstraintMismatch, file, m.key_pos("min_length").unwrap_or_default(), format!("`min_length` {a} is larger than `max_length` {b}"));
         }
         if let (Some(a), Some(b)) = (c.minimum, c.maximum)
             && a > b
         {
-            self.err("constraint-mismatch", file, m.key_pos("minimum").unwrap_or_default(), format!("`minimum` {a} is larger than `maximum` {b}"));
+            self.err(Code::ConstraintMismatch, file, m.key_pos("minimum").unwrap_or_default(), format!("`minimum` {a} is larger than `maximum` {b}"));
         }
         if let (Some(a), Some(b)) = (c.min_items, c.max_items)
             && a > b
         {
-            self.err("constraint-mismatch", file, m.key_pos("min_items").unwrap_or_default(), format!("`min_items` {a} is larger than `max_items` {b}"));
+            self.err(Code::ConstraintMismatch, file, m.key_pos("min_items").unwrap_or_default(), format!("`min_items` {a} is larger than `max_items` {b}"));
         }
         if let Some(p) = &c.pattern
             && let Err(e) = regex::Regex::new(p)
         {
             let last = e.to_string().lines().last().unwrap_or("").trim().to_string();
             let first = last.strip_prefix("error: ").unwrap_or(&last).to_string();
-            self.err("invalid-pattern", file, m.get("pattern").map_or_else(Pos::default, |n| n.pos), format!("`pattern` is not a valid regular expression: {first}"));
+            self.err(Code::InvalidPattern, file, m.get("pattern").map_or_else(Pos::default, |n| n.pos), format!("`pattern` is not a valid regular expression: {first}"));
         }
     }
 
@@ -69,7 +70,7 @@ impl Lowerer {
                     None => format!("`{key}` only applies to {what}"),
                     Some((name, target)) => format!("`{key}` only applies to {what}, but `{name}` is an alias of `{target}`"),
                 };
-                self.err("constraint-mismatch", file, pos, msg);
+                self.err(Code::ConstraintMismatch, file, pos, msg);
             }
         }
         if matches!(kind, RefKind::Integer) {
@@ -81,10 +82,10 @@ impl Lowerer {
                 };
                 if let Some(v) = v {
                     if v.abs() > JS_SAFE_INT as f64 {
-                        self.err("integer-policy", file, vpos, format!("`{key}` {v} is outside the JavaScript-safe integer range (|n| <= 2^53 - 1)"))
+                        self.err(Code::IntegerPolicy, file, vpos, format!("`{key}` {v} is outside the JavaScript-safe integer range (|n| <= 2^53 - 1)"))
                             .help("use `type: int64` with an explicit `encoding:` for wider integers");
                     } else if v.fract() != 0.0 {
-                        self.err("constraint-mismatch", file, vpos, format!("`{key}` of an integer must be a whole number"));
+                        self.err(Code::ConstraintMismatch, file, vpos, format!("`{key}` of an integer must be a whole number"));
                     }
                 }
             }

@@ -1,5 +1,6 @@
 //! Recursive types that no value or no emitter can handle (`type-cycle`).
 
+use crate::schema::codes::Code;
 use super::{Loc, Lowerer};
 use crate::schema::graph::{leaf, required_leaf, shortest_cycle};
 use crate::schema::ir::*;
@@ -31,7 +32,7 @@ impl Lowerer {
             let name = self.type_name(id);
             let at = self.slots[id].defined_at.clone().unwrap_or_default();
             let path = self.cycle_text(id, &cycle);
-            self.err("type-cycle", &at.file, at.pos, format!("alias `{name}` refers back to itself: {path}"))
+            self.err(Code::TypeCycle, &at.file, at.pos, format!("alias `{name}` refers back to itself: {path}"))
                 .label("alias cycle")
                 .help("an alias must end at a real type; make one of these a `string`, an object (`fields:`) or an enum");
         }
@@ -91,7 +92,7 @@ impl Lowerer {
             } else {
                 format!("make a field on this path optional (`{field}?:`), nullable (`{next} | null`) or a list (`{next}[]`)")
             };
-            self.err("type-cycle", &at.file, at.pos, format!("`{name}` requires a value of its own type, so no finite value exists: {path}"))
+            self.err(Code::TypeCycle, &at.file, at.pos, format!("`{name}` requires a value of its own type, so no finite value exists: {path}"))
                 .label("required here")
                 .help(help);
         }
@@ -120,7 +121,7 @@ impl Lowerer {
             let name = self.type_name(id);
             let path = self.cycle_text(id, &cycle);
             let at = self.slots[id].defined_at.clone().unwrap_or_default();
-            self.err("type-cycle", &at.file, at.pos, format!("the unnamed inline object `{name}` contains itself: {path}"))
+            self.err(Code::TypeCycle, &at.file, at.pos, format!("the unnamed inline object `{name}` contains itself: {path}"))
                 .label("inline object")
                 .help(format!("inline objects are written out in place in TypeScript and JSON Schema; give this one a name (`name: {name}`) so it is declared once and referred to"));
         }

@@ -1,5 +1,6 @@
 //! `events:` (wire name, identifiers, both sides, payloads and acks) and `migrations:`.
 
+use crate::schema::codes::Code;
 use super::read::{Map, present};
 use super::{FileDecl, Loc, Lowerer, Pending};
 use crate::schema::diagnostic::did_you_mean;
@@ -18,17 +19,17 @@ impl Lowerer {
         for &(k, v) in &d.events {
             let Some(wire) = self.key_name(file, k, "an event name") else { continue };
             if wire.is_empty() || wire.chars().any(|c| c.is_whitespace() || c.is_control()) {
-                self.err("invalid-identifier", file, k.pos, format!("event name `{wire}` must be non-empty without spaces"));
+                self.err(Code::InvalidIdentifier, file, k.pos, format!("event name `{wire}` must be non-empty without spaces"));
                 continue;
             }
             if RESERVED_EVENTS.contains(&wire.as_str()) {
-                self.err("reserved-event", file, k.pos, format!("`{wire}` is reserved by Socket.IO"))
+                self.err(Code::ReservedEvent, file, k.pos, format!("`{wire}` is reserved by Socket.IO"))
                     .help(format!("choose another wire name, e.g. `app:{wire}`"));
                 continue;
             }
             if let Some((_, other)) = self.event_index.get(&wire) {
                 let other = other.clone();
-                self.err("duplicate-name", file, k.pos, format!("event `{wire}` is already declared at {other}"))
+                self.err(Code::DuplicateName, file, k.pos, format!("event `{wire}` is already declared at {other}"))
                     .help("an event is declared once; give both directions in one entry with `to_client` and `to_server`");
                 continue;
             }
@@ -37,7 +38,7 @@ impl Lowerer {
                 Some(n) => {
                     let s = self.string(file, Some(n), "`ident`").unwrap_or_default();
                     if !names::is_ascii_ident(&s) || s.to_lowercase() != s {
-                        self.err("invalid-identifier", file, n.pos, format!("`ident: {s}` is not a snake_case identifier"));
+                        self.err(Code::InvalidIdentifier, file, n.pos, format!("`ident: {s}` is not a snake_case identifier"));
                         continue;
                     }
                     names::escape_rust(s)
@@ -45,7 +46,7 @@ impl Lowerer {
                 None => match names::rust_snake(&wire) {
                     Some(s) => s,
                     None => {
-                        self.err("invalid-identifier", file, k.pos, format!("event `{wire}` has no letters or digits to derive identifiers from"))
+                        self.err(Code::InvalidIdentifier, file, k.pos, format!("event `{wire}` has no letters or digits to derive identifiers from"))
                             .help("set `ident:` to a snake_case name");
                         continue;
                     }
@@ -53,7 +54,7 @@ impl Lowerer {
             };
             if let Some((other, at)) = self.ident_index.get(names::unraw(&ident)) {
                 let (other, at) = (other.clone(), at.clone());
-                self.err("name-collision", file, k.pos, format!("events `{other}` ({at}) and `{wire}` both become the identifier `{ident}`"))
+                self.err(Code::NameCollision, file, k.pos, format!("events `{other}` ({at}) and `{wire}` both become the identifier `{ident}`"))
                     .label("derived identifiers collide")
                     .help("set `ident:` on one of them, e.g. `ident: ".to_string() + names::unraw(&ident) + "_2`");
                 continue;
@@ -62,7 +63,7 @@ impl Lowerer {
                 Some(n) => {
                     let s = self.string(file, Some(n), "`const`").unwrap_or_default();
                     if !names::is_ascii_ident(&s) {
-                        self.err("invalid-identifier", file, n.pos, format!("`const: {s}` is not an identifier"));
+                        self.err(Code::InvalidIdentifier, file, n.pos, format!("`const: {s}` is not an identifier"));
                     }
                     s
                 }
@@ -83,7 +84,7 @@ impl Lowerer {
             let to_client = present(m.get("to_client")).and_then(|n| self.lower_to_client(file, d.domain, &wire, &pascal, n));
             let to_server = present(m.get("to_server")).and_then(|n| self.lower_to_server(file, d.domain, &wire, &pascal, n));
             if present(m.get("to_client")).is_none() && present(m.get("to_server")).is_none() {
-                self.err("missing-direction", file, k.pos, format!("event `{wire}` has neither `to_client` nor `to_server`"))
+                self.err(Code::MissingDirection, file, k.pos, format!("event `{wire}` has neither `to_client` nor `to_server`"))
                     .help("add `to_client:` (server -> client) and/or `to_server:` (client -> server)");
                 continue;
             }
@@ -105,8 +106,8 @@ impl Lowerer {
             let names: Vec<String> = self.groups.iter().map(|x| x.name.clone()).collect();
             let hint = did_you_mean(g, names.iter().map(String::as_str))
                 .map_or_else(|| "declare it under `settings.constants`".to_string(), |s| format!("did you mean `{s}`?"));
-            if !self.diags.iter().any(|d| d.code == "unknown-constant-group" && d.file == file && d.message.contains(&format!("`{g}`"))) {
-                self.err("unknown-constant-group", file, pos, format!("constant group `{g}` is not declared"))
+            if !self.diags.iter().any(|d| d.code == Code::UnknownConstantGroup && d.file == file && d.message.contains(&format!("`{g}`"))) {
+                self.err(Code::UnknownConstantGroup, file, pos, format!("constant group `{g}` is not declared"))
                     .help(hint);
             }
         }
@@ -118,10 +119,10 @@ impl Lowerer {
         match &node.kind {
             Kind::Str(s) => {
                 if let Some((_, pos)) = name {
-                    self.err("conflicting-keys", file, pos, format!("`{}` only names an inline {what}; this one refers to `{s}`", if origin == TypeOrigin::Ack { "ack_name" } else { "name" }));
+                    self.err(Code::ConflictingKeys, file, pos, format!("`{}` only names an inline {what}; this one refers to `{s}`", if origin == TypeOrigin::Ack { "ack_name" } else { "name" }));
                 }
                 if !names::is_type_name(s) {
-                    self.err("invalid-payload", file, node.pos, format!("a {what} must be a named object type, not `{s}`"))
+                    self.err(Code::InvalidPayload, file, node.pos, format!("a {what} must be a named object type, not `{s}`"))
                         .help("Socket.IO sends a tuple as several arguments, so every payload is an object: wrap the value in fields");
                     return None;
                 }
@@ -140,7 +141,7 @@ impl Lowerer {
             }
             _ => {
                 let found = node.kind_name();
-                self.err("invalid-payload", file, node.pos, format!("a {what} must be a type name or a mapping of fields, found {found}"));
+                self.err(Code::InvalidPayload, file, node.pos, format!("a {what} must be a type name or a mapping of fields, found {found}"));
                 None
             }
         }
@@ -149,7 +150,7 @@ impl Lowerer {
     pub(super) fn side_common(&mut self, file: &str, m: &Map, wrong: &[&str], dir: &str) {
         for k in wrong {
             if let Some(pos) = m.key_pos(k) {
-                self.err("direction-mismatch", file, pos, format!("`{k}` does not apply to a {dir} event"))
+                self.err(Code::DirectionMismatch, file, pos, format!("`{k}` does not apply to a {dir} event"))
                     .label("wrong direction")
                     .help(if dir == "server-to-client" {
                         "room joins, acks and delivery belong to `to_server` (client -> server)"
@@ -168,27 +169,27 @@ impl Lowerer {
             Some(p) => self.lower_payload(file, domain, p, name, format!("{pascal}Payload"), TypeOrigin::Payload, "payload"),
             None => {
                 if let Some((_, pos)) = name {
-                    self.err("conflicting-keys", file, pos, "`name` names an inline payload, but there is no `payload:`");
+                    self.err(Code::ConflictingKeys, file, pos, "`name` names an inline payload, but there is no `payload:`");
                 }
                 None
             }
         };
         let target = match present(m.get("to")) {
             None => {
-                self.err("missing-target", file, node.pos, format!("server-to-client event `{wire}` needs `to:` (rooms, or `everyone`)"))
+                self.err(Code::MissingTarget, file, node.pos, format!("server-to-client event `{wire}` needs `to:` (rooms, or `everyone`)"))
                     .help("e.g. `to: order` or `to: [product, store]` or `to: everyone`");
                 Target::Everyone
             }
             Some(t) => {
                 let list = self.string_list(file, Some(t), "`to`").unwrap_or_default();
                 if matches!(&t.kind, Kind::Seq(items) if items.is_empty()) {
-                    self.err("missing-target", file, t.pos, format!("`to: []` names no room, so `{wire}` would reach no one"))
+                    self.err(Code::MissingTarget, file, t.pos, format!("`to: []` names no room, so `{wire}` would reach no one"))
                         .label("empty list")
                         .help("list at least one room, e.g. `to: [order]`, or write `to: everyone`");
                 }
                 if list.iter().any(|(s, _)| s == "everyone") {
                     if list.len() > 1 {
-                        self.err("invalid-target", file, t.pos, "`everyone` cannot be combined with rooms");
+                        self.err(Code::InvalidTarget, file, t.pos, "`everyone` cannot be combined with rooms");
                     }
                     Target::Everyone
                 } else {
@@ -197,7 +198,7 @@ impl Lowerer {
                     for (r, pos) in list {
                         if let Some((_, first)) = seen.iter().find(|(x, _)| *x == r) {
                             let first = *first;
-                            self.err("duplicate-name", file, pos, format!("room `{r}` is listed twice in `to:`"))
+                            self.err(Code::DuplicateName, file, pos, format!("room `{r}` is listed twice in `to:`"))
                                 .label(format!("listed again (first at {}:{})", first.line, first.col))
                                 .help("remove the repeated room");
                             continue;
@@ -226,7 +227,7 @@ impl Lowerer {
                 self.pending.push(Pending::Value { file: file.into(), node: ex.clone(), ty, what: "example" });
             }
             None => {
-                self.err("example-mismatch", file, ex.pos, format!("`{wire}` has no payload, so it cannot have an example"));
+                self.err(Code::ExampleMismatch, file, ex.pos, format!("`{wire}` has no payload, so it cannot have an example"));
             }
         }
         Some(ex.to_json())
@@ -240,7 +241,7 @@ impl Lowerer {
             Some(p) => self.lower_payload(file, domain, p, name, format!("{pascal}Request"), TypeOrigin::Payload, "payload"),
             None => {
                 if let Some((_, pos)) = name {
-                    self.err("conflicting-keys", file, pos, "`name` names an inline payload, but there is no `payload:`");
+                    self.err(Code::ConflictingKeys, file, pos, "`name` names an inline payload, but there is no `payload:`");
                 }
                 None
             }
@@ -250,7 +251,7 @@ impl Lowerer {
             Some(a) => self.lower_payload(file, domain, a, ack_name, format!("{pascal}Ack"), TypeOrigin::Ack, "ack"),
             None => {
                 if let Some((_, pos)) = ack_name {
-                    self.err("conflicting-keys", file, pos, "`ack_name` names an inline ack, but there is no `ack:`");
+                    self.err(Code::ConflictingKeys, file, pos, "`ack_name` names an inline ack, but there is no `ack:`");
                 }
                 None
             }
@@ -260,13 +261,13 @@ impl Lowerer {
             let Some(n) = present(m.get(key)) else { continue };
             let Some(r) = self.string(file, Some(n), &format!("`{key}`")) else { continue };
             if room_action.is_some() {
-                self.err("conflicting-keys", file, n.pos, "an event joins or leaves at most one room");
+                self.err(Code::ConflictingKeys, file, n.pos, "an event joins or leaves at most one room");
                 continue;
             }
             let Some(rid) = self.room_ref(file, n.pos, &r) else { continue };
             if self.rooms[rid].access == Access::Auto {
                 let verb = if key == "joins" { "join" } else { "leave" };
-                self.err("direction-mismatch", file, n.pos, format!("room `{r}` is joined automatically on connect; clients cannot {verb} it"))
+                self.err(Code::DirectionMismatch, file, n.pos, format!("room `{r}` is joined automatically on connect; clients cannot {verb} it"))
                     .help("remove this room action");
                 continue;
             }
@@ -286,7 +287,7 @@ impl Lowerer {
                 Some("volatile") => Delivery::Volatile,
                 _ => {
                     let hint = did_you_mean(&n.scalar_text(), ["reliable", "volatile"]).map_or("`reliable` or `volatile`".to_string(), |s| format!("did you mean `{s}`?"));
-                    self.err("invalid-value", file, n.pos, "`delivery` must be `reliable` or `volatile`").help(hint);
+                    self.err(Code::InvalidValue, file, n.pos, "`delivery` must be `reliable` or `volatile`").help(hint);
                     Delivery::Reliable
                 }
             },
@@ -303,7 +304,7 @@ impl Lowerer {
                 Some(RateLimit { count, per_seconds })
             });
             if parsed.is_none() {
-                self.err("invalid-value", file, n.pos, format!("`rate_limit: {}` is not `N/s` or `N/min`", n.scalar_text()))
+                self.err(Code::InvalidValue, file, n.pos, format!("`rate_limit: {}` is not `N/s` or `N/min`", n.scalar_text()))
                     .help("e.g. `rate_limit: 10/s`");
             }
             parsed
@@ -312,7 +313,7 @@ impl Lowerer {
             None => DEFAULT_MAX_BYTES,
             Some(n) => match self.uint(file, Some(n), "`max_bytes`") {
                 Some(0) => {
-                    self.err("invalid-value", file, n.pos, "`max_bytes` must be at least 1");
+                    self.err(Code::InvalidValue, file, n.pos, "`max_bytes` must be at least 1");
                     DEFAULT_MAX_BYTES
                 }
                 Some(b) => b,
@@ -328,7 +329,7 @@ impl Lowerer {
         let file = d.file.as_str();
         let Some(node) = d.migrations else { return };
         let Kind::Seq(items) = &node.kind else {
-            self.err("expected-list", file, node.pos, "`migrations` must be a list of { title, events, note }");
+            self.err(Code::ExpectedList, file, node.pos, "`migrations` must be a list of { title, events, note }");
             return;
         };
         for item in items {
@@ -336,7 +337,7 @@ impl Lowerer {
             let title = self.string(file, m.get("title"), "`title`");
             let note = self.string(file, m.get("note"), "`note`");
             let (Some(title), Some(note)) = (title, note) else {
-                self.err("missing-key", file, item.pos, "a migration note needs `title:` and `note:`");
+                self.err(Code::MissingKey, file, item.pos, "a migration note needs `title:` and `note:`");
                 continue;
             };
             let mut events = Vec::new();
@@ -346,7 +347,7 @@ impl Lowerer {
                     None => {
                         let names: Vec<String> = self.event_index.keys().cloned().collect();
                         let hint = did_you_mean(&e, names.iter().map(String::as_str)).map_or_else(|| "name an event of the catalogue".into(), |s| format!("did you mean `{s}`?"));
-                        self.err("unknown-event", file, pos, format!("event `{e}` is not declared")).help(hint);
+                        self.err(Code::UnknownEvent, file, pos, format!("event `{e}` is not declared")).help(hint);
                     }
                 }
             }

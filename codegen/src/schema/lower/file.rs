@@ -1,6 +1,7 @@
 //! A file's top level (`domain:`, the item maps) and catalogue-wide `settings` (name,
 //! namespace, heartbeat, constant groups).
 
+use crate::schema::codes::Code;
 use super::read::present;
 use super::{FileDecl, HeartbeatSpec, Loc, Lowerer};
 use crate::schema::diagnostic::did_you_mean;
@@ -12,7 +13,7 @@ use crate::schema::yaml::{Kind, Node, Pos};
 impl Lowerer {
     pub(super) fn read_file<'a>(&mut self, file: &str, node: &'a Node) -> Option<FileDecl<'a>> {
         if node.kind == Kind::Null {
-            self.err("empty-file", file, Pos { line: 1, col: 1 }, "the file is empty")
+            self.err(Code::EmptyFile, file, Pos { line: 1, col: 1 }, "the file is empty")
                 .label("the file has no content")
                 .help("a catalogue file starts with `domain: <name>`");
             return None;
@@ -20,19 +21,19 @@ impl Lowerer {
         let m = self.map(file, node, "a catalogue file", keys::FILE)?;
         let domain_name = match present(m.get("domain")) {
             None => {
-                self.err("missing-key", file, node.pos, "a catalogue file needs `domain:`")
+                self.err(Code::MissingKey, file, node.pos, "a catalogue file needs `domain:`")
                     .help("add `domain: <snake_case name>` at the top of the file");
                 return None;
             }
             Some(n) => {
                 let s = self.string(file, Some(n), "`domain`")?;
                 if !names::is_ascii_ident(&s) || s.to_lowercase() != s {
-                    self.err("invalid-identifier", file, n.pos, format!("domain name `{s}` is not a snake_case identifier"))
+                    self.err(Code::InvalidIdentifier, file, n.pos, format!("domain name `{s}` is not a snake_case identifier"))
                         .help("use lowercase letters, digits and `_`, e.g. `flash_sale`");
                 }
                 if let Some(d) = self.domains.iter().find(|d| d.name == s) {
                     let other = d.file.clone();
-                    self.err("duplicate-name", file, n.pos, format!("domain `{s}` is also declared in {other}"))
+                    self.err(Code::DuplicateName, file, n.pos, format!("domain `{s}` is also declared in {other}"))
                         .help("each domain lives in one file");
                 }
                 s
@@ -60,7 +61,7 @@ impl Lowerer {
                     Kind::Map(e) => e.iter().map(|(k, v)| (k, v)).collect(),
                     _ => {
                         let found = n.kind_name();
-                        this.err("expected-mapping", file, n.pos, format!("`{key}` must be a mapping, found {found}"));
+                        this.err(Code::ExpectedMapping, file, n.pos, format!("`{key}` must be a mapping, found {found}"));
                         Vec::new()
                     }
                 },
@@ -86,7 +87,7 @@ impl Lowerer {
             let Some((key_pos, node)) = d.settings else { continue };
             if let Some(other) = &self.settings_at {
                 let place = other.to_string();
-                self.err("duplicate-settings", &d.file, key_pos, format!("`settings` are already given at {place}"))
+                self.err(Code::DuplicateSettings, &d.file, key_pos, format!("`settings` are already given at {place}"))
                     .label("second `settings`")
                     .help("keep catalogue-wide settings in one file");
                 continue;
@@ -99,7 +100,7 @@ impl Lowerer {
                 && !ns.starts_with('/')
             {
                 let pos = m.get("namespace").map_or(node.pos, |n| n.pos);
-                self.err("invalid-namespace", &d.file, pos, format!("namespace `{ns}` must start with `/`"));
+                self.err(Code::InvalidNamespace, &d.file, pos, format!("namespace `{ns}` must start with `/`"));
             }
             if let Some(h) = present(m.get("heartbeat"))
                 && let Some(hm) = self.map(&d.file, h, "`heartbeat`", keys::HEARTBEAT)
@@ -110,7 +111,7 @@ impl Lowerer {
                     Some(n) if (1..=3600).contains(&n) => n as u32,
                     Some(_) => {
                         let pos = hm.get(key).map_or(h.pos, |n| n.pos);
-                        l.err("invalid-value", &d.file, pos, format!("`{key}` must be between 1 and 3600"));
+                        l.err(Code::InvalidValue, &d.file, pos, format!("`{key}` must be between 1 and 3600"));
                         default
                     }
                 };
@@ -122,20 +123,20 @@ impl Lowerer {
                         self.heartbeat_spec = Some(HeartbeatSpec { event, at, interval_seconds: interval, max_missed: missed });
                     }
                     None => {
-                        self.err("missing-key", &d.file, h.pos, "`heartbeat` needs `event:` (a client-to-server event)");
+                        self.err(Code::MissingKey, &d.file, h.pos, "`heartbeat` needs `event:` (a client-to-server event)");
                     }
                 }
             }
             let Some(groups) = present(m.get("constants")) else { continue };
             let Kind::Map(entries) = &groups.kind else {
-                self.err("expected-mapping", &d.file, groups.pos, "`constants` must be a mapping of group name: { extends, extra }");
+                self.err(Code::ExpectedMapping, &d.file, groups.pos, "`constants` must be a mapping of group name: { extends, extra }");
                 continue;
             };
             for (k, v) in entries {
                 let Some(name) = self.key_name(&d.file, k, "a constant group name") else { continue };
                 let name = name.as_str();
                 if !names::is_type_name(name) {
-                    self.err("invalid-identifier", &d.file, k.pos, format!("constant group `{name}` is not a PascalCase identifier"));
+                    self.err(Code::InvalidIdentifier, &d.file, k.pos, format!("constant group `{name}` is not a PascalCase identifier"));
                 }
                 let (description, extends, extra) = if v.kind == Kind::Null {
                     (None, None, Vec::new())
@@ -146,7 +147,7 @@ impl Lowerer {
                         && !self.groups.iter().any(|g| &g.name == e)
                     {
                         let pos = gm.get("extends").map_or(v.pos, |n| n.pos);
-                        self.err("unknown-constant-group", &d.file, pos, format!("`{e}` is not a constant group declared before `{name}`"))
+                        self.err(Code::UnknownConstantGroup, &d.file, pos, format!("`{e}` is not a constant group declared before `{name}`"))
                             .help("declare the group it extends first");
                     }
                     let mut extra = Vec::new();
@@ -159,14 +160,14 @@ impl Lowerer {
                                 }
                                 let key = xk.scalar_text();
                                 if !names::is_ascii_ident(&key) {
-                                    self.err("invalid-identifier", &d.file, xk.pos, format!("constant key `{key}` is not an identifier"));
+                                    self.err(Code::InvalidIdentifier, &d.file, xk.pos, format!("constant key `{key}` is not an identifier"));
                                 }
                                 if let Some(val) = self.string(&d.file, Some(xv), "a constant value") {
                                     extra.push((key, val));
                                 }
                             }
                         } else {
-                            self.err("expected-mapping", &d.file, x.pos, "`extra` must be a mapping of KEY: value");
+                            self.err(Code::ExpectedMapping, &d.file, x.pos, "`extra` must be a mapping of KEY: value");
                         }
                     }
                     (description, extends, extra)
@@ -185,11 +186,11 @@ impl Lowerer {
         let Some((id, _)) = self.event_index.get(&name).cloned() else {
             let names: Vec<String> = self.event_index.keys().cloned().collect();
             let hint = did_you_mean(&name, names.iter().map(String::as_str)).map_or_else(|| "name a client-to-server event of the catalogue".into(), |s| format!("did you mean `{s}`?"));
-            self.err("unknown-event", &at.file, at.pos, format!("heartbeat event `{name}` is not declared")).help(hint);
+            self.err(Code::UnknownEvent, &at.file, at.pos, format!("heartbeat event `{name}` is not declared")).help(hint);
             return;
         };
         if self.events[id].to_server.is_none() {
-            self.err("invalid-heartbeat", &at.file, at.pos, format!("heartbeat event `{name}` has no `to_server` side"))
+            self.err(Code::InvalidHeartbeat, &at.file, at.pos, format!("heartbeat event `{name}` has no `to_server` side"))
                 .help("the client sends the heartbeat: give the event a `to_server:` with `payload: { timestamp: datetime }`");
             return;
         }

@@ -14,6 +14,7 @@ mod rooms;
 mod types;
 mod values;
 
+use crate::schema::codes::Code;
 use super::diagnostic::Diagnostic;
 use super::ir::*;
 use super::yaml::{self, Node, Pos};
@@ -47,7 +48,7 @@ pub fn lower(files: &[SourceFile]) -> LowerResult {
         }
     }
     if files.is_empty() {
-        l.err("empty-catalogue", "", Pos::default(), "the catalogue has no files")
+        l.err(Code::EmptyCatalogue, "", Pos::default(), "the catalogue has no files")
             .help("add one `<domain>.yaml` file per domain to the catalogue folder");
     }
     let decls: Vec<FileDecl> = parsed.iter().filter_map(|(name, node)| l.read_file(name, node)).collect();
@@ -175,7 +176,7 @@ struct Lowerer {
 }
 
 impl Lowerer {
-    fn err(&mut self, code: &'static str, file: &str, pos: Pos, msg: impl Into<String>) -> &mut Diagnostic {
+    fn err(&mut self, code: Code, file: &str, pos: Pos, msg: impl Into<String>) -> &mut Diagnostic {
         self.diags.push(Diagnostic::error(code, file, pos, msg));
         self.diags.last_mut().expect("just pushed")
     }
@@ -192,7 +193,7 @@ mod tests {
     #[test]
     fn reports_every_problem_in_one_run() {
         let err = one("domain: t\nevents:\n  a:\n    to_client: { payloadd: {} , to: everyone}\n  b:\n    to_server: { payload: Nope }\n").unwrap_err();
-        let codes: Vec<&str> = err.iter().map(|d| d.code).collect();
+        let codes: Vec<&str> = err.iter().map(|d| d.code.as_str()).collect();
         assert!(codes.contains(&"unknown-key"), "{codes:?}");
         assert!(codes.contains(&"unknown-type"), "{codes:?}");
     }

@@ -1,5 +1,6 @@
 //! Readers for YAML values: each checks the node's kind and reports what is wrong.
 
+use crate::schema::codes::Code;
 use super::Lowerer;
 use crate::schema::diagnostic::did_you_mean;
 use crate::schema::ir::*;
@@ -29,13 +30,13 @@ impl Lowerer {
     pub(super) fn map<'a>(&mut self, file: &str, node: &'a Node, what: &str, allowed: &[&str]) -> Option<Map<'a>> {
         let Kind::Map(entries) = &node.kind else {
             let found = node.kind_name();
-            self.err("expected-mapping", file, node.pos, format!("{what} must be a mapping, found {found}"))
+            self.err(Code::ExpectedMapping, file, node.pos, format!("{what} must be a mapping, found {found}"))
                 .label(format!("this is {found}"));
             return None;
         };
         for (k, _) in entries {
             let Some(key) = k.as_str() else {
-                self.err("invalid-key", file, k.pos, format!("keys of {what} must be strings"));
+                self.err(Code::InvalidKey, file, k.pos, format!("keys of {what} must be strings"));
                 continue;
             };
             if !allowed.contains(&key) {
@@ -43,7 +44,7 @@ impl Lowerer {
                     || format!("allowed keys: {}", allowed.join(", ")),
                     |s| format!("did you mean `{s}`?"),
                 );
-                self.err("unknown-key", file, k.pos, format!("unknown key `{key}` in {what}"))
+                self.err(Code::UnknownKey, file, k.pos, format!("unknown key `{key}` in {what}"))
                     .label("not a key of this mapping")
                     .help(hint);
             }
@@ -58,7 +59,7 @@ impl Lowerer {
             Kind::Str(s) => Some(s.clone()),
             _ => {
                 let found = node.kind_name();
-                self.err("expected-string", file, node.pos, format!("{what} must be a string, found {found}"));
+                self.err(Code::ExpectedString, file, node.pos, format!("{what} must be a string, found {found}"));
                 None
             }
         }
@@ -70,19 +71,19 @@ impl Lowerer {
         match &k.kind {
             Kind::Str(s) => Some(s.clone()),
             Kind::Null => {
-                self.err("expected-string", file, k.pos, format!("{what} must be a string, found null"))
+                self.err(Code::ExpectedString, file, k.pos, format!("{what} must be a string, found null"))
                     .label("`null` and `~` are YAML nulls, not names")
                     .help("write the name; quote it (`'null':`) if it really is the word null");
                 None
             }
             Kind::Seq(_) | Kind::Map(_) => {
                 let found = k.kind_name();
-                self.err("expected-string", file, k.pos, format!("{what} must be a string, found {found}"));
+                self.err(Code::ExpectedString, file, k.pos, format!("{what} must be a string, found {found}"));
                 None
             }
             _ => {
                 let found = k.kind_name();
-                self.err("expected-string", file, k.pos, format!("{what} must be a string, found {found}"))
+                self.err(Code::ExpectedString, file, k.pos, format!("{what} must be a string, found {found}"))
                     .help(format!("quote it: `'{}':`", k.scalar_text()));
                 None
             }
@@ -98,7 +99,7 @@ impl Lowerer {
                     .iter()
                     .filter_map(|i| {
                         if i.kind == Kind::Null {
-                            self.err("expected-string", file, i.pos, format!("{what} must list strings, found null"));
+                            self.err(Code::ExpectedString, file, i.pos, format!("{what} must list strings, found null"));
                             return None;
                         }
                         self.string(file, Some(i), what).map(|s| (s, i.pos))
@@ -107,7 +108,7 @@ impl Lowerer {
             ),
             _ => {
                 let found = node.kind_name();
-                self.err("expected-string", file, node.pos, format!("{what} must be a string or a list of strings, found {found}"));
+                self.err(Code::ExpectedString, file, node.pos, format!("{what} must be a string or a list of strings, found {found}"));
                 None
             }
         }
@@ -118,7 +119,7 @@ impl Lowerer {
         match node.kind {
             Kind::Int(i) if i >= 0 => Some(i as u64),
             _ => {
-                self.err("expected-integer", file, node.pos, format!("{what} must be a whole number >= 0"));
+                self.err(Code::ExpectedInteger, file, node.pos, format!("{what} must be a whole number >= 0"));
                 None
             }
         }
@@ -130,7 +131,7 @@ impl Lowerer {
             Kind::Int(i) => Some(i as f64),
             Kind::Float(f) if f.is_finite() => Some(f),
             _ => {
-                self.err("expected-number", file, node.pos, format!("{what} must be a number"));
+                self.err(Code::ExpectedNumber, file, node.pos, format!("{what} must be a number"));
                 None
             }
         }
@@ -141,7 +142,7 @@ impl Lowerer {
         match node.kind {
             Kind::Bool(b) => Some(b),
             _ => {
-                self.err("expected-boolean", file, node.pos, format!("{what} must be true or false"));
+                self.err(Code::ExpectedBoolean, file, node.pos, format!("{what} must be true or false"));
                 None
             }
         }
@@ -162,7 +163,7 @@ impl Lowerer {
                 })
             }
             _ => {
-                self.err("invalid-deprecated", file, node.pos, "`deprecated` must be true, a note, or { since, replacement, note }");
+                self.err(Code::InvalidDeprecated, file, node.pos, "`deprecated` must be true, a note, or { since, replacement, note }");
                 None
             }
         }

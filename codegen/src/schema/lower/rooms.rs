@@ -1,5 +1,6 @@
 //! `rooms:`: ids, name templates, parameter sources and access policies.
 
+use crate::schema::codes::Code;
 use super::read::present;
 use super::{FileDecl, Loc, Lowerer};
 use crate::schema::diagnostic::did_you_mean;
@@ -15,24 +16,24 @@ impl Lowerer {
             let file = d.file.as_str();
             let Some(id) = self.key_name(file, k, "a room id") else { continue };
             let Some(rust_ident) = names::rust_snake(&id).filter(|_| names::is_ascii_ident(&id)) else {
-                self.err("invalid-identifier", file, k.pos, format!("room id `{id}` is not an identifier"))
+                self.err(Code::InvalidIdentifier, file, k.pos, format!("room id `{id}` is not an identifier"))
                     .help("use a short snake_case id such as `order`; the wire name goes in `name:`");
                 continue;
             };
             if id == "everyone" {
-                self.err("reserved-name", file, k.pos, "`everyone` is reserved for events sent to every socket")
+                self.err(Code::ReservedName, file, k.pos, "`everyone` is reserved for events sent to every socket")
                     .help("choose another room id");
                 continue;
             }
             if let Some(&other) = self.room_index.get(&id) {
                 let other = self.room_at[other].clone();
-                self.err("duplicate-name", file, k.pos, format!("room `{id}` is already declared at {other}"))
+                self.err(Code::DuplicateName, file, k.pos, format!("room `{id}` is already declared at {other}"))
                     .help("room ids are global across the catalogue; rename one of them (the wire name goes in `name:`)");
                 continue;
             }
             let Some(m) = self.map(file, v, &format!("room `{id}`"), keys::ROOM) else { continue };
             let Some(template) = self.string(file, m.get("name"), "`name`") else {
-                self.err("missing-key", file, k.pos, format!("room `{id}` needs `name:` (a template such as `{id}-{{{id}Id}}`)"));
+                self.err(Code::MissingKey, file, k.pos, format!("room `{id}` needs `name:` (a template such as `{id}-{{{id}Id}}`)"));
                 continue;
             };
             let tpos = m.get("name").map_or(k.pos, |n| n.pos);
@@ -45,7 +46,7 @@ impl Lowerer {
                         if !param_names.contains(&pname) {
                             let hint = did_you_mean(&pname, param_names.iter().map(String::as_str))
                                 .map_or_else(|| format!("the template `{template}` has no `{{{pname}}}`"), |s| format!("did you mean `{s}`?"));
-                            self.err("unknown-room-param", file, pk.pos, format!("`{pname}` is not a parameter of room `{id}`"))
+                            self.err(Code::UnknownRoomParam, file, pk.pos, format!("`{pname}` is not a parameter of room `{id}`"))
                                 .help(hint);
                             continue;
                         }
@@ -57,18 +58,18 @@ impl Lowerer {
                                 sources.insert(pname, ParamSource::User);
                             }
                             _ => {
-                                self.err("invalid-value", file, pv.pos, format!("the source of `{pname}` must be `payload` or `user`"));
+                                self.err(Code::InvalidValue, file, pv.pos, format!("the source of `{pname}` must be `payload` or `user`"));
                             }
                         }
                     }
                 } else {
-                    self.err("expected-mapping", file, pn.pos, "`params` must be a mapping such as `{ userId: user }`");
+                    self.err(Code::ExpectedMapping, file, pn.pos, "`params` must be a mapping such as `{ userId: user }`");
                 }
             }
             const POLICIES: [&str; 4] = ["authenticated", "self", "app", "auto"];
             let access = match present(m.get("access")) {
                 None => {
-                    self.err("invalid-access", file, k.pos, format!("room `{id}` needs `access:` (authenticated, self, app or auto)"))
+                    self.err(Code::InvalidAccess, file, k.pos, format!("room `{id}` needs `access:` (authenticated, self, app or auto)"))
                         .help("add e.g. `access: authenticated`; the policies are authenticated, self, app and auto");
                     Access::Authenticated
                 }
@@ -87,7 +88,7 @@ impl Lowerer {
                             Kind::Seq(_) | Kind::Map(_) => format!("`access` of room `{id}` must be one policy, found {}", n.kind_name()),
                             _ => format!("`{got}` is not an access policy"),
                         };
-                        self.err("invalid-access", file, n.pos, msg).label("unknown policy").help(hint);
+                        self.err(Code::InvalidAccess, file, n.pos, msg).label("unknown policy").help(hint);
                         Access::Authenticated
                     }
                 },
@@ -102,7 +103,7 @@ impl Lowerer {
                 .collect();
             let user_params = params.iter().filter(|p| p.source == ParamSource::User).count();
             if matches!(access, Access::Auto | Access::SelfOnly) && user_params == 0 {
-                self.err("invalid-access", file, tpos, format!("room `{id}` is `{}` but none of its parameters comes from the user",
+                self.err(Code::InvalidAccess, file, tpos, format!("room `{id}` is `{}` but none of its parameters comes from the user",
                     if access == Access::Auto { "auto" } else { "self" }))
                     .help("mark the user's id as `params: { userId: user }`");
             }
@@ -133,7 +134,7 @@ impl Lowerer {
             match rest.find('{') {
                 None => {
                     if rest.contains('}') {
-                        self.err("invalid-template", file, pos, format!("unbalanced `}}` in room name `{t}`"));
+                        self.err(Code::InvalidTemplate, file, pos, format!("unbalanced `}}` in room name `{t}`"));
                         return None;
                     }
                     parts.push(TemplatePart::Text(rest.to_string()));
@@ -144,16 +145,16 @@ impl Lowerer {
                         parts.push(TemplatePart::Text(rest[..i].to_string()));
                     }
                     let Some(j) = rest[i..].find('}') else {
-                        self.err("invalid-template", file, pos, format!("unclosed `{{` in room name `{t}`"));
+                        self.err(Code::InvalidTemplate, file, pos, format!("unclosed `{{` in room name `{t}`"));
                         return None;
                     };
                     let name = &rest[i + 1..i + j];
                     if !names::is_ascii_ident(name) {
-                        self.err("invalid-template", file, pos, format!("`{{{name}}}` in room name `{t}` is not a parameter name"));
+                        self.err(Code::InvalidTemplate, file, pos, format!("`{{{name}}}` in room name `{t}` is not a parameter name"));
                         return None;
                     }
                     if params.iter().any(|p| p == name) {
-                        self.err("invalid-template", file, pos, format!("parameter `{name}` appears twice in `{t}`"));
+                        self.err(Code::InvalidTemplate, file, pos, format!("parameter `{name}` appears twice in `{t}`"));
                         return None;
                     }
                     parts.push(TemplatePart::Param(params.len()));
@@ -163,7 +164,7 @@ impl Lowerer {
             }
         }
         if t.chars().any(char::is_whitespace) || t.is_empty() {
-            self.err("invalid-template", file, pos, format!("room name `{t}` must be non-empty without spaces"));
+            self.err(Code::InvalidTemplate, file, pos, format!("room name `{t}` must be non-empty without spaces"));
             return None;
         }
         Some((parts, params))
@@ -176,7 +177,7 @@ impl Lowerer {
         let mut cands: Vec<&str> = self.room_index.keys().map(String::as_str).collect();
         cands.push("everyone");
         let hint = did_you_mean(r, cands).map_or_else(|| "declare it under `rooms:`".to_string(), |s| format!("did you mean `{s}`?"));
-        self.err("unknown-room", file, pos, format!("room `{r}` is not declared")).help(hint);
+        self.err(Code::UnknownRoom, file, pos, format!("room `{r}` is not declared")).help(hint);
         None
     }
 }

@@ -1,6 +1,7 @@
 //! `types:` and every type expression: named declarations, fields, enums, the long form and the
 //! short forms (`T[]`, `map<T>`, `T | null`).
 
+use crate::schema::codes::Code;
 use super::read::{Map, present};
 use super::{FileDecl, Loc, Lowerer, Pending, Slot};
 use crate::schema::diagnostic::did_you_mean;
@@ -28,19 +29,19 @@ impl Lowerer {
     pub(super) fn declare_type(&mut self, file: &str, pos: Pos, name: &str) -> Option<TypeId> {
         if !names::is_type_name(name) {
             let suggestion = names::pascal(name);
-            self.err("invalid-identifier", file, pos, format!("type name `{name}` is not a PascalCase identifier"))
+            self.err(Code::InvalidIdentifier, file, pos, format!("type name `{name}` is not a PascalCase identifier"))
                 .help(format!("use ASCII letters and digits starting with a capital, e.g. `{suggestion}`"));
             return None;
         }
         if let Some(lang) = names::reserved_type_name(name) {
-            self.err("reserved-word", file, pos, format!("type name `{name}` is reserved in {lang} and cannot be escaped"))
+            self.err(Code::ReservedWord, file, pos, format!("type name `{name}` is reserved in {lang} and cannot be escaped"))
                 .help(format!("rename it, e.g. `{name}Payload` or `App{name}`"));
             return None;
         }
         let id = self.type_slot(name);
         if let Some(other) = &self.slots[id].defined_at {
             let other = other.clone();
-            self.err("duplicate-name", file, pos, format!("type `{name}` is already declared at {other}"))
+            self.err(Code::DuplicateName, file, pos, format!("type `{name}` is already declared at {other}"))
                 .help("type names are global across the catalogue; rename one of them");
             return None;
         }
@@ -109,7 +110,7 @@ impl Lowerer {
     pub(super) fn reject_keys(&mut self, file: &str, m: &Map, keys: &[&str], what: &str) {
         for k in keys {
             if let Some(pos) = m.key_pos(k) {
-                self.err("conflicting-keys", file, pos, format!("`{k}` does not apply to {what}"))
+                self.err(Code::ConflictingKeys, file, pos, format!("`{k}` does not apply to {what}"))
                     .help("an object has `fields:`; an enum has `enum:`; other types use `type:`");
             }
         }
@@ -117,30 +118,30 @@ impl Lowerer {
 
     pub(super) fn lower_enum(&mut self, file: &str, owner: &str, node: &Node) -> Vec<EnumValue> {
         let Kind::Seq(items) = &node.kind else {
-            self.err("invalid-enum", file, node.pos, format!("`enum` of `{owner}` must be a list of strings"));
+            self.err(Code::InvalidEnum, file, node.pos, format!("`enum` of `{owner}` must be a list of strings"));
             return Vec::new();
         };
         if items.is_empty() {
-            self.err("invalid-enum", file, node.pos, format!("`enum` of `{owner}` is empty"));
+            self.err(Code::InvalidEnum, file, node.pos, format!("`enum` of `{owner}` is empty"));
         }
         let mut values: Vec<EnumValue> = Vec::new();
         for item in items {
             let Some(s) = item.as_str() else {
-                self.err("invalid-enum", file, item.pos, format!("enum values must be strings, found {}", item.kind_name()))
+                self.err(Code::InvalidEnum, file, item.pos, format!("enum values must be strings, found {}", item.kind_name()))
                     .help("quote the value, e.g. `'1'`");
                 continue;
             };
             let Some(v) = names::variant(s) else {
-                self.err("invalid-identifier", file, item.pos, format!("enum value `{s}` has no letters or digits to name it by"));
+                self.err(Code::InvalidIdentifier, file, item.pos, format!("enum value `{s}` has no letters or digits to name it by"));
                 continue;
             };
             if values.iter().any(|x| x.wire_name == s) {
-                self.err("duplicate-name", file, item.pos, format!("enum value `{s}` appears twice"));
+                self.err(Code::DuplicateName, file, item.pos, format!("enum value `{s}` appears twice"));
                 continue;
             }
             if let Some(x) = values.iter().find(|x| x.rust_ident == v) {
                 let other = x.wire_name.clone();
-                self.err("name-collision", file, item.pos, format!("enum values `{other}` and `{s}` both become the Rust variant `{v}`"))
+                self.err(Code::NameCollision, file, item.pos, format!("enum values `{other}` and `{s}` both become the Rust variant `{v}`"))
                     .help("rename one of the values");
                 continue;
             }
@@ -151,7 +152,7 @@ impl Lowerer {
 
     pub(super) fn lower_fields(&mut self, file: &str, domain: usize, owner: &str, node: &Node) -> Vec<Field> {
         let Kind::Map(entries) = &node.kind else {
-            self.err("expected-mapping", file, node.pos, format!("fields of `{owner}` must be a mapping of name: type"));
+            self.err(Code::ExpectedMapping, file, node.pos, format!("fields of `{owner}` must be a mapping of name: type"));
             return Vec::new();
         };
         let mut fields: Vec<Field> = Vec::new();
@@ -169,22 +170,22 @@ impl Lowerer {
                 None => (raw.clone(), false),
             };
             if wire.is_empty() {
-                self.err("invalid-identifier", file, k.pos, "a field name is empty");
+                self.err(Code::InvalidIdentifier, file, k.pos, "a field name is empty");
                 continue;
             }
             let Some(rust_ident) = names::rust_snake(&wire) else {
-                self.err("invalid-identifier", file, k.pos, format!("field `{wire}` has no letters or digits to name it by in Rust"))
+                self.err(Code::InvalidIdentifier, file, k.pos, format!("field `{wire}` has no letters or digits to name it by in Rust"))
                     .help("rename the field");
                 continue;
             };
             if let Some(f) = fields.iter().find(|f| f.wire_name == wire) {
                 let _ = f;
-                self.err("duplicate-name", file, k.pos, format!("field `{wire}` appears twice in `{owner}`"));
+                self.err(Code::DuplicateName, file, k.pos, format!("field `{wire}` appears twice in `{owner}`"));
                 continue;
             }
             if let Some(f) = fields.iter().find(|f| f.rust_ident == rust_ident) {
                 let other = f.wire_name.clone();
-                self.err("name-collision", file, k.pos, format!("fields `{other}` and `{wire}` of `{owner}` both become the Rust field `{rust_ident}`"))
+                self.err(Code::NameCollision, file, k.pos, format!("fields `{other}` and `{wire}` of `{owner}` both become the Rust field `{rust_ident}`"))
                     .help("rename one of the fields");
                 continue;
             }
@@ -204,7 +205,7 @@ impl Lowerer {
                     });
                     if default.is_some() && !optional {
                         let pos = m.key_pos("default").unwrap_or(k.pos);
-                        self.err("default-on-required", file, pos, format!("field `{wire}` is required, so its default would never apply"))
+                        self.err(Code::DefaultOnRequired, file, pos, format!("field `{wire}` is required, so its default would never apply"))
                             .help(format!("make it optional: `{wire}?:`"));
                     }
                     let example = present(m.get("example")).map(Node::to_json);
@@ -241,7 +242,7 @@ impl Lowerer {
             }
             _ => {
                 let found = node.kind_name();
-                self.err("invalid-type", file, node.pos, format!("expected a type, found {found}"))
+                self.err(Code::InvalidType, file, node.pos, format!("expected a type, found {found}"))
                     .help("write a type such as `string`, `integer`, `Location[]`, or a mapping with `type:`/`fields:`");
                 None
             }
@@ -258,13 +259,13 @@ impl Lowerer {
         let has = |k: &str| present(m.get(k)).is_some();
         if has("fields") || m.get("enum").is_some() {
             if has("fields") && m.get("enum").is_some() {
-                self.err("conflicting-keys", file, node.pos, "a type cannot have both `fields` and `enum`");
+                self.err(Code::ConflictingKeys, file, node.pos, "a type cannot have both `fields` and `enum`");
                 return None;
             }
             if let Some(t) = declared {
                 let want = if has("fields") { "object" } else { "enum" };
                 if t.as_str() != Some(want) && !(want == "enum" && t.as_str() == Some("string")) {
-                    self.err("conflicting-keys", file, t.pos, format!("`type: {}` contradicts `{}`", t.scalar_text(), if has("fields") { "fields" } else { "enum" }));
+                    self.err(Code::ConflictingKeys, file, t.pos, format!("`type: {}` contradicts `{}`", t.scalar_text(), if has("fields") { "fields" } else { "enum" }));
                 }
             }
             let (tname, explicit) = match &explicit_name { Some(n) => (n.clone(), true), None => (name_hint.to_string(), false) };
@@ -279,19 +280,19 @@ impl Lowerer {
             base = Some(TypeRef { kind: RefKind::Named(id), nullable: false, constraints: Constraints::default() });
         } else if let Some(items) = present(m.get("items")) {
             if let Some(t) = declared.filter(|t| t.as_str() != Some("array")) {
-                self.err("conflicting-keys", file, t.pos, format!("`type: {}` contradicts `items`", t.scalar_text()));
+                self.err(Code::ConflictingKeys, file, t.pos, format!("`type: {}` contradicts `items`", t.scalar_text()));
             }
             let inner = self.lower_spec(file, domain, &format!("{name_hint}Item"), items)?;
             base = Some(TypeRef { kind: RefKind::Array(Box::new(inner)), nullable: false, constraints: Constraints::default() });
         } else if let Some(values) = present(m.get("values")) {
             if let Some(t) = declared.filter(|t| t.as_str() != Some("map")) {
-                self.err("conflicting-keys", file, t.pos, format!("`type: {}` contradicts `values`", t.scalar_text()));
+                self.err(Code::ConflictingKeys, file, t.pos, format!("`type: {}` contradicts `values`", t.scalar_text()));
             }
             let inner = self.lower_spec(file, domain, &format!("{name_hint}Value"), values)?;
             base = Some(TypeRef { kind: RefKind::Map(Box::new(inner)), nullable: false, constraints: Constraints::default() });
         } else if let Some(t) = declared {
             let Some(s) = t.as_str() else {
-                self.err("invalid-type", file, t.pos, "`type` must be a string such as `string` or `Location[]`");
+                self.err(Code::InvalidType, file, t.pos, "`type` must be a string such as `string` or `Location[]`");
                 return None;
             };
             match s {
@@ -302,11 +303,11 @@ impl Lowerer {
                         Some("number") => Some(Int64Encoding::Number),
                         Some(other) => {
                             let pos = m.get("encoding").map_or(t.pos, |n| n.pos);
-                            self.err("integer-policy", file, pos, format!("`encoding: {other}` is not `string` or `number`"));
+                            self.err(Code::IntegerPolicy, file, pos, format!("`encoding: {other}` is not `string` or `number`"));
                             None
                         }
                         None => {
-                            self.err("integer-policy", file, t.pos, "a 64-bit integer needs an explicit wire encoding")
+                            self.err(Code::IntegerPolicy, file, t.pos, "a 64-bit integer needs an explicit wire encoding")
                                 .label("JavaScript loses precision above 2^53")
                                 .help("add `encoding: string` (a decimal string on the wire) or `encoding: number` (accepting precision loss)");
                             None
@@ -315,32 +316,32 @@ impl Lowerer {
                     base = Some(TypeRef { kind: RefKind::Int64(enc.unwrap_or(Int64Encoding::String)), nullable: false, constraints: Constraints::default() });
                 }
                 "object" => {
-                    self.err("missing-key", file, t.pos, "`type: object` needs `fields:`")
+                    self.err(Code::MissingKey, file, t.pos, "`type: object` needs `fields:`")
                         .help("list the fields, or use `json` / `map<json>` for free-form data");
                     return None;
                 }
                 "array" => {
-                    self.err("missing-key", file, t.pos, "`type: array` needs `items:`");
+                    self.err(Code::MissingKey, file, t.pos, "`type: array` needs `items:`");
                     return None;
                 }
                 "map" => {
-                    self.err("missing-key", file, t.pos, "`type: map` needs `values:`");
+                    self.err(Code::MissingKey, file, t.pos, "`type: map` needs `values:`");
                     return None;
                 }
                 _ => base = Some(self.parse_short(file, t.pos, s)?),
             }
         } else {
-            self.err("missing-key", file, node.pos, "a type needs `type:`, `fields:`, `enum:`, `items:` or `values:`");
+            self.err(Code::MissingKey, file, node.pos, "a type needs `type:`, `fields:`, `enum:`, `items:` or `values:`");
             return None;
         }
         let mut ty = base?;
         if explicit_name.is_some() && !matches!(ty.kind, RefKind::Named(_)) || (explicit_name.is_some() && !(has("fields") || m.get("enum").is_some())) {
-            self.err("conflicting-keys", file, name_pos, "`name` only applies to an inline object (`fields:`) or enum (`enum:`)");
+            self.err(Code::ConflictingKeys, file, name_pos, "`name` only applies to an inline object (`fields:`) or enum (`enum:`)");
         }
         if !int64
             && let Some(pos) = m.key_pos("encoding")
         {
-            self.err("conflicting-keys", file, pos, "`encoding` only applies to `type: int64`");
+            self.err(Code::ConflictingKeys, file, pos, "`encoding` only applies to `type: int64`");
         }
         if let Some(n) = self.boolean(file, m.get("nullable"), "`nullable`") {
             ty.nullable |= n;
@@ -368,7 +369,7 @@ impl Lowerer {
     /// (the emitters recurse once per level).
     pub(super) fn parse_short_at(&mut self, file: &str, pos: Pos, s: &str, depth: usize) -> Option<TypeRef> {
         if depth > yaml::MAX_DEPTH {
-            self.err("too-deep", file, pos, format!("the type expression nests more than {} levels deep", yaml::MAX_DEPTH))
+            self.err(Code::TooDeep, file, pos, format!("the type expression nests more than {} levels deep", yaml::MAX_DEPTH))
                 .help("name the inner types under `types:` and refer to them");
             return None;
         }
@@ -395,7 +396,7 @@ impl Lowerer {
             "datetime" => RefKind::DateTime,
             "json" => RefKind::Json,
             "int64" => {
-                self.err("integer-policy", file, pos, "a 64-bit integer needs an explicit wire encoding")
+                self.err(Code::IntegerPolicy, file, pos, "a 64-bit integer needs an explicit wire encoding")
                     .label("JavaScript loses precision above 2^53")
                     .help("write it long: `{ type: int64, encoding: string }`");
                 return None;
@@ -410,7 +411,7 @@ impl Lowerer {
                     "any" | "object" => "json (or map<json>)",
                     _ => "T[] or map<T>",
                 };
-                self.err("invalid-type", file, pos, format!("`{s}` is not a catalogue type"))
+                self.err(Code::InvalidType, file, pos, format!("`{s}` is not a catalogue type"))
                     .help(format!("use `{want}`"));
                 return None;
             }
@@ -427,7 +428,7 @@ impl Lowerer {
                     || "use string, integer, number, boolean, datetime, json, a type name, T[], map<T> or T | null".to_string(),
                     |c| format!("did you mean `{c}`?"),
                 );
-                self.err("invalid-type", file, pos, format!("`{other}` is not a type"))
+                self.err(Code::InvalidType, file, pos, format!("`{other}` is not a type"))
                     .label("unknown type expression")
                     .help(hint);
                 return None;
