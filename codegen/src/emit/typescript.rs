@@ -3,6 +3,7 @@
 //! date-times as `string`.
 
 use super::EmitOptions;
+use super::prose::{Reader, delivery_text, rate_text, room_action_text, target_text};
 use crate::output::GeneratedFile;
 use crate::schema::ir::*;
 use crate::schema::names::ts_string;
@@ -135,10 +136,7 @@ pub fn emit(c: &Catalogue, opts: &EmitOptions) -> Vec<GeneratedFile> {
             }
             extra.push(format!(
                 "Delivery: {}.{}",
-                match side.delivery {
-                    Delivery::Reliable => "reliable (queued while offline)",
-                    Delivery::Volatile => "volatile (dropped while offline)",
-                },
+                delivery_text(side.delivery, Reader::TypeScript),
                 side.rate_limit.map_or(String::new(), |r| format!(" Rate limit: {}.", rate_text(r)))
             ));
             Some(EventView {
@@ -178,31 +176,8 @@ fn manager_event_doc(value: &str) -> String {
 
 /// `XPayload` sent to clients gets `XCallback = (payload: XPayload) => void`, as in the app.
 fn callback_name(c: &Catalogue, id: TypeId) -> Option<String> {
-    let t = c.ty(id);
-    let base = t.name.strip_suffix("Payload")?;
-    c.events.iter().any(|e| e.to_client.as_ref().is_some_and(|s| s.payload == Some(id))).then(|| format!("{base}Callback"))
-}
-
-/// Human text of where a server event goes.
-pub fn target_text(c: &Catalogue, t: &Target) -> String {
-    match t {
-        Target::Everyone => "every connected socket".into(),
-        Target::Rooms(rooms) => rooms.iter().map(|r| format!("`{}`", c.rooms[*r].template)).collect::<Vec<_>>().join(" and "),
-    }
-}
-
-/// Human text of a room action.
-pub fn room_action_text(c: &Catalogue, a: RoomAction) -> String {
-    match a {
-        RoomAction::Join(r) => format!("Joins `{}` ({}).", c.rooms[r].template, c.rooms[r].access.describe()),
-        RoomAction::Leave(r) => format!("Leaves `{}`.", c.rooms[r].template),
-        RoomAction::LeaveAll(r) => format!("Leaves every `{}` room.", c.rooms[r].template),
-    }
-}
-
-/// `10/s`, `100/min`.
-pub fn rate_text(r: RateLimit) -> String {
-    if r.per_seconds == 60 { format!("{}/min", r.count) } else { format!("{}/s", r.count) }
+    let name = crate::schema::names::ts_callback(&c.ty(id).name)?;
+    c.events.iter().any(|e| e.to_client.as_ref().is_some_and(|s| s.payload == Some(id))).then_some(name)
 }
 
 fn declaration(c: &Catalogue, t: &NamedType) -> String {

@@ -1,5 +1,5 @@
-//! Walks over the type graph shared by lowering's checks: the type a reference names, and the
-//! shortest cycle through a type.
+//! Walks over the type graph, shared by lowering's checks and the emitters: following aliases,
+//! the type a reference names, and the shortest cycle through a type.
 
 use super::ir::*;
 use std::collections::{BTreeMap, BTreeSet};
@@ -58,4 +58,49 @@ pub(crate) fn shortest_cycle(start: TypeId, edges: impl Fn(TypeId) -> Vec<(Strin
         }
     }
     None
+}
+
+/// Constraints of a use of an alias on top of the alias's own: the nearer ones win.
+pub(crate) fn merge_constraints(target: &Constraints, outer: &Constraints) -> Constraints {
+    Constraints {
+        min_length: outer.min_length.or(target.min_length),
+        max_length: outer.max_length.or(target.max_length),
+        pattern: outer.pattern.clone().or_else(|| target.pattern.clone()),
+        minimum: outer.minimum.or(target.minimum),
+        maximum: outer.maximum.or(target.maximum),
+        min_items: outer.min_items.or(target.min_items),
+        max_items: outer.max_items.or(target.max_items),
+    }
+}
+
+/// How a walk along aliases ended.
+pub(crate) enum Followed {
+    /// At a type expression that is not an alias.
+    Done(TypeRef),
+    /// At a type that is not defined.
+    Undefined,
+    /// Still at an alias after the last step allowed (a cycle, or a chain that long).
+    Unfinished(TypeRef),
+}
+
+/// Follows aliases from `t`, at most `max_steps` of them: nullability adds up, and constraints
+/// written nearer the use win. `alias_of` says what a type is: undefined (`None`), not an alias
+/// (`Some(None)`), or an alias of a target.
+pub(crate) fn follow_aliases<'a>(t: &TypeRef, max_steps: usize, alias_of: impl Fn(TypeId) -> Option<Option<&'a TypeRef>>) -> Followed {
+    let mut cur = t.clone();
+    for _ in 0..max_steps {
+        let RefKind::Named(id) = cur.kind else { return Followed::Done(cur) };
+        match alias_of(id) {
+            None => return Followed::Undefined,
+            Some(None) => return Followed::Done(cur),
+            Some(Some(target)) => {
+                cur = TypeRef {
+                    kind: target.kind.clone(),
+                    nullable: target.nullable || cur.nullable,
+                    constraints: merge_constraints(&target.constraints, &cur.constraints),
+                };
+            }
+        }
+    }
+    Followed::Unfinished(cur)
 }

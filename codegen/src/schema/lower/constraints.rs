@@ -109,16 +109,3 @@ pub(super) fn constraint_set(c: &Constraints, key: &str) -> bool {
         _ => false,
     }
 }
-
-/// Constraints of a use of an alias on top of the alias's own: the nearer ones win.
-pub(super) fn merge_constraints(target: &Constraints, outer: &Constraints) -> Constraints {
-    Constraints {
-        min_length: outer.min_length.or(target.min_length),
-        max_length: outer.max_length.or(target.max_length),
-        pattern: outer.pattern.clone().or_else(|| target.pattern.clone()),
-        minimum: outer.minimum.or(target.minimum),
-        maximum: outer.maximum.or(target.maximum),
-        min_items: outer.min_items.or(target.min_items),
-        max_items: outer.max_items.or(target.max_items),
-    }
-}

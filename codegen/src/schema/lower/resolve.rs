@@ -1,7 +1,7 @@
 //! Following aliases and naming types, for the checks that run once every type is declared.
 
 use super::Lowerer;
-use super::constraints::merge_constraints;
+use crate::schema::graph::{Followed, follow_aliases};
 use crate::schema::ir::*;
 
 impl Lowerer {
@@ -10,21 +10,14 @@ impl Lowerer {
     /// chain ends at an undefined type or never ends (a cycle, reported by `check_cycles`); the
     /// walk is bounded by the number of types, so a cycle cannot hang it.
     pub(super) fn resolve_ref(&self, t: &TypeRef) -> Option<TypeRef> {
-        let mut cur = t.clone();
-        for _ in 0..=self.slots.len() {
-            let RefKind::Named(id) = cur.kind else { return Some(cur) };
-            match &self.slots.get(id)?.ty.as_ref()?.kind {
-                TypeKind::Alias { target } => {
-                    cur = TypeRef {
-                        kind: target.kind.clone(),
-                        nullable: target.nullable || cur.nullable,
-                        constraints: merge_constraints(&target.constraints, &cur.constraints),
-                    };
-                }
-                _ => return Some(cur),
-            }
+        let alias_of = |id: TypeId| match &self.slots.get(id)?.ty.as_ref()?.kind {
+            TypeKind::Alias { target } => Some(Some(target)),
+            _ => Some(None),
+        };
+        match follow_aliases(t, self.slots.len() + 1, alias_of) {
+            Followed::Done(r) => Some(r),
+            Followed::Undefined | Followed::Unfinished(_) => None,
         }
-        None
     }
 
     /// The object type a resolved type expression names, if it names one.
