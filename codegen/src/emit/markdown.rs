@@ -419,7 +419,7 @@ fn type_text(c: &Catalogue, from: usize, t: &TypeRef) -> String {
 }
 
 /// A plausible example value built from the types, for events the catalogue gives none.
-pub fn example_of(c: &Catalogue, t: &TypeRef, field: &str, depth: usize) -> Value {
+fn example_of(c: &Catalogue, t: &TypeRef, field: &str, depth: usize) -> Value {
     let k = &t.constraints;
     match &t.kind {
         RefKind::String => {

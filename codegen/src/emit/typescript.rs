@@ -215,7 +215,7 @@ fn object_body(c: &Catalogue, fields: &[Field], depth: usize) -> String {
 }
 
 /// The TypeScript type of a type expression.
-pub fn ts_type(c: &Catalogue, t: &TypeRef, depth: usize) -> String {
+fn ts_type(c: &Catalogue, t: &TypeRef, depth: usize) -> String {
     // Lowering rejects cycles through unnamed objects; this guard keeps a bad IR from recursing forever.
     if depth > 64 {
         return "unknown".into();

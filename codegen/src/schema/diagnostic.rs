@@ -2,7 +2,7 @@
 //! They are rendered (miette snippets or JSON) only at the edges: the CLI and build.rs.
 
 pub use super::codes::Code;
-use super::yaml::Pos;
+pub use super::yaml::Pos;
 use serde::Serialize;
 
 /// How bad a diagnostic is.
@@ -71,7 +71,7 @@ impl Diagnostic {
 }
 
 /// Suggests the closest candidate for a misspelt name ("did you mean").
-pub fn did_you_mean<'a>(got: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub(crate) fn did_you_mean<'a>(got: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     candidates
         .into_iter()
         .map(|c| (strsim::jaro_winkler(got, c), c))
@@ -131,7 +131,7 @@ impl Sources {
 }
 
 /// Byte offset of a 1-based line and column (characters) in `text`.
-pub fn offset_of(text: &str, pos: Pos) -> usize {
+fn offset_of(text: &str, pos: Pos) -> usize {
     if pos.line == 0 {
         return 0;
     }

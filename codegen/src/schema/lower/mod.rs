@@ -21,7 +21,7 @@ use super::yaml::{self, Node, Pos};
 use std::collections::BTreeMap;
 
 /// Largest integer JavaScript represents exactly (2^53 - 1).
-pub const JS_SAFE_INT: i64 = 9_007_199_254_740_991;
+pub(crate) const JS_SAFE_INT: i64 = 9_007_199_254_740_991;
 
 /// One catalogue file as given to [`lower`].
 #[derive(Debug, Clone)]
