@@ -34,7 +34,7 @@ pub(crate) fn required_leaf(t: &TypeRef) -> Option<TypeId> {
 
 /// The shortest way from `start` back to itself along `edges` (each step: a type and the label
 /// of the edge taken from it), if `start` is on a cycle. Breadth-first, so no recursion.
-pub(crate) fn shortest_cycle(start: TypeId, edges: impl Fn(TypeId) -> Vec<(String, TypeId)>) -> Option<Vec<(TypeId, String)>> {
+fn shortest_cycle(start: TypeId, edges: impl Fn(TypeId) -> Vec<(String, TypeId)>) -> Option<Vec<(TypeId, String)>> {
     let mut prev: BTreeMap<TypeId, (TypeId, String)> = BTreeMap::new();
     let mut seen: BTreeSet<TypeId> = BTreeSet::from([start]);
     let mut queue = std::collections::VecDeque::from([start]);
@@ -58,6 +58,28 @@ pub(crate) fn shortest_cycle(start: TypeId, edges: impl Fn(TypeId) -> Vec<(Strin
         }
     }
     None
+}
+
+/// For each type of `order` that `start` accepts and no earlier cycle went through, the
+/// shortest cycle back to it along `edges`, if any; every type on a found cycle is added to
+/// `reported`, so each cycle is found once.
+pub(crate) fn cycles_through(
+    order: &[TypeId],
+    reported: &mut BTreeSet<TypeId>,
+    start: impl Fn(TypeId) -> bool,
+    edges: impl Fn(TypeId) -> Vec<(String, TypeId)>,
+) -> Vec<(TypeId, Vec<(TypeId, String)>)> {
+    let mut found = Vec::new();
+    for &id in order {
+        if reported.contains(&id) || !start(id) {
+            continue;
+        }
+        if let Some(cycle) = shortest_cycle(id, &edges) {
+            reported.extend(cycle.iter().map(|(t, _)| *t));
+            found.push((id, cycle));
+        }
+    }
+    found
 }
 
 /// Constraints of a use of an alias on top of the alias's own: the nearer ones win.

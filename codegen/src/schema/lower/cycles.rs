@@ -2,7 +2,7 @@
 
 use crate::schema::codes::Code;
 use super::{Loc, Lowerer};
-use crate::schema::graph::{leaf, required_leaf, shortest_cycle};
+use crate::schema::graph::{cycles_through, leaf, required_leaf};
 use crate::schema::ir::*;
 use std::collections::BTreeSet;
 
@@ -19,16 +19,11 @@ impl Lowerer {
         let mut reported: BTreeSet<TypeId> = BTreeSet::new();
 
         // 1. Aliases. An alias target names at most one type, so each alias has at most one edge.
-        for &id in &order {
-            if reported.contains(&id) || !self.is_alias(id) {
-                continue;
-            }
-            let cycle = shortest_cycle(id, |x| match self.slots[x].ty.as_ref().map(|t| &t.kind) {
-                Some(TypeKind::Alias { target }) => leaf(target).filter(|y| self.is_alias(*y)).map(|y| (String::new(), y)).into_iter().collect(),
-                _ => Vec::new(),
-            });
-            let Some(cycle) = cycle else { continue };
-            reported.extend(cycle.iter().map(|(t, _)| *t));
+        let alias_edges = |x: TypeId| match self.slots[x].ty.as_ref().map(|t| &t.kind) {
+            Some(TypeKind::Alias { target }) => leaf(target).filter(|y| self.is_alias(*y)).map(|y| (String::new(), y)).into_iter().collect(),
+            _ => Vec::new(),
+        };
+        for (id, cycle) in cycles_through(&order, &mut reported, |id| self.is_alias(id), alias_edges) {
             let name = self.type_name(id);
             let at = self.slots[id].defined_at.clone().unwrap_or_default();
             let path = self.cycle_text(id, &cycle);
@@ -71,17 +66,7 @@ impl Lowerer {
                 _ => Vec::new(),
             }
         };
-        let mut found = Vec::new();
-        for &id in &order {
-            if inhabited[id] || reported.contains(&id) {
-                continue;
-            }
-            if let Some(cycle) = shortest_cycle(id, required_edges) {
-                reported.extend(cycle.iter().map(|(t, _)| *t));
-                found.push((id, cycle));
-            }
-        }
-        for (id, cycle) in found {
+        for (id, cycle) in cycles_through(&order, &mut reported, |id| !inhabited[id], required_edges) {
             let name = self.type_name(id);
             let path = self.cycle_text(id, &cycle);
             let field = cycle[0].1.clone();
@@ -107,17 +92,7 @@ impl Lowerer {
                 _ => Vec::new(),
             }
         };
-        let mut found = Vec::new();
-        for &id in &order {
-            if !inline(id) || reported.contains(&id) {
-                continue;
-            }
-            if let Some(cycle) = shortest_cycle(id, inline_edges) {
-                reported.extend(cycle.iter().map(|(t, _)| *t));
-                found.push((id, cycle));
-            }
-        }
-        for (id, cycle) in found {
+        for (id, cycle) in cycles_through(&order, &mut reported, inline, inline_edges) {
             let name = self.type_name(id);
             let path = self.cycle_text(id, &cycle);
             let at = self.slots[id].defined_at.clone().unwrap_or_default();

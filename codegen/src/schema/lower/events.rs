@@ -161,19 +161,26 @@ impl Lowerer {
         }
     }
 
-    pub(super) fn lower_to_client(&mut self, file: &str, domain: usize, wire: &str, pascal: &str, node: &Node) -> Option<ToClient> {
-        let m = self.map(file, node, &format!("`to_client` of `{wire}`"), keys::SIDE)?;
-        self.side_common(file, &m, keys::TO_SERVER_ONLY, "server-to-client");
-        let name = self.name_key(file, &m, "name");
-        let payload = match present(m.get("payload")) {
-            Some(p) => self.lower_payload(file, domain, p, name, format!("{pascal}Payload"), TypeOrigin::Payload, "payload"),
+    /// A side's `payload:` (or `ack:`, by `origin`), named by `name:` (`ack_name:`) when written
+    /// inline; `derived` names it otherwise.
+    fn side_payload(&mut self, file: &str, domain: usize, m: &Map, origin: TypeOrigin, derived: String) -> Option<TypeId> {
+        let (what, name_key) = if origin == TypeOrigin::Ack { ("ack", "ack_name") } else { ("payload", "name") };
+        let name = self.name_key(file, m, name_key);
+        match present(m.get(what)) {
+            Some(p) => self.lower_payload(file, domain, p, name, derived, origin, what),
             None => {
                 if let Some((_, pos)) = name {
-                    self.err(Code::ConflictingKeys, file, pos, "`name` names an inline payload, but there is no `payload:`");
+                    self.err(Code::ConflictingKeys, file, pos, format!("`{name_key}` names an inline {what}, but there is no `{what}:`"));
                 }
                 None
             }
-        };
+        }
+    }
+
+    pub(super) fn lower_to_client(&mut self, file: &str, domain: usize, wire: &str, pascal: &str, node: &Node) -> Option<ToClient> {
+        let m = self.map(file, node, &format!("`to_client` of `{wire}`"), keys::SIDE)?;
+        self.side_common(file, &m, keys::TO_SERVER_ONLY, "server-to-client");
+        let payload = self.side_payload(file, domain, &m, TypeOrigin::Payload, format!("{pascal}Payload"));
         let target = match present(m.get("to")) {
             None => {
                 self.err(Code::MissingTarget, file, node.pos, format!("server-to-client event `{wire}` needs `to:` (rooms, or `everyone`)"))
@@ -236,26 +243,8 @@ impl Lowerer {
     pub(super) fn lower_to_server(&mut self, file: &str, domain: usize, wire: &str, pascal: &str, node: &Node) -> Option<ToServer> {
         let m = self.map(file, node, &format!("`to_server` of `{wire}`"), keys::SIDE)?;
         self.side_common(file, &m, keys::TO_CLIENT_ONLY, "client-to-server");
-        let name = self.name_key(file, &m, "name");
-        let payload = match present(m.get("payload")) {
-            Some(p) => self.lower_payload(file, domain, p, name, format!("{pascal}Request"), TypeOrigin::Payload, "payload"),
-            None => {
-                if let Some((_, pos)) = name {
-                    self.err(Code::ConflictingKeys, file, pos, "`name` names an inline payload, but there is no `payload:`");
-                }
-                None
-            }
-        };
-        let ack_name = self.name_key(file, &m, "ack_name");
-        let ack = match present(m.get("ack")) {
-            Some(a) => self.lower_payload(file, domain, a, ack_name, format!("{pascal}Ack"), TypeOrigin::Ack, "ack"),
-            None => {
-                if let Some((_, pos)) = ack_name {
-                    self.err(Code::ConflictingKeys, file, pos, "`ack_name` names an inline ack, but there is no `ack:`");
-                }
-                None
-            }
-        };
+        let payload = self.side_payload(file, domain, &m, TypeOrigin::Payload, format!("{pascal}Request"));
+        let ack = self.side_payload(file, domain, &m, TypeOrigin::Ack, format!("{pascal}Ack"));
         let mut room_action = None;
         for key in ["joins", "leaves", "leaves_all"] {
             let Some(n) = present(m.get(key)) else { continue };

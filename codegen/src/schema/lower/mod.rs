@@ -198,6 +198,21 @@ mod tests {
         assert!(codes.contains(&"unknown-type"), "{codes:?}");
     }
 
+    /// `name:` and `ack_name:` name inline payloads and acks; without them they are reported.
+    #[test]
+    fn names_without_an_inline_payload_are_reported() {
+        let err = one("domain: t\nevents:\n  a:\n    to_server: { name: APayload, ack_name: AAck }\n  b:\n    to_client: { name: BPayload, to: everyone }\n").unwrap_err();
+        let messages: Vec<&str> = err.iter().filter(|d| d.code == Code::ConflictingKeys).map(|d| d.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "`name` names an inline payload, but there is no `payload:`",
+                "`ack_name` names an inline ack, but there is no `ack:`",
+                "`name` names an inline payload, but there is no `payload:`",
+            ]
+        );
+    }
+
     #[test]
     fn lowers_a_small_catalogue() {
         let (c, w) = one(concat!(

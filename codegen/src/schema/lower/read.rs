@@ -114,38 +114,37 @@ impl Lowerer {
         }
     }
 
-    pub(super) fn uint(&mut self, file: &str, node: Option<&Node>, what: &str) -> Option<u64> {
+    /// An optional scalar that `read` accepts; anything else is reported as `code`:
+    /// "{what} {must}".
+    fn scalar<T>(&mut self, file: &str, node: Option<&Node>, what: &str, code: Code, must: &str, read: impl FnOnce(&Kind) -> Option<T>) -> Option<T> {
         let node = present(node)?;
-        match node.kind {
-            Kind::Int(i) if i >= 0 => Some(i as u64),
-            _ => {
-                self.err(Code::ExpectedInteger, file, node.pos, format!("{what} must be a whole number >= 0"));
-                None
-            }
+        let value = read(&node.kind);
+        if value.is_none() {
+            self.err(code, file, node.pos, format!("{what} {must}"));
         }
+        value
+    }
+
+    pub(super) fn uint(&mut self, file: &str, node: Option<&Node>, what: &str) -> Option<u64> {
+        self.scalar(file, node, what, Code::ExpectedInteger, "must be a whole number >= 0", |k| match *k {
+            Kind::Int(i) if i >= 0 => Some(i as u64),
+            _ => None,
+        })
     }
 
     pub(super) fn float(&mut self, file: &str, node: Option<&Node>, what: &str) -> Option<f64> {
-        let node = present(node)?;
-        match node.kind {
+        self.scalar(file, node, what, Code::ExpectedNumber, "must be a number", |k| match *k {
             Kind::Int(i) => Some(i as f64),
             Kind::Float(f) if f.is_finite() => Some(f),
-            _ => {
-                self.err(Code::ExpectedNumber, file, node.pos, format!("{what} must be a number"));
-                None
-            }
-        }
+            _ => None,
+        })
     }
 
     pub(super) fn boolean(&mut self, file: &str, node: Option<&Node>, what: &str) -> Option<bool> {
-        let node = present(node)?;
-        match node.kind {
+        self.scalar(file, node, what, Code::ExpectedBoolean, "must be true or false", |k| match *k {
             Kind::Bool(b) => Some(b),
-            _ => {
-                self.err(Code::ExpectedBoolean, file, node.pos, format!("{what} must be true or false"));
-                None
-            }
-        }
+            _ => None,
+        })
     }
 
     pub(super) fn deprecation(&mut self, file: &str, node: Option<&Node>) -> Option<Deprecation> {
