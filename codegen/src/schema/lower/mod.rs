@@ -213,6 +213,27 @@ mod tests {
         );
     }
 
+    /// Enum values and fields that repeat a wire name, or map to one Rust name.
+    #[test]
+    fn repeated_members_are_reported() {
+        let err = one(concat!(
+            "domain: t\ntypes:\n",
+            "  Status: { enum: [in-stock, in-stock, in_stock] }\n",
+            "  Item:\n    fields:\n      userId: string\n      'userId?': string\n      user_id: string\n",
+        ))
+        .unwrap_err();
+        let messages: Vec<(&str, &str, Option<&str>)> = err.iter().map(|d| (d.code.as_str(), d.message.as_str(), d.help.as_deref())).collect();
+        assert_eq!(
+            messages,
+            [
+                ("duplicate-name", "enum value `in-stock` appears twice", None),
+                ("name-collision", "enum values `in-stock` and `in_stock` both become the Rust variant `InStock`", Some("rename one of the values")),
+                ("duplicate-name", "field `userId` appears twice in `Item`", None),
+                ("name-collision", "fields `userId` and `user_id` of `Item` both become the Rust field `user_id`", Some("rename one of the fields")),
+            ]
+        );
+    }
+
     #[test]
     fn lowers_a_small_catalogue() {
         let (c, w) = one(concat!(

@@ -116,6 +116,27 @@ impl Lowerer {
         }
     }
 
+    /// Reports a member whose wire name is taken, or whose Rust name another member (`taken`:
+    /// wire name and Rust name) already has; true when it does, so the caller skips it.
+    fn clashes<'a>(&mut self, file: &str, pos: Pos, members: Members, taken: impl Iterator<Item = (&'a str, &'a str)> + Clone, wire: &str, ident: &str) -> bool {
+        let (one, many, rust, whose_in, whose_of) = match members {
+            Members::EnumValues => ("enum value", "enum values", "variant", String::new(), String::new()),
+            Members::Fields { owner } => ("field", "fields", "field", format!(" in `{owner}`"), format!(" of `{owner}`")),
+        };
+        if taken.clone().any(|(w, _)| w == wire) {
+            self.err(Code::DuplicateName, file, pos, format!("{one} `{wire}` appears twice{whose_in}"));
+            return true;
+        }
+        if let Some((other, _)) = taken.clone().find(|(_, i)| *i == ident) {
+            let other = other.to_string();
+            let rename = if matches!(members, Members::EnumValues) { "values" } else { "fields" };
+            self.err(Code::NameCollision, file, pos, format!("{many} `{other}` and `{wire}`{whose_of} both become the Rust {rust} `{ident}`"))
+                .help(format!("rename one of the {rename}"));
+            return true;
+        }
+        false
+    }
+
     pub(super) fn lower_enum(&mut self, file: &str, owner: &str, node: &Node) -> Vec<EnumValue> {
         let Kind::Seq(items) = &node.kind else {
             self.err(Code::InvalidEnum, file, node.pos, format!("`enum` of `{owner}` must be a list of strings"));
@@ -135,14 +156,8 @@ impl Lowerer {
                 self.err(Code::InvalidIdentifier, file, item.pos, format!("enum value `{s}` has no letters or digits to name it by"));
                 continue;
             };
-            if values.iter().any(|x| x.wire_name == s) {
-                self.err(Code::DuplicateName, file, item.pos, format!("enum value `{s}` appears twice"));
-                continue;
-            }
-            if let Some(x) = values.iter().find(|x| x.rust_ident == v) {
-                let other = x.wire_name.clone();
-                self.err(Code::NameCollision, file, item.pos, format!("enum values `{other}` and `{s}` both become the Rust variant `{v}`"))
-                    .help("rename one of the values");
+            let taken = values.iter().map(|x| (x.wire_name.as_str(), x.rust_ident.as_str()));
+            if self.clashes(file, item.pos, Members::EnumValues, taken, s, &v) {
                 continue;
             }
             values.push(EnumValue { wire_name: s.to_string(), rust_ident: v });
@@ -178,15 +193,8 @@ impl Lowerer {
                     .help("rename the field");
                 continue;
             };
-            if let Some(f) = fields.iter().find(|f| f.wire_name == wire) {
-                let _ = f;
-                self.err(Code::DuplicateName, file, k.pos, format!("field `{wire}` appears twice in `{owner}`"));
-                continue;
-            }
-            if let Some(f) = fields.iter().find(|f| f.rust_ident == rust_ident) {
-                let other = f.wire_name.clone();
-                self.err(Code::NameCollision, file, k.pos, format!("fields `{other}` and `{wire}` of `{owner}` both become the Rust field `{rust_ident}`"))
-                    .help("rename one of the fields");
+            let taken = fields.iter().map(|f| (f.wire_name.as_str(), f.rust_ident.as_str()));
+            if self.clashes(file, k.pos, Members::Fields { owner }, taken, &wire, &rust_ident) {
                 continue;
             }
             let child = format!("{owner}{}", names::pascal(&wire));
@@ -436,4 +444,11 @@ impl Lowerer {
         };
         Some(TypeRef { kind, nullable: false, constraints: none })
     }
+}
+
+/// Whose members a clash check compares: an enum's values or an object's fields.
+#[derive(Clone, Copy)]
+enum Members<'a> {
+    EnumValues,
+    Fields { owner: &'a str },
 }
