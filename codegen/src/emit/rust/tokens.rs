@@ -64,15 +64,36 @@ pub(crate) fn docs(text: Option<&str>, extra: &[String]) -> TokenStream {
 }
 
 /// Follows aliases to the type expression they stand for, merging constraints and nullability.
-/// Stops after 64 aliases.
+/// Lowering rejected alias cycles, so a walk as long as the number of types always ends.
 pub(crate) fn resolve(c: &Catalogue, t: &TypeRef) -> TypeRef {
     let alias_of = |id: TypeId| match &c.ty(id).kind {
         TypeKind::Alias { target } => Some(Some(target)),
         _ => Some(None),
     };
-    match follow_aliases(t, 64, alias_of) {
+    match follow_aliases(t, c.types.len() + 1, alias_of) {
         Followed::Done(r) | Followed::Unfinished(r) => r,
         // `c.ty` never answers "undefined".
         Followed::Undefined => t.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::lower::{SourceFile, lower};
+
+    /// A chain of aliases longer than 64 still resolves to the type at its end, as lowering
+    /// resolves it (so an `int64` sent as a string keeps its string encoding).
+    #[test]
+    fn resolves_long_alias_chains() {
+        let mut text = String::from("domain: t\ntypes:\n  A0: { type: int64, encoding: string }\n");
+        for i in 1..=70 {
+            text.push_str(&format!("  A{i}: A{}\n", i - 1));
+        }
+        text.push_str("  Holder:\n    fields:\n      n: A70\n");
+        let (c, _) = lower(&[SourceFile { name: "t.yaml".into(), text }]).expect("a valid catalogue");
+        let holder = c.type_named("Holder").expect("declared");
+        let TypeKind::Object { fields } = &c.ty(holder).kind else { panic!("an object") };
+        assert_eq!(resolve(&c, &fields[0].ty).kind, RefKind::Int64(Int64Encoding::String));
     }
 }
