@@ -3,6 +3,7 @@
 //! `on_<event>` per server-to-client event whose guard unsubscribes when dropped.
 
 use super::tokens::{const_ident, docs, ident, room_format, type_path};
+use crate::emit::prose::{Reader, delivery_text, room_action_text};
 use crate::schema::ir::*;
 use crate::schema::names;
 use proc_macro2::TokenStream;
@@ -70,9 +71,9 @@ pub fn emit_client(c: &Catalogue) -> TokenStream {
                     Delivery::Volatile => quote!(self.inner.emit_volatile(events::#konst, #value).await?),
                 },
             };
-            let mut extra = vec![format!("Sends `{}` ({}).", e.wire_name, crate::emit::prose::delivery_text(side.delivery, crate::emit::prose::Reader::RustClient))];
+            let mut extra = vec![format!("Sends `{}` ({}).", e.wire_name, delivery_text(side.delivery, Reader::RustClient))];
             if let Some(a) = side.room_action {
-                extra.push(crate::emit::prose::room_action_text(c, a) + " The room is remembered and re-joined after every reconnect.");
+                extra.push(room_action_text(c, a) + " The room is remembered and re-joined after every reconnect.");
             }
             if let Some(dep) = &e.deprecated {
                 extra.push(dep.sentence());

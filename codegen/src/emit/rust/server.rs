@@ -2,6 +2,7 @@
 //! `mount` (registers every client event through the runtime), and typed emitters.
 
 use super::tokens::{const_ident, docs, ident, resolve, room_format, room_type, type_path};
+use crate::emit::prose::{param_source_text, room_action_text, target_text};
 use crate::schema::ir::*;
 use crate::schema::names;
 use proc_macro2::TokenStream;
@@ -40,7 +41,7 @@ pub fn emit_rooms(c: &Catalogue) -> TokenStream {
         let field_docs: Vec<String> = r
             .params
             .iter()
-            .map(|p| format!(" `{{{}}}`, from {}.", p.name, crate::emit::prose::param_source_text(p.source)))
+            .map(|p| format!(" `{{{}}}`, from {}.", p.name, param_source_text(p.source)))
             .collect();
         quote! {
             #doc
@@ -122,7 +123,7 @@ pub fn emit_server(c: &Catalogue) -> TokenStream {
             let ack_ty = type_path(c, side.ack, quote!(()));
             let mut extra = vec![format!("`{}` (client -> server).", e.wire_name)];
             if let Some(a) = side.room_action {
-                extra.push(crate::emit::prose::room_action_text(c, a) + " The room action is done before this is called.");
+                extra.push(room_action_text(c, a) + " The room action is done before this is called.");
             }
             if let Some(dep) = &e.deprecated {
                 extra.push(dep.sentence());
@@ -357,7 +358,7 @@ fn emit_emitters(c: &Catalogue) -> TokenStream {
                 quote!(::std::vec![ #( #parts ),* ])
             }
         };
-        let target = crate::emit::prose::target_text(c, &side.target);
+        let target = target_text(c, &side.target);
         let mut extra = vec![format!("Sends `{}` to {target}.", e.wire_name)];
         if let Some(dep) = &e.deprecated {
             extra.push(dep.sentence());
