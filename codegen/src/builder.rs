@@ -18,6 +18,7 @@ use std::path::{Path, PathBuf};
 
 /// Why a build failed.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum BuildError {
     /// The catalogue has errors (rendered with snippets).
     #[error("the catalogue has errors:\n{0}")]

@@ -4,7 +4,7 @@
 //! Switchboard validates it (every problem in one run, with file:line:column) and emits
 //! TypeScript types, Markdown docs, JSON Schemas and Rust code.
 //!
-//! Pipeline: [`schema::yaml`] (spanned tree) -> [`schema::lower`] (diagnostics) -> [`schema::ir`]
+//! Pipeline: `schema::yaml` (spanned tree) -> [`schema::lower`] (diagnostics) -> [`schema::ir`]
 //! -> [`emit`] (pure functions) -> [`output`] (the only disk I/O).
 //!
 //! ```no_run

@@ -15,6 +15,7 @@ pub struct GeneratedFile {
 
 /// Errors of the I/O edge.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum IoError {
     /// Reading the catalogue failed.
     #[error("cannot read {path}: {source}")]

@@ -100,7 +100,7 @@ fn invalid_catalogues() {
         assert_eq!(rendered, sources.render(&diags), "{name}: lowering twice gives different diagnostics");
 
         // Every listed code is among the diagnostics.
-        let codes: Vec<&str> = diags.iter().map(|d| d.code).collect();
+        let codes: Vec<&str> = diags.iter().map(|d| d.code.as_str()).collect();
         for want in expected_codes(dir) {
             if !codes.contains(&want.as_str()) {
                 problems.push(format!("{name}: expected code `{want}`, got {codes:?}"));

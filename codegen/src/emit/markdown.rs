@@ -2,7 +2,7 @@
 //! deprecations, migration notes and a mermaid sequence diagram per room.
 
 use super::EmitOptions;
-use super::typescript::{rate_text, room_action_text, target_text};
+use super::prose::{Reader, delivery_text, param_source_text, rate_text, room_action_text, target_text};
 use crate::output::GeneratedFile;
 use crate::schema::ir::*;
 use serde::Serialize;
@@ -238,7 +238,7 @@ fn room_view(c: &Catalogue, from: usize, ri: RoomId, by_room: &RoomEvents) -> Ro
     let params = r
         .params
         .iter()
-        .map(|p| format!("`{}` from {}", p.name, if p.source == ParamSource::User { "the token" } else { "the payload" }))
+        .map(|p| format!("`{}` from {}", p.name, param_source_text(p.source)))
         .collect::<Vec<_>>()
         .join(", ");
     let RoomEvents { joins, leavers, targeting } = by_room;
@@ -301,13 +301,7 @@ fn event_view(c: &Catalogue, from: usize, id: EventId) -> EventView {
             facts.push(("Room".into(), room_action_text(c, a)));
         }
         facts.push(("Ack data".into(), s.ack.map_or("`null`".into(), |a| type_link(c, from, a))));
-        facts.push((
-            "Delivery".into(),
-            match s.delivery {
-                Delivery::Reliable => "reliable: queued while offline, carries a message id, deduplicated by the server".into(),
-                Delivery::Volatile => "volatile: dropped while offline".into(),
-            },
-        ));
+        facts.push(("Delivery".into(), delivery_text(s.delivery, Reader::Docs).into()));
         facts.push(("Rate limit".into(), s.rate_limit.map_or("none".into(), rate_text)));
         facts.push(("Max payload".into(), format!("{} bytes", s.max_bytes)));
         if let Some(p) = s.payload {
@@ -425,7 +419,7 @@ fn type_text(c: &Catalogue, from: usize, t: &TypeRef) -> String {
 }
 
 /// A plausible example value built from the types, for events the catalogue gives none.
-pub fn example_of(c: &Catalogue, t: &TypeRef, field: &str, depth: usize) -> Value {
+fn example_of(c: &Catalogue, t: &TypeRef, field: &str, depth: usize) -> Value {
     let k = &t.constraints;
     match &t.kind {
         RefKind::String => {

@@ -2,10 +2,8 @@
 
 pub mod json_schema;
 pub mod markdown;
+mod prose;
 pub mod rust;
-pub mod rust_client;
-pub mod rust_server;
-pub mod rust_types;
 pub mod typescript;
 
 use crate::output::GeneratedFile;

@@ -3,6 +3,7 @@
 //! date-times as `string`.
 
 use super::EmitOptions;
+use super::prose::{Reader, delivery_text, rate_text, room_action_text, target_text};
 use crate::output::GeneratedFile;
 use crate::schema::ir::*;
 use crate::schema::names::ts_string;
@@ -47,6 +48,21 @@ struct EventView {
     signature_with_ack: String,
     payload: String,
     ack: String,
+}
+
+impl EventView {
+    /// One event of an event map: its JSDoc (the event's description, then `extra`), its key,
+    /// the listener signatures without and with a required ack, and its payload and ack types.
+    fn new(e: &Event, extra: &[String], payload: Option<String>, [signature, signature_with_ack]: [String; 2], ack: String) -> Self {
+        EventView {
+            doc: jsdoc(e.description.as_deref(), e.deprecated.as_ref(), extra, "  "),
+            key: ts_string(&e.wire_name),
+            signature,
+            signature_with_ack,
+            payload: payload.unwrap_or_else(|| "undefined".into()),
+            ack,
+        }
+    }
 }
 
 /// Emits `ts/socket.types.ts`.
@@ -95,62 +111,8 @@ pub fn emit(c: &Catalogue, opts: &EmitOptions) -> Vec<GeneratedFile> {
             }
         })
         .collect();
-    let server_to_client: Vec<EventView> = c
-        .events
-        .iter()
-        .filter_map(|e| {
-            let side = e.to_client.as_ref()?;
-            let payload = side.payload.map(|id| c.ty(id).name.clone());
-            let signature = listener_signature(payload.as_deref(), None);
-            let mut extra = vec![format!("Sent to: {}.", target_text(c, &side.target))];
-            if let Some(d) = &side.description {
-                extra.insert(0, d.clone());
-            }
-            Some(EventView {
-                doc: jsdoc(e.description.as_deref(), e.deprecated.as_ref(), &extra, "  "),
-                key: ts_string(&e.wire_name),
-                signature_with_ack: String::new(),
-                signature,
-                payload: payload.unwrap_or_else(|| "undefined".into()),
-                ack: String::new(),
-            })
-        })
-        .collect();
-    let client_to_server: Vec<EventView> = c
-        .events
-        .iter()
-        .filter_map(|e| {
-            let side = e.to_server.as_ref()?;
-            let payload = side.payload.map(|id| c.ty(id).name.clone());
-            let ack = side.ack.map_or_else(|| "null".to_string(), |id| c.ty(id).name.clone());
-            let callback = format!("(response: AckResponse<{ack}>) => void");
-            let signature = listener_signature(payload.as_deref(), Some(format!("ack?: {callback}")));
-            let signature_with_ack = listener_signature(payload.as_deref(), Some(format!("ack: {callback}")));
-            let mut extra = Vec::new();
-            if let Some(d) = &side.description {
-                extra.push(d.clone());
-            }
-            if let Some(a) = side.room_action {
-                extra.push(room_action_text(c, a));
-            }
-            extra.push(format!(
-                "Delivery: {}.{}",
-                match side.delivery {
-                    Delivery::Reliable => "reliable (queued while offline)",
-                    Delivery::Volatile => "volatile (dropped while offline)",
-                },
-                side.rate_limit.map_or(String::new(), |r| format!(" Rate limit: {}.", rate_text(r)))
-            ));
-            Some(EventView {
-                doc: jsdoc(e.description.as_deref(), e.deprecated.as_ref(), &extra, "  "),
-                key: ts_string(&e.wire_name),
-                signature,
-                signature_with_ack,
-                payload: payload.unwrap_or_else(|| "undefined".into()),
-                ack,
-            })
-        })
-        .collect();
+    let server_to_client: Vec<EventView> = c.events.iter().filter_map(|e| server_event(c, e)).collect();
+    let client_to_server: Vec<EventView> = c.events.iter().filter_map(|e| client_event(c, e)).collect();
     let mut ctx = tera::Context::new();
     ctx.insert("header", &header);
     ctx.insert("domains", &domains);
@@ -159,6 +121,36 @@ pub fn emit(c: &Catalogue, opts: &EmitOptions) -> Vec<GeneratedFile> {
     ctx.insert("client_to_server", &client_to_server);
     ctx.insert("error_codes", &ACK_ERROR_CODES.iter().map(|c| ts_string(c)).collect::<Vec<_>>().join(" | "));
     vec![GeneratedFile { path: "ts/socket.types.ts".into(), contents: super::render("socket.types.ts", &ctx) }]
+}
+
+/// A server-to-client event's entry, if it has that side.
+fn server_event(c: &Catalogue, e: &Event) -> Option<EventView> {
+    let side = e.to_client.as_ref()?;
+    let payload = side.payload.map(|id| c.ty(id).name.clone());
+    let signature = listener_signature(payload.as_deref(), None);
+    let mut extra: Vec<String> = side.description.iter().cloned().collect();
+    extra.push(format!("Sent to: {}.", target_text(c, &side.target)));
+    Some(EventView::new(e, &extra, payload, [signature, String::new()], String::new()))
+}
+
+/// A client-to-server event's entry, if it has that side.
+fn client_event(c: &Catalogue, e: &Event) -> Option<EventView> {
+    let side = e.to_server.as_ref()?;
+    let payload = side.payload.map(|id| c.ty(id).name.clone());
+    let ack = side.ack.map_or_else(|| "null".to_string(), |id| c.ty(id).name.clone());
+    let callback = format!("(response: AckResponse<{ack}>) => void");
+    let signature = listener_signature(payload.as_deref(), Some(format!("ack?: {callback}")));
+    let signature_with_ack = listener_signature(payload.as_deref(), Some(format!("ack: {callback}")));
+    let mut extra: Vec<String> = side.description.iter().cloned().collect();
+    if let Some(a) = side.room_action {
+        extra.push(room_action_text(c, a));
+    }
+    extra.push(format!(
+        "Delivery: {}.{}",
+        delivery_text(side.delivery, Reader::TypeScript),
+        side.rate_limit.map_or(String::new(), |r| format!(" Rate limit: {}.", rate_text(r)))
+    ));
+    Some(EventView::new(e, &extra, payload, [signature, signature_with_ack], ack))
 }
 
 /// `(payload: P, ack) => void`, leaving out what the event does not have.
@@ -178,31 +170,8 @@ fn manager_event_doc(value: &str) -> String {
 
 /// `XPayload` sent to clients gets `XCallback = (payload: XPayload) => void`, as in the app.
 fn callback_name(c: &Catalogue, id: TypeId) -> Option<String> {
-    let t = c.ty(id);
-    let base = t.name.strip_suffix("Payload")?;
-    c.events.iter().any(|e| e.to_client.as_ref().is_some_and(|s| s.payload == Some(id))).then(|| format!("{base}Callback"))
-}
-
-/// Human text of where a server event goes.
-pub fn target_text(c: &Catalogue, t: &Target) -> String {
-    match t {
-        Target::Everyone => "every connected socket".into(),
-        Target::Rooms(rooms) => rooms.iter().map(|r| format!("`{}`", c.rooms[*r].template)).collect::<Vec<_>>().join(" and "),
-    }
-}
-
-/// Human text of a room action.
-pub fn room_action_text(c: &Catalogue, a: RoomAction) -> String {
-    match a {
-        RoomAction::Join(r) => format!("Joins `{}` ({}).", c.rooms[r].template, c.rooms[r].access.describe()),
-        RoomAction::Leave(r) => format!("Leaves `{}`.", c.rooms[r].template),
-        RoomAction::LeaveAll(r) => format!("Leaves every `{}` room.", c.rooms[r].template),
-    }
-}
-
-/// `10/s`, `100/min`.
-pub fn rate_text(r: RateLimit) -> String {
-    if r.per_seconds == 60 { format!("{}/min", r.count) } else { format!("{}/s", r.count) }
+    let name = crate::schema::names::ts_callback(&c.ty(id).name)?;
+    c.events.iter().any(|e| e.to_client.as_ref().is_some_and(|s| s.payload == Some(id))).then_some(name)
 }
 
 fn declaration(c: &Catalogue, t: &NamedType) -> String {
@@ -240,7 +209,7 @@ fn object_body(c: &Catalogue, fields: &[Field], depth: usize) -> String {
 }
 
 /// The TypeScript type of a type expression.
-pub fn ts_type(c: &Catalogue, t: &TypeRef, depth: usize) -> String {
+fn ts_type(c: &Catalogue, t: &TypeRef, depth: usize) -> String {
     // Lowering rejects cycles through unnamed objects; this guard keeps a bad IR from recursing forever.
     if depth > 64 {
         return "unknown".into();

@@ -1,11 +1,13 @@
 //! Diagnostics are data: a code, a message, a place and a hint.
 //! They are rendered (miette snippets or JSON) only at the edges: the CLI and build.rs.
 
-use super::yaml::Pos;
+pub use super::codes::Code;
+pub use super::yaml::Pos;
 use serde::Serialize;
 
 /// How bad a diagnostic is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[non_exhaustive]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// Generation goes on; the output may not be what the author meant.
@@ -17,8 +19,8 @@ pub enum Severity {
 /// One problem in the catalogue.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Diagnostic {
-    /// Stable code, e.g. `unknown-key`; documented in the README.
-    pub code: &'static str,
+    /// Stable code, e.g. `unknown-key`; `codegen/FORMAT.md` lists them all.
+    pub code: Code,
     /// Error or warning.
     pub severity: Severity,
     /// One sentence saying what is wrong.
@@ -36,7 +38,7 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     /// An error at `file:pos`.
-    pub fn error(code: &'static str, file: &str, pos: Pos, message: impl Into<String>) -> Self {
+    pub fn error(code: Code, file: &str, pos: Pos, message: impl Into<String>) -> Self {
         let message = message.into();
         Self {
             code,
@@ -69,7 +71,7 @@ impl Diagnostic {
 }
 
 /// Suggests the closest candidate for a misspelt name ("did you mean").
-pub fn did_you_mean<'a>(got: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub(crate) fn did_you_mean<'a>(got: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     candidates
         .into_iter()
         .map(|c| (strsim::jaro_winkler(got, c), c))
@@ -129,7 +131,7 @@ impl Sources {
 }
 
 /// Byte offset of a 1-based line and column (characters) in `text`.
-pub fn offset_of(text: &str, pos: Pos) -> usize {
+fn offset_of(text: &str, pos: Pos) -> usize {
     if pos.line == 0 {
         return 0;
     }

@@ -137,6 +137,57 @@ pub fn ts_string(s: &str) -> String {
     out
 }
 
+// Names the emitters derive from the catalogue's. Each rule lives here once, so every target
+// spells a generated name the same way.
+
+/// The `&str` constant of an event's wire name in Rust (`chat_send` -> `CHAT_SEND`).
+pub fn event_const(ident: &str) -> String {
+    unraw(ident).to_uppercase()
+}
+
+/// The server's registration spec of a client event (`chat_send` -> `SPEC_CHAT_SEND`).
+pub fn event_spec(ident: &str) -> String {
+    format!("SPEC_{}", event_const(ident))
+}
+
+/// The server function registering one client event (`chat_send` -> `register_chat_send`).
+pub fn register_fn(ident: &str) -> String {
+    format!("register_{}", unraw(ident))
+}
+
+/// The Rust client's listener of a server event (`chat_message` -> `on_chat_message`; a
+/// leading `_` is dropped so `_1st` gives `on_1st`).
+pub fn listener(ident: &str) -> String {
+    format!("on_{}", unraw(ident).trim_start_matches('_'))
+}
+
+/// The Rust struct of a room (`Order` -> `OrderRoom`), from the room's PascalCase id.
+pub fn room_type(room_pascal: &str) -> String {
+    format!("{room_pascal}Room")
+}
+
+/// The handler hook deciding joins of an `access: app` room (`order` -> `may_join_order`).
+pub fn may_join(room_ident: &str) -> String {
+    format!("may_join_{}", unraw(room_ident))
+}
+
+/// The handler trait of a domain's client events (`flash_sale` -> `FlashSaleHandlers`).
+pub fn handlers_trait(domain: &str) -> String {
+    format!("{}Handlers", pascal(domain))
+}
+
+/// The serde default function of an optional field with a default (`Cart`, `qty` ->
+/// `__default_cart_qty`).
+pub fn default_fn(type_name: &str, field_ident: &str) -> String {
+    format!("__default_{}_{}", type_name.to_lowercase(), unraw(field_ident))
+}
+
+/// The TypeScript callback type of a server payload named `XPayload` (`XCallback`), as the app
+/// names them; None for other names.
+pub fn ts_callback(type_name: &str) -> Option<String> {
+    type_name.strip_suffix("Payload").map(|base| format!("{base}Callback"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -186,6 +237,20 @@ mod tests {
         assert_eq!(ts_key("it's"), "'it\\'s'");
         assert_eq!(ts_key("$price"), "$price");
         assert_eq!(ts_key(""), "''");
+    }
+
+    #[test]
+    fn derived_names_table() {
+        assert_eq!(event_const("r#type"), "TYPE");
+        assert_eq!(event_spec("chat_send"), "SPEC_CHAT_SEND");
+        assert_eq!(register_fn("r#type"), "register_type");
+        assert_eq!(listener("_1st"), "on_1st");
+        assert_eq!(room_type("Order"), "OrderRoom");
+        assert_eq!(may_join("r#match"), "may_join_match");
+        assert_eq!(handlers_trait("flash_sale"), "FlashSaleHandlers");
+        assert_eq!(default_fn("CartItem", "r#type"), "__default_cartitem_type");
+        assert_eq!(ts_callback("OrderStatusPayload").as_deref(), Some("OrderStatusCallback"));
+        assert_eq!(ts_callback("OrderStatus"), None);
     }
 
     #[test]

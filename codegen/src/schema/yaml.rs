@@ -4,6 +4,7 @@
 //! So the YAML is read once into this generic tree (every node keeps its line and column),
 //! and `lower` walks it, reporting each problem and going on with the next item.
 
+use super::codes::Code;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use std::fmt;
@@ -103,7 +104,7 @@ impl Node {
 #[derive(Debug, Clone)]
 pub struct ParseError {
     /// Diagnostic code: `yaml-syntax`, `duplicate-key` or `too-deep`.
-    pub code: &'static str,
+    pub code: Code,
     /// What is wrong, without the reader's own snippet or position.
     pub message: String,
     /// Where, when known.
@@ -139,7 +140,7 @@ pub fn parse(text: &str) -> Result<Node, ParseError> {
         });
         match e.without_snippet() {
             serde_saphyr::Error::DuplicateMappingKey { key, .. } => ParseError {
-                code: "duplicate-key",
+                code: Code::DuplicateKey,
                 message: match key {
                     Some(k) => format!("duplicate key `{k}` in this mapping"),
                     None => "duplicate key in this mapping".to_string(),
@@ -149,7 +150,7 @@ pub fn parse(text: &str) -> Result<Node, ParseError> {
                 help: "remove or rename one of them",
             },
             inner if is_too_deep(inner) => ParseError {
-                code: "too-deep",
+                code: Code::TooDeep,
                 message: format!("mappings and lists are nested more than {MAX_DEPTH} levels deep"),
                 pos,
                 label: "nested too deeply here",
@@ -166,7 +167,7 @@ pub fn parse(text: &str) -> Result<Node, ParseError> {
                 if let Some(i) = message.find(" at line ") {
                     message.truncate(i);
                 }
-                ParseError { code: "yaml-syntax", message: format!("invalid YAML: {message}"), pos, label: "here", help: "fix the YAML syntax; every catalogue file is one YAML mapping" }
+                ParseError { code: Code::YamlSyntax, message: format!("invalid YAML: {message}"), pos, label: "here", help: "fix the YAML syntax; every catalogue file is one YAML mapping" }
             }
         }
     })
@@ -293,7 +294,7 @@ mod tests {
     #[test]
     fn duplicate_keys_are_errors() {
         let e = parse("a: 1\na: 2\n").unwrap_err();
-        assert_eq!(e.code, "duplicate-key");
+        assert_eq!(e.code, Code::DuplicateKey);
         assert_eq!(e.message, "duplicate key `a` in this mapping");
         assert_eq!(e.pos, Some(Pos { line: 2, col: 1 }));
     }
@@ -305,7 +306,7 @@ mod tests {
         assert!(parse(&nested(MAX_DEPTH - 1)).is_ok());
         for n in [MAX_DEPTH, MAX_DEPTH + 1, 45, 300, 5000] {
             let e = parse(&nested(n)).unwrap_err();
-            assert_eq!(e.code, "too-deep", "{n}: {e:?}");
+            assert_eq!(e.code, Code::TooDeep, "{n}: {e:?}");
             // At the first bracket past the cap (the scanner may see the next one first).
             let col = e.pos.map_or(0, |p| p.col) as usize;
             assert!(e.pos.is_some_and(|p| p.line == 2) && (MAX_DEPTH + 3..=MAX_DEPTH + 4).contains(&col), "{n}: {e:?}");
@@ -315,8 +316,8 @@ mod tests {
             block.push_str(&format!("{}k{i}:\n", "  ".repeat(i)));
         }
         block.push_str(&format!("{}v: 1\n", "  ".repeat(100)));
-        assert_eq!(parse(&block).unwrap_err().code, "too-deep");
+        assert_eq!(parse(&block).unwrap_err().code, Code::TooDeep);
         let flow_maps = format!("domain: x\nk: {}{}\n", "{a: ".repeat(60), "}".repeat(60));
-        assert_eq!(parse(&flow_maps).unwrap_err().code, "too-deep");
+        assert_eq!(parse(&flow_maps).unwrap_err().code, Code::TooDeep);
     }
 }

@@ -1,18 +1,23 @@
 //! The Rust target: types, event constants, rooms and the socketioxide server, in one file that
 //! a build script writes to OUT_DIR and the crate includes.
 
-use super::{EmitOptions, rust_client, rust_server, rust_types};
+mod client;
+mod server;
+mod tokens;
+mod types;
+
+use super::EmitOptions;
 use crate::output::GeneratedFile;
 use crate::schema::ir::Catalogue;
 use quote::quote;
 
 /// Emits `rust/switchboard.rs`.
 pub fn emit(c: &Catalogue, opts: &EmitOptions) -> GeneratedFile {
-    let types = rust_types::emit_types(c);
-    let events = rust_server::emit_events(c);
-    let rooms = rust_server::emit_rooms(c);
-    let server = rust_server::emit_server(c);
-    let client = rust_client::emit_client(c);
+    let types = types::emit_types(c);
+    let events = server::emit_events(c);
+    let rooms = server::emit_rooms(c);
+    let server = server::emit_server(c);
+    let client = client::emit_client(c);
     let tokens = quote! {
         /// Payload, ack and shared types, with serde renames to the exact wire names.
         #[allow(deprecated, clippy::all)]

@@ -2,7 +2,8 @@
 //! client-to-server event (typed ack future), join/leave helpers that remember rooms, and one
 //! `on_<event>` per server-to-client event whose guard unsubscribes when dropped.
 
-use super::rust_types::{docs, ident};
+use super::tokens::{const_ident, docs, ident, room_format, type_path};
+use crate::emit::prose::{Reader, delivery_text, room_action_text};
 use crate::schema::ir::*;
 use crate::schema::names;
 use proc_macro2::TokenStream;
@@ -12,28 +13,22 @@ use quote::{format_ident, quote};
 /// (the client does not know its own id; the server fills it in).
 fn room_key(c: &Catalogue, room: RoomId, payload: Option<TypeId>) -> TokenStream {
     let r = &c.rooms[room];
-    let mut fmt = format!("{}:", r.name);
     let mut args = Vec::new();
-    for p in &r.parts {
-        match p {
-            TemplatePart::Text(t) => fmt.push_str(&t.replace('{', "{{").replace('}', "}}")),
-            TemplatePart::Param(i) => {
-                let param = &r.params[*i];
-                let field = payload.and_then(|id| match &c.ty(id).kind {
-                    TypeKind::Object { fields } => fields.iter().find(|f| f.wire_name == param.name && !f.optional),
-                    _ => None,
-                });
-                match (param.source, field) {
-                    (ParamSource::Payload, Some(f)) => {
-                        fmt.push_str("{}");
-                        let fid = ident(&f.rust_ident);
-                        args.push(quote!(payload.#fid));
-                    }
-                    _ => fmt.push_str("@me"),
-                }
+    let name = room_format(r, |param| {
+        let field = payload.and_then(|id| match &c.ty(id).kind {
+            TypeKind::Object { fields } => fields.iter().find(|f| f.wire_name == param.name && !f.optional),
+            _ => None,
+        });
+        match (param.source, field) {
+            (ParamSource::Payload, Some(f)) => {
+                let fid = ident(&f.rust_ident);
+                args.push(quote!(payload.#fid));
+                "{}"
             }
+            _ => "@me",
         }
-    }
+    });
+    let fmt = format!("{}:{name}", r.name);
     quote!(format!(#fmt, #( #args ),*))
 }
 
@@ -43,7 +38,7 @@ pub fn emit_client(c: &Catalogue) -> TokenStream {
     for e in &c.events {
         if let Some(side) = &e.to_server {
             let m = ident(&e.ident);
-            let konst = format_ident!("{}", names::unraw(&e.ident).to_uppercase());
+            let konst = const_ident(e);
             let (arg, value) = match side.payload {
                 Some(id) => {
                     let n = ident(&c.ty(id).name);
@@ -76,16 +71,9 @@ pub fn emit_client(c: &Catalogue) -> TokenStream {
                     Delivery::Volatile => quote!(self.inner.emit_volatile(events::#konst, #value).await?),
                 },
             };
-            let mut extra = vec![format!(
-                "Sends `{}` ({}).",
-                e.wire_name,
-                match side.delivery {
-                    Delivery::Reliable => "reliable: queued while offline, resent until acked",
-                    Delivery::Volatile => "volatile: fails with `Offline` when not connected",
-                }
-            )];
+            let mut extra = vec![format!("Sends `{}` ({}).", e.wire_name, delivery_text(side.delivery, Reader::RustClient))];
             if let Some(a) = side.room_action {
-                extra.push(super::typescript::room_action_text(c, a) + " The room is remembered and re-joined after every reconnect.");
+                extra.push(room_action_text(c, a) + " The room is remembered and re-joined after every reconnect.");
             }
             if let Some(dep) = &e.deprecated {
                 extra.push(dep.sentence());
@@ -100,15 +88,9 @@ pub fn emit_client(c: &Catalogue) -> TokenStream {
             });
         }
         if let Some(side) = &e.to_client {
-            let m = format_ident!("on_{}", names::unraw(&e.ident).trim_start_matches('_'));
-            let konst = format_ident!("{}", names::unraw(&e.ident).to_uppercase());
-            let ty = match side.payload {
-                Some(id) => {
-                    let n = ident(&c.ty(id).name);
-                    quote!(types::#n)
-                }
-                None => quote!(()),
-            };
+            let m = format_ident!("{}", names::listener(&e.ident));
+            let konst = const_ident(e);
+            let ty = type_path(c, side.payload, quote!(()));
             let mut extra = vec![format!("Listens to `{}`; dropping the returned guard stops listening.", e.wire_name)];
             if let Some(dep) = &e.deprecated {
                 extra.push(dep.sentence());

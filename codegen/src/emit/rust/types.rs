@@ -2,66 +2,13 @@
 //! `Option` for optional, distinct handling of nullable, `validate()` for the constraints.
 //! Always quote! -> syn::File -> prettyplease, never string concatenation.
 
+use super::tokens::{docs, ident, resolve};
 use crate::schema::ir::*;
-use proc_macro2::{Ident, Span, TokenStream};
+use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
-/// `r#type` -> raw ident, anything else -> plain ident.
-pub fn ident(s: &str) -> Ident {
-    match s.strip_prefix("r#") {
-        Some(raw) => Ident::new_raw(raw, Span::call_site()),
-        None => Ident::new(s, Span::call_site()),
-    }
-}
-
-/// `#[doc = ...]` attributes, one per line.
-pub fn docs(text: Option<&str>, extra: &[String]) -> TokenStream {
-    let mut lines: Vec<String> = Vec::new();
-    if let Some(t) = text {
-        lines.extend(t.trim().lines().map(|l| format!(" {}", l.trim_end())));
-    }
-    for e in extra {
-        if !lines.is_empty() {
-            lines.push(String::new());
-        }
-        lines.extend(e.lines().map(|l| format!(" {l}")));
-    }
-    quote! { #( #[doc = #lines] )* }
-}
-
-/// Follows aliases to the type expression they stand for, merging constraints and nullability.
-pub fn resolve(c: &Catalogue, t: &TypeRef) -> TypeRef {
-    let mut cur = t.clone();
-    for _ in 0..64 {
-        let RefKind::Named(id) = cur.kind else { break };
-        let TypeKind::Alias { target } = &c.ty(id).kind else { break };
-        let mut next = target.clone();
-        next.nullable |= cur.nullable;
-        merge(&mut next.constraints, &cur.constraints);
-        cur = next;
-    }
-    cur
-}
-
-fn merge(into: &mut Constraints, from: &Constraints) {
-    macro_rules! take {
-        ($f:ident) => {
-            if from.$f.is_some() {
-                into.$f = from.$f.clone();
-            }
-        };
-    }
-    take!(min_length);
-    take!(max_length);
-    take!(pattern);
-    take!(minimum);
-    take!(maximum);
-    take!(min_items);
-    take!(max_items);
-}
-
 /// The Rust type of a type expression, without the outer `Option` for nullability.
-fn base_type(c: &Catalogue, t: &TypeRef, owner: TypeId) -> TokenStream {
+fn base_type(c: &Catalogue, t: &TypeRef, owner: Option<TypeId>) -> TokenStream {
     match &t.kind {
         RefKind::String | RefKind::DateTime => quote!(::std::string::String),
         RefKind::Integer | RefKind::Int64(_) => quote!(i64),
@@ -72,14 +19,14 @@ fn base_type(c: &Catalogue, t: &TypeRef, owner: TypeId) -> TokenStream {
             let name = ident(&c.ty(*id).name);
             // A type that (directly or through others) contains its owner needs indirection to
             // have a size; lists and maps already are.
-            if owner != usize::MAX && reaches(c, *id, owner) { quote!(::std::boxed::Box<#name>) } else { quote!(#name) }
+            if owner.is_some_and(|o| reaches(c, *id, o)) { quote!(::std::boxed::Box<#name>) } else { quote!(#name) }
         }
         RefKind::Array(inner) => {
-            let i = rust_type(c, inner, usize::MAX);
+            let i = rust_type(c, inner, None);
             quote!(::std::vec::Vec<#i>)
         }
         RefKind::Map(inner) => {
-            let i = rust_type(c, inner, usize::MAX);
+            let i = rust_type(c, inner, None);
             quote!(::std::collections::BTreeMap<::std::string::String, #i>)
         }
     }
@@ -125,7 +72,7 @@ fn int64_string_leaf(c: &Catalogue, t: &TypeRef) -> bool {
 }
 
 /// The Rust type of a type expression, `Option<..>` when nullable.
-pub fn rust_type(c: &Catalogue, t: &TypeRef, owner: TypeId) -> TokenStream {
+pub(crate) fn rust_type(c: &Catalogue, t: &TypeRef, owner: Option<TypeId>) -> TokenStream {
     let b = base_type(c, t, owner);
     if t.nullable { quote!(::std::option::Option<#b>) } else { b }
 }
@@ -150,7 +97,7 @@ fn has_float(c: &Catalogue, id: TypeId, depth: usize) -> bool {
 }
 
 /// Every named type, in declaration order by domain.
-pub fn emit_types(c: &Catalogue) -> TokenStream {
+pub(crate) fn emit_types(c: &Catalogue) -> TokenStream {
     let mut items = Vec::new();
     for d in &c.domains {
         for &id in &d.types {
@@ -220,7 +167,7 @@ fn emit_type(c: &Catalogue, id: TypeId) -> TokenStream {
             }
         }
         TypeKind::Alias { target } => {
-            let ty = rust_type(c, target, id);
+            let ty = rust_type(c, target, Some(id));
             quote! {
                 #doc
                 #dep
@@ -239,10 +186,10 @@ fn emit_type(c: &Catalogue, id: TypeId) -> TokenStream {
                 // `int64` with `encoding: string` is a decimal string on the wire, also in lists and maps.
                 let int64_string = int64_string_leaf(c, &f.ty);
                 let int64_with = || int64_string.then(|| quote!(with = "::switchboard_runtime::wire::int64_string"));
-                let base = rust_type(c, &f.ty, id);
+                let base = rust_type(c, &f.ty, Some(id));
                 let mut attrs = vec![quote!(rename = #wire)];
                 let ty = if let (true, Some(default)) = (f.optional, &f.default) {
-                    let fn_name = format!("__default_{}_{}", t.name.to_lowercase(), crate::schema::names::unraw(&f.rust_ident));
+                    let fn_name = crate::schema::names::default_fn(&t.name, &f.rust_ident);
                     let fn_ident = format_ident!("{}", fn_name);
                     let json = serde_json::to_string(default).unwrap_or_default();
                     defaults.push(quote! {

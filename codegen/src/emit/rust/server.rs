@@ -1,15 +1,12 @@
 //! Rust server on socketioxide: event-name constants, room types, a handler trait per domain,
 //! `mount` (registers every client event through the runtime), and typed emitters.
 
-use super::rust_types::{docs, ident, resolve};
+use super::tokens::{const_ident, docs, ident, resolve, room_format, room_type, type_path};
+use crate::emit::prose::{param_source_text, room_action_text, target_text};
 use crate::schema::ir::*;
 use crate::schema::names;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
-
-fn const_ident(e: &Event) -> proc_macro2::Ident {
-    format_ident!("{}", names::unraw(&e.ident).to_uppercase())
-}
 
 /// `pub mod events`: one `&str` constant per event.
 pub fn emit_events(c: &Catalogue) -> TokenStream {
@@ -22,24 +19,13 @@ pub fn emit_events(c: &Catalogue) -> TokenStream {
     quote!(#( #items )*)
 }
 
-fn room_type(r: &Room) -> proc_macro2::Ident {
-    format_ident!("{}Room", r.pascal)
-}
-
 /// `pub mod rooms`: one struct per room with its parameters and `name()`.
 pub fn emit_rooms(c: &Catalogue) -> TokenStream {
     let items = c.rooms.iter().map(|r| {
         let ty = room_type(r);
         let kind = &r.name;
         let fields: Vec<proc_macro2::Ident> = r.params.iter().map(|p| ident(&p.rust_ident)).collect();
-        let fmt: String = r
-            .parts
-            .iter()
-            .map(|p| match p {
-                TemplatePart::Text(t) => t.replace('{', "{{").replace('}', "}}"),
-                TemplatePart::Param(_) => "{}".into(),
-            })
-            .collect();
+        let fmt = room_format(r, |_| "{}");
         let args: Vec<TokenStream> = r
             .parts
             .iter()
@@ -55,7 +41,7 @@ pub fn emit_rooms(c: &Catalogue) -> TokenStream {
         let field_docs: Vec<String> = r
             .params
             .iter()
-            .map(|p| format!(" `{{{}}}`, from {}.", p.name, if p.source == ParamSource::User { "the token" } else { "the payload" }))
+            .map(|p| format!(" `{{{}}}`, from {}.", p.name, param_source_text(p.source)))
             .collect();
         quote! {
             #doc
@@ -110,7 +96,7 @@ fn room_value(c: &Catalogue, room: RoomId, payload: Option<TypeId>, principal: T
 }
 
 fn domain_trait(d: &Domain) -> proc_macro2::Ident {
-    format_ident!("{}Handlers", names::pascal(&d.name))
+    format_ident!("{}", names::handlers_trait(&d.name))
 }
 
 /// Handler traits, `mount`, and the emitter.
@@ -133,23 +119,11 @@ pub fn emit_server(c: &Catalogue) -> TokenStream {
             let e = &c.events[eid];
             let Some(side) = &e.to_server else { continue };
             let m = ident(&e.ident);
-            let payload_ty = match side.payload {
-                Some(id) => {
-                    let n = ident(&c.ty(id).name);
-                    quote!(types::#n)
-                }
-                None => quote!(NoPayload),
-            };
-            let ack_ty = match side.ack {
-                Some(id) => {
-                    let n = ident(&c.ty(id).name);
-                    quote!(types::#n)
-                }
-                None => quote!(()),
-            };
+            let payload_ty = type_path(c, side.payload, quote!(NoPayload));
+            let ack_ty = type_path(c, side.ack, quote!(()));
             let mut extra = vec![format!("`{}` (client -> server).", e.wire_name)];
             if let Some(a) = side.room_action {
-                extra.push(super::typescript::room_action_text(c, a) + " The room action is done before this is called.");
+                extra.push(room_action_text(c, a) + " The room action is done before this is called.");
             }
             if let Some(dep) = &e.deprecated {
                 extra.push(dep.sentence());
@@ -172,7 +146,7 @@ pub fn emit_server(c: &Catalogue) -> TokenStream {
                 });
             }
             // The registration.
-            let spec = format_ident!("SPEC_{}", names::unraw(&e.ident).to_uppercase());
+            let spec = format_ident!("{}", names::event_spec(&e.ident));
             let wire = &e.wire_name;
             let max = side.max_bytes as usize;
             let rate = match side.rate_limit {
@@ -195,7 +169,7 @@ pub fn emit_server(c: &Catalogue) -> TokenStream {
                     let room = room_value(c, r, side.payload, quote!(ctx.principal()));
                     let allowed = match c.rooms[r].access {
                         Access::App => {
-                            let hook = format_ident!("may_join_{}", names::unraw(&c.rooms[r].rust_ident));
+                            let hook = format_ident!("{}", names::may_join(&c.rooms[r].rust_ident));
                             quote!(h.#hook(&ctx, &room).await)
                         }
                         _ => quote!(true),
@@ -227,7 +201,7 @@ pub fn emit_server(c: &Catalogue) -> TokenStream {
             // One function per event, bounded by the traits it calls: with every event's closures in
             // one `register<H: Handlers>` rustc's first build grew faster than the catalogue
             // (each obligation searched a bound of one supertrait per domain).
-            let reg = format_ident!("register_{}", names::unraw(&e.ident));
+            let reg = format_ident!("{}", names::register_fn(&e.ident));
             let mut bounds = vec![domain_trait(d)];
             if let Some(RoomAction::Join(r)) = side.room_action
                 && c.rooms[r].access == Access::App
@@ -263,7 +237,7 @@ pub fn emit_server(c: &Catalogue) -> TokenStream {
             if r.access != Access::App {
                 continue;
             }
-            let hook = format_ident!("may_join_{}", names::unraw(&r.rust_ident));
+            let hook = format_ident!("{}", names::may_join(&r.rust_ident));
             let rt = room_type(r);
             let doc = format!(" May this user join `{}`? Called before every join; `false` answers `forbidden` and joins nothing.", r.template);
             methods.push(quote! {
@@ -384,7 +358,7 @@ fn emit_emitters(c: &Catalogue) -> TokenStream {
                 quote!(::std::vec![ #( #parts ),* ])
             }
         };
-        let target = super::typescript::target_text(c, &side.target);
+        let target = target_text(c, &side.target);
         let mut extra = vec![format!("Sends `{}` to {target}.", e.wire_name)];
         if let Some(dep) = &e.deprecated {
             extra.push(dep.sentence());

@@ -1,0 +1,54 @@
+//! Wording every target shares: where an event goes, what a room action does, delivery and
+//! rate limits. One place, so the docs, the TypeScript and the Rust say the same thing.
+
+use crate::schema::ir::*;
+
+/// Human text of where a server event goes.
+pub(crate) fn target_text(c: &Catalogue, t: &Target) -> String {
+    match t {
+        Target::Everyone => "every connected socket".into(),
+        Target::Rooms(rooms) => rooms.iter().map(|r| format!("`{}`", c.rooms[*r].template)).collect::<Vec<_>>().join(" and "),
+    }
+}
+
+/// Human text of a room action.
+pub(crate) fn room_action_text(c: &Catalogue, a: RoomAction) -> String {
+    match a {
+        RoomAction::Join(r) => format!("Joins `{}` ({}).", c.rooms[r].template, c.rooms[r].access.describe()),
+        RoomAction::Leave(r) => format!("Leaves `{}`.", c.rooms[r].template),
+        RoomAction::LeaveAll(r) => format!("Leaves every `{}` room.", c.rooms[r].template),
+    }
+}
+
+/// `10/s`, `100/min`.
+pub(crate) fn rate_text(r: RateLimit) -> String {
+    if r.per_seconds == 60 { format!("{}/min", r.count) } else { format!("{}/s", r.count) }
+}
+
+/// Who reads a delivery sentence: each target says what its side does.
+#[derive(Clone, Copy)]
+pub(crate) enum Reader {
+    /// TypeScript JSDoc: one short clause.
+    TypeScript,
+    /// The Markdown docs: what the server does too.
+    Docs,
+    /// The Rust client: what the call does when offline.
+    RustClient,
+}
+
+/// What a delivery mode means, in the words `reader` needs.
+pub(crate) fn delivery_text(d: Delivery, reader: Reader) -> &'static str {
+    match (reader, d) {
+        (Reader::TypeScript, Delivery::Reliable) => "reliable (queued while offline)",
+        (Reader::TypeScript, Delivery::Volatile) => "volatile (dropped while offline)",
+        (Reader::Docs, Delivery::Reliable) => "reliable: queued while offline, carries a message id, deduplicated by the server",
+        (Reader::Docs, Delivery::Volatile) => "volatile: dropped while offline",
+        (Reader::RustClient, Delivery::Reliable) => "reliable: queued while offline, resent until acked",
+        (Reader::RustClient, Delivery::Volatile) => "volatile: fails with `Offline` when not connected",
+    }
+}
+
+/// Where a room parameter's value comes from.
+pub(crate) fn param_source_text(s: ParamSource) -> &'static str {
+    if s == ParamSource::User { "the token" } else { "the payload" }
+}

@@ -1,0 +1,253 @@
+//! Lowering: spanned YAML trees -> validated IR. The only place that produces diagnostics.
+//!
+//! Every problem is collected; lowering goes on with the next item so one run reports all of
+//! them. Type references are resolved at the end, so declaration order across files is free.
+
+mod check;
+mod constraints;
+mod cycles;
+mod events;
+mod file;
+mod read;
+mod resolve;
+mod rooms;
+mod types;
+mod values;
+
+use crate::schema::codes::Code;
+use super::diagnostic::Diagnostic;
+use super::ir::*;
+use super::yaml::{self, Node, Pos};
+use std::collections::BTreeMap;
+
+/// Largest integer JavaScript represents exactly (2^53 - 1).
+pub(crate) const JS_SAFE_INT: i64 = 9_007_199_254_740_991;
+
+/// One catalogue file as given to [`lower`].
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// Path relative to the catalogue folder (used in messages and headers).
+    pub name: String,
+    /// The YAML text.
+    pub text: String,
+}
+
+/// Result of lowering: the IR and warnings, or every diagnostic found.
+pub type LowerResult = Result<(Catalogue, Vec<Diagnostic>), Vec<Diagnostic>>;
+
+/// Lowers catalogue files (already in the order they should be read) to the IR.
+pub fn lower(files: &[SourceFile]) -> LowerResult {
+    let mut l = Lowerer::default();
+    let mut parsed = Vec::new();
+    for f in files {
+        match yaml::parse(&f.text) {
+            Ok(node) => parsed.push((f.name.clone(), node)),
+            Err(e) => {
+                l.err(e.code, &f.name, e.pos.unwrap_or_default(), e.message).label(e.label).help(e.help);
+            }
+        }
+    }
+    if files.is_empty() {
+        l.err(Code::EmptyCatalogue, "", Pos::default(), "the catalogue has no files")
+            .help("add one `<domain>.yaml` file per domain to the catalogue folder");
+    }
+    let decls: Vec<FileDecl> = parsed.iter().filter_map(|(name, node)| l.read_file(name, node)).collect();
+    l.settings(&decls);
+    for d in &decls {
+        l.register_rooms(d);
+    }
+    for d in &decls {
+        l.lower_types(d);
+    }
+    for d in &decls {
+        l.lower_events(d);
+    }
+    for d in &decls {
+        l.lower_migrations(d);
+    }
+    l.resolve_heartbeat();
+    l.finish()
+}
+
+impl Lowerer {
+    /// Everything is read: resolve what names what, then run the checks that needed it. The
+    /// order is the order diagnostics are reported in.
+    fn finish(mut self) -> LowerResult {
+        self.report_unknown_types();
+        // Recursive types that no value or emitter can handle, before anything follows aliases.
+        self.check_cycles();
+        self.run_pending();
+        if check::has_errors(&self.diags) {
+            return Err(self.diags);
+        }
+        self.payloads_to_objects();
+        self.check_heartbeat_payload();
+        self.into_catalogue()
+    }
+}
+
+/// What one file declares, before lowering its items.
+struct FileDecl<'a> {
+    file: String,
+    domain: usize,
+    /// File-level `constants:`, each group with where it is named.
+    constants: Option<Vec<(String, Pos)>>,
+    /// The `settings` key and its value.
+    settings: Option<(Pos, &'a Node)>,
+    types: Vec<(&'a Node, &'a Node)>,
+    rooms: Vec<(&'a Node, &'a Node)>,
+    events: Vec<(&'a Node, &'a Node)>,
+    migrations: Option<&'a Node>,
+}
+
+/// Where something is written: a catalogue file and a position in it.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Loc {
+    file: String,
+    pos: Pos,
+}
+
+impl Loc {
+    fn new(file: &str, pos: Pos) -> Self {
+        Self { file: file.to_string(), pos }
+    }
+}
+
+/// `file:line:column`, as messages name another declaration.
+impl std::fmt::Display for Loc {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}:{}", self.file, self.pos.line, self.pos.col)
+    }
+}
+
+#[derive(Default)]
+struct Slot {
+    ty: Option<NamedType>,
+    defined_at: Option<Loc>,
+}
+
+/// `settings.heartbeat` as written, resolved once every event is declared.
+#[derive(Clone)]
+struct HeartbeatSpec {
+    event: String,
+    /// Where the event is named.
+    at: Loc,
+    interval_seconds: u32,
+    max_missed: u32,
+}
+
+/// A check that needs every type resolved first.
+enum Pending {
+    Value { file: String, node: Node, ty: TypeRef, what: &'static str },
+    PayloadIsObject { at: Loc, ty: TypeId, what: &'static str },
+    RoomParam { at: Loc, room: RoomId, payload: Option<TypeId>, event: String, required: bool },
+    /// Constraints written on a use of a named type (an alias, once resolved, must accept them).
+    NamedConstraints { file: String, ty: TypeId, constraints: Constraints, keys: Vec<(&'static str, Pos, Pos)> },
+}
+
+#[derive(Default)]
+struct Lowerer {
+    diags: Vec<Diagnostic>,
+    domains: Vec<Domain>,
+    slots: Vec<Slot>,
+    type_index: BTreeMap<String, TypeId>,
+    /// Every use of a type name, to report the ones never declared.
+    refs: Vec<(TypeId, Loc)>,
+    rooms: Vec<Room>,
+    /// Where each room is declared (file, id key), parallel to `rooms`.
+    room_at: Vec<Loc>,
+    room_index: BTreeMap<String, RoomId>,
+    events: Vec<Event>,
+    event_index: BTreeMap<String, (EventId, Loc)>,
+    /// Events by identifier: wire name and where it is declared.
+    ident_index: BTreeMap<String, (String, Loc)>,
+    groups: Vec<ConstGroup>,
+    settings_at: Option<Loc>,
+    name: Option<String>,
+    namespace: Option<String>,
+    migrations: Vec<Migration>,
+    heartbeat_spec: Option<HeartbeatSpec>,
+    heartbeat: Option<Heartbeat>,
+    pending: Vec<Pending>,
+    /// Where each event's const and ident were written, for collision messages.
+    event_pos: Vec<Loc>,
+    /// Where each field is written, by (owning type name, wire name), for cycle messages.
+    field_at: BTreeMap<(String, String), Loc>,
+}
+
+impl Lowerer {
+    fn err(&mut self, code: Code, file: &str, pos: Pos, msg: impl Into<String>) -> &mut Diagnostic {
+        self.diags.push(Diagnostic::error(code, file, pos, msg));
+        self.diags.last_mut().expect("just pushed")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(text: &str) -> LowerResult {
+        lower(&[SourceFile { name: "t.yaml".into(), text: text.into() }])
+    }
+
+    #[test]
+    fn reports_every_problem_in_one_run() {
+        let err = one("domain: t\nevents:\n  a:\n    to_client: { payloadd: {} , to: everyone}\n  b:\n    to_server: { payload: Nope }\n").unwrap_err();
+        let codes: Vec<&str> = err.iter().map(|d| d.code.as_str()).collect();
+        assert!(codes.contains(&"unknown-key"), "{codes:?}");
+        assert!(codes.contains(&"unknown-type"), "{codes:?}");
+    }
+
+    /// `name:` and `ack_name:` name inline payloads and acks; without them they are reported.
+    #[test]
+    fn names_without_an_inline_payload_are_reported() {
+        let err = one("domain: t\nevents:\n  a:\n    to_server: { name: APayload, ack_name: AAck }\n  b:\n    to_client: { name: BPayload, to: everyone }\n").unwrap_err();
+        let messages: Vec<&str> = err.iter().filter(|d| d.code == Code::ConflictingKeys).map(|d| d.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "`name` names an inline payload, but there is no `payload:`",
+                "`ack_name` names an inline ack, but there is no `ack:`",
+                "`name` names an inline payload, but there is no `payload:`",
+            ]
+        );
+    }
+
+    /// Enum values and fields that repeat a wire name, or map to one Rust name.
+    #[test]
+    fn repeated_members_are_reported() {
+        let err = one(concat!(
+            "domain: t\ntypes:\n",
+            "  Status: { enum: [in-stock, in-stock, in_stock] }\n",
+            "  Item:\n    fields:\n      userId: string\n      'userId?': string\n      user_id: string\n",
+        ))
+        .unwrap_err();
+        let messages: Vec<(&str, &str, Option<&str>)> = err.iter().map(|d| (d.code.as_str(), d.message.as_str(), d.help.as_deref())).collect();
+        assert_eq!(
+            messages,
+            [
+                ("duplicate-name", "enum value `in-stock` appears twice", None),
+                ("name-collision", "enum values `in-stock` and `in_stock` both become the Rust variant `InStock`", Some("rename one of the values")),
+                ("duplicate-name", "field `userId` appears twice in `Item`", None),
+                ("name-collision", "fields `userId` and `user_id` of `Item` both become the Rust field `user_id`", Some("rename one of the fields")),
+            ]
+        );
+    }
+
+    #[test]
+    fn lowers_a_small_catalogue() {
+        let (c, w) = one(concat!(
+            "domain: t\n",
+            "rooms:\n  order: { name: 'order-{orderId}', access: app }\n",
+            "events:\n",
+            "  order:status:\n    to_client:\n      name: OrderStatus\n      to: order\n      payload: { orderId: string, note?: string | null }\n",
+            "  subscribe:order:\n    to_server: { payload: { orderId: { type: string, max_length: 64 } }, joins: order }\n",
+        ))
+        .unwrap();
+        assert!(w.is_empty(), "{w:?}");
+        assert_eq!(c.events.len(), 2);
+        let TypeKind::Object { fields } = &c.types[c.type_named("OrderStatus").unwrap()].kind else { panic!() };
+        assert!(fields[1].optional && fields[1].ty.nullable);
+        assert_eq!(c.events[1].to_server.as_ref().unwrap().room_action, Some(RoomAction::Join(0)));
+    }
+}
