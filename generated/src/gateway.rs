@@ -5,7 +5,9 @@
 //! - order `ord-{userId}-{n}` belongs to `{userId}`; seeded: `o-100` belongs to `u1`, `o-200` to `u2`;
 //! - chat `c-1` has participants `u1`, `u2`, `u3`; chat `dm-{a}-{b}` has `a` and `b`;
 //! - conversation `conv-1` has `u1` and `store-1`; `conv-{userId}-{n}` has `{userId}`;
-//! - cart `cart-{userId}` belongs to `{userId}`.
+//! - cart `cart-{userId}` belongs to `{userId}`;
+//! - buying group `g-1` has members `u1`, `u2`, `u3`; group `grp-{userId}-{n}` has `{userId}`;
+//! - merchant room `merchant-{id}`: only the user whose id is `{id}` (a merchant's own token).
 
 use crate::rooms;
 use crate::server::{self, AckError, Ctx, Emitter, ErrorCode, JwtHs256, Runtime, ServerConfig};
@@ -127,6 +129,13 @@ fn owns_order(user: &str, order: &str) -> bool {
     matches!((order, user), ("o-100", "u1") | ("o-200", "u2")) || order.strip_prefix("ord-").and_then(|r| r.rsplit_once('-')).is_some_and(|(u, _)| u == user)
 }
 
+fn in_group(user: &str, group_id: &str) -> bool {
+    match group_id {
+        "g-1" => matches!(user, "u1" | "u2" | "u3"),
+        other => other.strip_prefix("grp-").and_then(|r| r.rsplit_once('-')).is_some_and(|(owner, _)| owner == user),
+    }
+}
+
 fn in_chat(user: &str, chat: &str) -> bool {
     if chat == "c-1" {
         return matches!(user, "u1" | "u2" | "u3");
@@ -157,7 +166,33 @@ impl server::SessionHandlers for DemoBackend {
     }
 }
 
-impl server::CatalogHandlers for DemoBackend {}
+impl server::CatalogHandlers for DemoBackend {
+    async fn may_join_merchant(&self, ctx: &Ctx, room: &rooms::MerchantRoom) -> bool {
+        room.merchant_id == ctx.principal().user_id
+    }
+}
+
+impl server::GroupBuyingHandlers for DemoBackend {
+    async fn may_join_group(&self, ctx: &Ctx, room: &rooms::GroupRoom) -> bool {
+        in_group(&ctx.principal().user_id, &room.group_id)
+    }
+
+    /// Posts the message to the group's room as `groupbuying:message`.
+    async fn groupbuying_send_message(&self, ctx: Ctx, p: types::GroupSendMessagePayload) -> Result<(), AckError> {
+        let user = ctx.principal().user_id.clone();
+        if !in_group(&user, &p.group_id) {
+            return Err(not_member("group"));
+        }
+        let update = types::GroupUpdatePayload {
+            group_id: p.group_id,
+            r#type: types::GroupUpdateType::Message,
+            data: switchboard_runtime::__private::serde_json::json!({ "senderId": user, "message": p.message }),
+            timestamp: now_iso(),
+        };
+        log_emit(self.emitter.groupbuying_message(&update).await);
+        Ok(())
+    }
+}
 impl server::FeedHandlers for DemoBackend {}
 impl server::LeaderboardHandlers for DemoBackend {}
 
@@ -174,7 +209,7 @@ impl server::OrdersHandlers for DemoBackend {
 
     /// Sends the order's current status right after the join, as a real backend would.
     async fn subscribe_order(&self, _ctx: Ctx, p: types::SubscribeOrderPayload) -> Result<(), AckError> {
-        let update = types::OrderStatusUpdatePayload {
+        let update = types::OrderStatusChangePayload {
             order_id: p.order_id.clone(),
             status: "preparing".into(),
             message: "Your order is being prepared".into(),
@@ -275,16 +310,48 @@ async fn demo_loop(e: Emitter, every: Duration) {
     for n in 0u64.. {
         ticker.tick().await;
         let ts = now_iso();
-        for order in ["o-100", "o-200"] {
+        for (i, order) in ["o-100", "o-200"].into_iter().enumerate() {
             let status = STATUSES[(n as usize) % STATUSES.len()];
+            let previous = STATUSES[(n as usize + STATUSES.len() - 1) % STATUSES.len()];
+            let message = format!("Order {order} is {}", status.replace('_', " "));
             log_emit(
-                e.order_status_update(&types::OrderStatusUpdatePayload {
+                e.order_status_update(&types::OrderStatusChangePayload {
                     order_id: order.into(),
                     status: status.into(),
-                    message: format!("Order {order} is {}", status.replace('_', " ")),
+                    message: message.clone(),
                     timestamp: ts.clone(),
                     estimated_delivery: None,
                 })
+                .await,
+            );
+            // What the Node backend sends: the full shape, then the order list of its owner.
+            let order_number = format!("RZ-{}", 100 * (i + 1));
+            log_emit(
+                e.order_status_updated(&types::OrderStatusUpdatePayload {
+                    order_id: order.into(),
+                    order_number: order_number.clone(),
+                    status: status.into(),
+                    previous_status: Some(previous.into()),
+                    message,
+                    timestamp: ts.clone(),
+                    estimated_delivery_time: None,
+                    metadata: None,
+                })
+                .await,
+            );
+            let owner = if i == 0 { "u1" } else { "u2" };
+            log_emit(
+                e.order_list_updated(
+                    owner,
+                    &types::OrderListUpdatedPayload {
+                        order_id: order.into(),
+                        order_number,
+                        new_status: status.into(),
+                        previous_status: Some(previous.into()),
+                        counts: None,
+                        timestamp: ts.clone(),
+                    },
+                )
                 .await,
             );
         }
@@ -307,9 +374,21 @@ async fn demo_loop(e: Emitter, every: Duration) {
         }
         log_emit(
             e.leaderboard_update(&types::LeaderboardUpdatePayload {
+                user_id: "u2".into(),
+                username: "u2".into(),
+                full_name: "User 2".into(),
+                coins: 900 + n as i64,
+                rank: 2,
+                previous_rank: Some(3),
+                timestamp: ts.clone(),
+            })
+            .await,
+        );
+        log_emit(
+            e.leaderboard_ranking(&types::LeaderboardRankingPayload {
                 period: types::LeaderboardPeriod::Weekly,
                 entries: (1..=3)
-                    .map(|r| types::LeaderboardEntry {
+                    .map(|r| types::LeaderboardRankingEntry {
                         rank: r,
                         user_id: format!("u{r}"),
                         full_name: format!("User {r}"),
@@ -331,6 +410,95 @@ async fn demo_loop(e: Emitter, every: Duration) {
                 total_price: 4.5 * (1 + (n as i64 % 3)) as f64,
                 timestamp: ts.clone(),
             })
+            .await,
+        );
+        log_emit(
+            e.coins_awarded(
+                "u1",
+                &types::CoinsAwardedPayload {
+                    user_id: "u1".into(),
+                    amount: 5.0,
+                    source: "order".into(),
+                    description: "Coins for a demo order".into(),
+                    new_balance: 100.0 + 5.0 * n as f64,
+                    order_id: Some("o-100".into()),
+                    order_number: Some("RZ-100".into()),
+                    timestamp: ts.clone(),
+                },
+            )
+            .await,
+        );
+        log_emit(
+            e.cashback_credited(
+                "u1",
+                &types::CashbackCreditedPayload {
+                    user_id: "u1".into(),
+                    order_id: "o-100".into(),
+                    amount: 2.5,
+                    currency: "INR".into(),
+                    cashback_rate: 5.0,
+                    description: "5 % cashback".into(),
+                    timestamp: ts.clone(),
+                },
+            )
+            .await,
+        );
+        log_emit(
+            e.streak_milestone(
+                "u1",
+                &types::StreakMilestonePayload {
+                    user_id: "u1".into(),
+                    streak_count: 1 + n as i64 % 7,
+                    milestone_type: types::StreakMilestoneType::DailyCheckin,
+                    milestone_value: (1 + n % 7) as f64,
+                    reward_coins: None,
+                    badge: None,
+                    timestamp: ts.clone(),
+                },
+            )
+            .await,
+        );
+        log_emit(
+            e.balance_update(
+                "u1",
+                &types::BalanceUpdatePayload { balance: 100.0 + n as f64, pending_balance: 10.0, timestamp: ts.clone() },
+            )
+            .await,
+        );
+        log_emit(
+            e.loyalty_points_updated(
+                "u1",
+                &types::LoyaltyPointsUpdatedPayload {
+                    points: 500.0 + n as f64,
+                    transaction: switchboard_runtime::__private::serde_json::json!({ "points": 1, "type": "earned" }),
+                },
+            )
+            .await,
+        );
+        log_emit(
+            e.groupbuying_update(&types::GroupUpdatePayload {
+                group_id: "g-1".into(),
+                r#type: types::GroupUpdateType::StatusChanged,
+                data: switchboard_runtime::__private::serde_json::json!({ "members": 3 }),
+                timestamp: ts.clone(),
+            })
+            .await,
+        );
+        log_emit(
+            e.score_update(&types::TournamentScoreUpdatePayload {
+                tournament_id: "t-1".into(),
+                user_id: "u2".into(),
+                new_score: 40.0 + n as f64,
+                new_rank: 2,
+                timestamp: ts.clone(),
+            })
+            .await,
+        );
+        log_emit(
+            e.product_created(
+                "m-1",
+                &types::ProductCreatedPayload { product_id: format!("p-new-{n}"), product_name: "Demo product".into() },
+            )
             .await,
         );
         let quantity = (20 - (n as i64 % 21)).max(0);
@@ -358,7 +526,7 @@ async fn demo_loop(e: Emitter, every: Duration) {
                 sold_quantity: sold,
                 remaining_quantity: 100 - sold,
                 progress: sold as f64 / 100.0,
-                timestamp: ts,
+                timestamp: Some(ts),
             })
             .await,
         );
@@ -375,6 +543,7 @@ mod tests {
         assert!(owns_order("u7", "ord-u7-3") && !owns_order("u8", "ord-u7-3"));
         assert!(in_chat("u2", "c-1") && !in_chat("u9", "c-1"));
         assert!(in_chat("a", "dm-a-b") && in_chat("b", "dm-a-b") && !in_chat("c", "dm-a-b"));
+        assert!(in_group("u3", "g-1") && in_group("u4", "grp-u4-1") && !in_group("u4", "g-1") && !in_group("u5", "grp-u4-1"));
         assert!(in_conversation("u1", "conv-1") && in_conversation("u5", "conv-u5-2") && !in_conversation("u6", "conv-u5-2"));
     }
 

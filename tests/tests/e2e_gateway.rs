@@ -267,7 +267,7 @@ async fn flash_sale_reaches_everyone_once() {
         title: "Midnight deals".into(),
         discount_percentage: 40.0,
         end_time: "2026-11-26T23:59:59.000Z".into(),
-        timestamp: gateway::now_iso(),
+        timestamp: Some(gateway::now_iso()),
     };
     gw.emitter.flashsale_started(&payload).await.expect("flashsale_started reaches every socket");
     let r = script.finish().await;

@@ -4,6 +4,10 @@
 //!   `all-exports.ts`, plus the hand-written consumers in `tests/js/ts/` (a React Native-style
 //!   app using socket.io-client's typed `Socket`, and the app's contract names) pass
 //!   `tsc --strict --noEmit` with `tests/js/tsconfig.json`'s options.
+//!   `app-hooks.ts` reads every name and `SocketEvents` key both Rez app versions read;
+//!   `backend-server.ts` is the typed Node backend: a socket.io 4.8
+//!   `Server<ClientToServerEvents, ServerToClientEvents>` that emits every server-to-client
+//!   event to its room and answers every client-to-server event's ack.
 //! * `wrong_payload_types_fail_to_compile`: each file in `tests/js/ts-fail/` fails with exactly
 //!   the errors its `// expect: TSnnnn` comments name (code and line), and no others.
 //! * `no_runtime_imports_or_const_enums`: the file stays self-contained (no imports, no
@@ -371,10 +375,12 @@ fn generated_ts_compiles_strict() {
     fs::write(&all_exports, all_exports_module(&exports, &module)).expect("write all-exports.ts");
 
     let consumers = ts_files_in(&js_dir().join("ts"));
-    assert!(
-        consumers.iter().any(|p| p.ends_with("ts/consumer.ts")),
-        "tests/js/ts/consumer.ts is missing"
-    );
+    for required in ["consumer.ts", "app-hooks.ts", "backend-server.ts"] {
+        assert!(
+            consumers.iter().any(|p| p.ends_with(Path::new("ts").join(required))),
+            "tests/js/ts/{required} is missing"
+        );
+    }
     let mut files = consumers;
     files.push(all_exports);
     let config = write_tsconfig(&scratch.0, &files);
@@ -395,7 +401,7 @@ fn wrong_payload_types_fail_to_compile() {
         .iter()
         .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
         .collect();
-    for required in ["wrong-payload.ts", "unknown-event.ts"] {
+    for required in ["wrong-payload.ts", "unknown-event.ts", "backend-wrong-payload.ts"] {
         assert!(
             names.iter().any(|n| n == required),
             "tests/js/ts-fail/{required} is missing"

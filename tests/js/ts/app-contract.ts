@@ -221,7 +221,28 @@ const shapes: [
   >,
   Equal<SubscriptionOptions, { productId?: string; storeId?: string }>,
   Equal<Location, { latitude: number; longitude: number; address?: string }>,
-] = [true, true, true, true, true, true, true, true, true, true];
+  // The shipped app's leaderboard shapes (its hooks read them), not the plan's.
+  Equal<
+    LeaderboardUpdatePayload,
+    { userId: string; username: string; fullName: string; coins: number; rank: number; previousRank?: number; timestamp: string }
+  >,
+  Equal<
+    LeaderboardRankChangePayload,
+    {
+      userId: string; username: string; fullName: string; oldRank: number; newRank: number; coins: number;
+      direction: 'up' | 'down'; timestamp: string;
+    }
+  >,
+  // `OrderStatusUpdatePayload` is the full `order:status_updated` shape, as in the app and backend.
+  Equal<
+    OrderStatusUpdatePayload,
+    {
+      orderId: string; orderNumber: string; status: string; previousStatus?: string; message: string;
+      timestamp: string; estimatedDeliveryTime?: string; metadata?: Record<string, unknown>;
+    }
+  >,
+  Equal<OrderStatusUpdate, OrderStatusUpdatePayload>,
+] = [true, true, true, true, true, true, true, true, true, true, true, true, true, true];
 
 // --- SocketEvents keys and wire names (a missing key is TS2741, a wrong value TS2322) ---------
 
@@ -244,7 +265,8 @@ interface AppSocketEvents {
   readonly UNSUBSCRIBE_STORE: 'unsubscribe:store';
   readonly FLASH_SALE_STARTED: 'flashsale:started';
   readonly FLASH_SALE_ENDING_SOON: 'flashsale:ending_soon';
-  readonly FLASH_SALE_ENDED: 'flashsale:ended';
+  // The current app and the backend win over the seed era's 'flashsale:ended'.
+  readonly FLASH_SALE_ENDED: 'flashsale:batch_ended';
   readonly FLASH_SALE_STOCK_UPDATED: 'flashsale:stock_updated';
   readonly FLASH_SALE_STOCK_LOW: 'flashsale:stock_low';
   readonly FLASH_SALE_SOLD_OUT: 'flashsale:sold_out';
@@ -273,6 +295,27 @@ interface AppSocketEvents {
   readonly SOCIAL_LIKE: 'social:like';
   readonly SOCIAL_COMMENT: 'social:comment';
   readonly SOCIAL_FOLLOW: 'social:follow';
+  // Keys the current app (imrejaul007/rez-app-new) reads from SocketEvents.
+  readonly ORDER_STATUS_UPDATED: 'order:status_updated';
+  readonly ORDER_CONFIRMED: 'order:confirmed';
+  readonly ORDER_PREPARING: 'order:preparing';
+  readonly ORDER_READY: 'order:ready';
+  readonly ORDER_DISPATCHED: 'order:dispatched';
+  readonly ORDER_OUT_FOR_DELIVERY: 'order:out_for_delivery';
+  readonly ORDER_DELIVERED: 'order:delivered';
+  readonly ORDER_CANCELLED: 'order:cancelled';
+  readonly ORDER_LOCATION_UPDATED: 'order:location_updated';
+  readonly ORDER_PARTNER_ASSIGNED: 'order:partner_assigned';
+  readonly ORDER_PARTNER_ARRIVED: 'order:partner_arrived';
+  readonly ORDER_TIMELINE_UPDATED: 'order:timeline_updated';
+  readonly ORDER_ETA_UPDATED: 'order:eta_updated';
+  readonly ORDER_LIST_UPDATED: 'order:list_updated';
+  readonly SUBSCRIBE_ORDER: 'subscribe:order';
+  readonly UNSUBSCRIBE_ORDER: 'unsubscribe:order';
+  readonly CASHBACK_CREDITED: 'cashback:credited';
+  readonly CASHBACK_REVERSED: 'cashback:reversed';
+  readonly STREAK_MILESTONE: 'streak:milestone';
+  readonly STREAK_BROKEN: 'streak:broken';
 }
 
 interface AppSocketEventsExtended extends AppSocketEvents {

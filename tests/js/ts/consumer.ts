@@ -34,7 +34,7 @@ import type {
   OrderLocationUpdate,
   OrderPartnerAssigned,
   OrderStatusUpdate,
-  OrderStatusUpdateCallback,
+  OrderStatusChangeCallback,
   OrderTimelineUpdate,
   ParticipantType,
   PriceUpdateCallback,
@@ -140,11 +140,17 @@ socket.on('flashsale:stock_updated', (p) => {
 });
 
 const onLeaderboard: LeaderboardUpdateCallback = (p) => {
+  const who: string = `${p.fullName} (@${p.username}, ${p.userId})`;
+  const moved: number | undefined = p.previousRank === undefined ? undefined : p.previousRank - p.rank;
+  const coins: number = p.coins;
+  void [who, moved, coins];
+};
+socket.on(SocketEvents.LEADERBOARD_UPDATE, onLeaderboard);
+socket.on(SocketEventsExtended.LEADERBOARD_RANKING, (p) => {
   const period: LeaderboardPeriod = p.period;
   const firstRank: number | undefined = p.entries[0]?.rank;
   void [period, firstRank];
-};
-socket.on(SocketEvents.LEADERBOARD_UPDATE, onLeaderboard);
+});
 socket.on(SocketEventsExtended.LEADERBOARD_ACHIEVEMENT, (p) => {
   const pts: number = p.points;
   void pts;
@@ -202,14 +208,15 @@ socket.on(OrderSocketEvents.ORDER_PARTNER_ASSIGNED, (p: OrderPartnerAssigned) =>
   void rating;
 });
 socket.on(OrderSocketEvents.ORDER_DELIVERED, (p: OrderDelivered) => {
-  const at: string = p.deliveredAt;
+  // Two shapes share this name on the wire: the delivery proof and the status update.
+  const at: string | undefined = p.deliveredAt ?? p.timestamp;
   void at;
 });
 socket.on(OrderSocketEvents.ORDER_TIMELINE_UPDATED, (p: OrderTimelineUpdate) => {
   const steps: string[] = p.timeline.map((e) => e.status);
   void steps;
 });
-const onPlannedStatus: OrderStatusUpdateCallback = (p) => {
+const onPlannedStatus: OrderStatusChangeCallback = (p) => {
   const eta: string | undefined = p.estimatedDelivery;
   void eta;
 };
