@@ -41,7 +41,12 @@ pub struct Served {
 
 /// Serves the minimal fixture with `config` on a free port, through [`server::Runtime::serve`].
 pub async fn serve(config: server::ServerConfig, gate: Option<Arc<tokio::sync::Semaphore>>) -> Served {
-    let rt = Arc::new(server::Runtime::with_config(JwtHs256::new(SECRET), config.clone()));
+    serve_with(JwtHs256::new(SECRET), config, gate).await
+}
+
+/// Like [`serve`], with another authenticator.
+pub async fn serve_with(auth: impl server::Authenticator, config: server::ServerConfig, gate: Option<Arc<tokio::sync::Semaphore>>) -> Served {
+    let rt = Arc::new(server::Runtime::with_config(auth, config.clone()));
     let (layer, io) = config.builder().build_layer();
     let handlers = Arc::new(Gated { gate, runs: AtomicU64::new(0) });
     server::mount(&io, rt.clone(), handlers.clone());

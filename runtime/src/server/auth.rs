@@ -12,6 +12,21 @@ pub struct Principal {
     pub user_id: String,
     /// The user's role (the `role` claim), if any.
     pub role: Option<String>,
+    /// When the credential stops being valid (Unix seconds, the `exp` claim): events sent after
+    /// it are refused and the socket is disconnected, so the client reconnects with a new token.
+    pub expires_at: Option<u64>,
+}
+
+impl Principal {
+    /// A principal without an expiry.
+    pub fn new(user_id: impl Into<String>, role: Option<String>) -> Self {
+        Self { user_id: user_id.into(), role, expires_at: None }
+    }
+
+    /// True when the credential has expired at `now` (Unix seconds).
+    pub fn expired_at(&self, now: u64) -> bool {
+        self.expires_at.is_some_and(|exp| exp < now)
+    }
 }
 
 /// Why a connection was refused. The Display text is sent as the connect error's message.
@@ -61,6 +76,9 @@ struct Claims {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     role: Option<String>,
     exp: u64,
+    /// Not before (Unix seconds); a token used earlier is refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    nbf: Option<u64>,
 }
 
 #[derive(serde::Deserialize)]
@@ -81,7 +99,8 @@ fn mac(secret: &[u8], signing_input: &[u8]) -> hmac::Hmac<sha2::Sha256> {
     m
 }
 
-fn now_secs() -> u64 {
+/// Unix seconds now.
+pub(crate) fn now_secs() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }
 
@@ -92,7 +111,8 @@ impl JwtHs256 {
     }
 
     /// Verifies a token synchronously: header `alg` must be HS256, the signature must match
-    /// (compared in constant time), `exp` must be in the future.
+    /// (compared in constant time), `exp` must be in the future and `nbf`, when present, in the
+    /// past (both with `leeway` seconds of clock skew).
     pub fn verify(&self, token: &str) -> Result<Principal, AuthError> {
         use base64::Engine;
         use hmac::Mac;
@@ -111,7 +131,8 @@ impl JwtHs256 {
         let signing_input = &token[..h.len() + 1 + c.len()];
         mac(&self.secret, signing_input.as_bytes()).verify_slice(&sig).map_err(|_| AuthError::Invalid)?;
         let claims: Claims = b64().decode(c).ok().and_then(|b| serde_json::from_slice(&b).ok()).ok_or(AuthError::Invalid)?;
-        if claims.exp + self.leeway < now_secs() {
+        let now = now_secs();
+        if claims.exp + self.leeway < now || claims.nbf.is_some_and(|nbf| nbf > now + self.leeway) {
             return Err(AuthError::Invalid);
         }
         let user_id = match claims.user_id {
@@ -119,12 +140,12 @@ impl JwtHs256 {
             serde_json::Value::Number(n) => n.to_string(),
             _ => return Err(AuthError::Invalid),
         };
-        Ok(Principal { user_id, role: claims.role })
+        Ok(Principal { user_id, role: claims.role, expires_at: Some(claims.exp + self.leeway) })
     }
 
     /// Mints a token (for development and tests) valid for `ttl_secs`.
     pub fn mint(secret: &[u8], user_id: &str, role: Option<&str>, ttl_secs: u64) -> String {
-        let claims = Claims { user_id: serde_json::Value::String(user_id.into()), role: role.map(str::to_string), exp: now_secs() + ttl_secs };
+        let claims = Claims { user_id: serde_json::Value::String(user_id.into()), role: role.map(str::to_string), exp: now_secs() + ttl_secs, nbf: None };
         Self::sign(secret, &claims)
     }
 
@@ -149,11 +170,18 @@ impl Authenticator for JwtHs256 {
 mod tests {
     use super::*;
 
+    /// The expiry a verified token reports: its `exp` plus the leeway.
+    fn p_exp(token: &str) -> Option<u64> {
+        use base64::Engine;
+        let claims: Claims = serde_json::from_slice(&b64().decode(token.split('.').nth(1).unwrap()).unwrap()).unwrap();
+        Some(claims.exp + 5)
+    }
+
     #[test]
     fn tokens_round_trip_and_bad_ones_are_refused() {
         let auth = JwtHs256::new(b"secret");
         let t = JwtHs256::mint(b"secret", "u1", Some("customer"), 60);
-        assert_eq!(auth.verify(&t).unwrap(), Principal { user_id: "u1".into(), role: Some("customer".into()) });
+        assert_eq!(auth.verify(&t).unwrap(), Principal { user_id: "u1".into(), role: Some("customer".into()), expires_at: p_exp(&t) });
         assert_eq!(auth.verify(&JwtHs256::mint(b"other", "u1", None, 60)), Err(AuthError::Invalid));
         assert_eq!(auth.verify("not.a.jwt"), Err(AuthError::Invalid));
         assert_eq!(AuthError::Missing.to_string(), "Authentication required");
@@ -162,17 +190,25 @@ mod tests {
 
     #[test]
     fn expired_tokens_are_refused() {
-        let claims = Claims { user_id: serde_json::json!("u1"), role: None, exp: now_secs() - 600 };
+        let claims = Claims { user_id: serde_json::json!("u1"), role: None, exp: now_secs() - 600, nbf: None };
         assert_eq!(JwtHs256::new(b"s").verify(&JwtHs256::sign(b"s", &claims)), Err(AuthError::Invalid));
-        let fresh = Claims { user_id: serde_json::json!(42), role: None, exp: now_secs() + 600 };
+        let fresh = Claims { user_id: serde_json::json!(42), role: None, exp: now_secs() + 600, nbf: None };
         assert_eq!(JwtHs256::new(b"s").verify(&JwtHs256::sign(b"s", &fresh)).unwrap().user_id, "42");
+    }
+
+    #[test]
+    fn tokens_not_yet_valid_are_refused() {
+        let early = Claims { user_id: serde_json::json!("u1"), role: None, exp: now_secs() + 7200, nbf: Some(now_secs() + 3600) };
+        assert_eq!(JwtHs256::new(b"s").verify(&JwtHs256::sign(b"s", &early)), Err(AuthError::Invalid));
+        let started = Claims { user_id: serde_json::json!("u1"), role: None, exp: now_secs() + 7200, nbf: Some(now_secs() - 10) };
+        assert!(JwtHs256::new(b"s").verify(&JwtHs256::sign(b"s", &started)).is_ok());
     }
 
     #[test]
     fn a_known_token_verifies() {
         // Signed with secret "s" by Python's hmac module (exp in 2100).
         let t = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ1c2VySWQiOiJ1MSIsInJvbGUiOiJhZG1pbiIsImV4cCI6NDEwMjQ0NDgwMH0.tmJudr0sx2cv4Gbh-N06I2pEyANr8PDoj7CrTWL88zI";
-        assert_eq!(JwtHs256::new(b"s").verify(t).unwrap(), Principal { user_id: "u1".into(), role: Some("admin".into()) });
+        assert_eq!(JwtHs256::new(b"s").verify(t).unwrap(), Principal { user_id: "u1".into(), role: Some("admin".into()), expires_at: p_exp(t) });
         assert_eq!(JwtHs256::new(b"t").verify(t), Err(AuthError::Invalid));
     }
 

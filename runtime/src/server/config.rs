@@ -16,6 +16,8 @@ pub struct ServerConfig {
     pub dedup_capacity: usize,
     /// How long a message id is remembered.
     pub dedup_ttl: Duration,
+    /// Message ids remembered per user: one user's traffic never evicts another's ids.
+    pub dedup_per_user: usize,
     /// Largest Socket.IO packet accepted on a WebSocket (socketioxide's default is 64 MiB).
     pub ws_max_message_size: usize,
     /// Largest HTTP long-polling body (socketioxide's `max_payload`).
@@ -47,6 +49,7 @@ impl Default for ServerConfig {
             handler_timeout: Duration::from_secs(30),
             dedup_capacity: 100_000,
             dedup_ttl: Duration::from_secs(600),
+            dedup_per_user: 1_000,
             ws_max_message_size: 1024 * 1024,
             max_http_payload: 1024 * 1024,
             max_buffer_size: 256,

@@ -3,7 +3,7 @@
 
 use super::auth::BoxFuture;
 use serde_json::Value;
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
@@ -19,7 +19,9 @@ pub enum Seen {
     InFlight(watch::Receiver<Option<Value>>),
 }
 
-/// A store of recently seen message ids, keyed by `(user, message id)`.
+/// A store of recently seen message ids, keyed by `{user}\0{event}\0{message id}`. The user is
+/// the part before the first NUL: stores partition by it, so that one user's traffic cannot
+/// evict another user's ids.
 pub trait DedupStore: Send + Sync + 'static {
     /// Marks the id as in flight, or says it was seen.
     fn begin<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Seen>;
@@ -27,6 +29,11 @@ pub trait DedupStore: Send + Sync + 'static {
     fn complete<'a>(&'a self, key: &'a str, ack: Value) -> BoxFuture<'a, ()>;
     /// Forgets an id whose handling failed before producing an ack, so a resend is handled.
     fn abandon<'a>(&'a self, key: &'a str) -> BoxFuture<'a, ()>;
+}
+
+/// The user part of a key.
+fn user_of(key: &str) -> &str {
+    key.split('\0').next().unwrap_or(key)
 }
 
 enum State {
@@ -41,29 +48,99 @@ struct Entry {
     state: State,
 }
 
-/// In-memory store: at most `capacity` ids, each kept for `ttl` (oldest evicted first).
+/// In-memory store, partitioned by user. Bounds: each id is kept for `ttl`; a user keeps at most
+/// `per_user` ids (their own oldest goes first); the whole store keeps at most `capacity` ids, and
+/// when it is full the oldest id of the user holding the most ids goes. So a user's ids are never
+/// evicted by another user's traffic within the TTL while they hold no more than `per_user` ids
+/// and the store has room for `per_user` ids of every active user (README states the figures).
 pub struct MemoryDedup {
     ttl: Duration,
     capacity: usize,
+    per_user: usize,
     inner: Mutex<Inner>,
 }
 
-/// The map and the eviction order share each key (one allocation per id).
+/// One user's ids; the map and the eviction order share each key (one allocation per id).
 #[derive(Default)]
-struct Inner {
+struct Partition {
     map: HashMap<Arc<str>, Entry>,
     order: VecDeque<(Instant, Arc<str>)>,
 }
 
+#[derive(Default)]
+struct Inner {
+    users: HashMap<Arc<str>, Partition>,
+    /// `(ids held, oldest first, user)`: the last one is the victim when the store is full (the
+    /// largest partition; among equals, the one with the oldest id).
+    by_size: BTreeSet<(Rank, Arc<str>)>,
+    total: usize,
+}
+
+type Rank = (usize, std::cmp::Reverse<Option<Instant>>);
+
+impl Partition {
+    fn rank(&self) -> Rank {
+        (self.map.len(), std::cmp::Reverse(self.order.front().map(|(at, _)| *at)))
+    }
+
+    /// Drops queue slots whose entry is gone or replaced, then the oldest entry if `pred` says so.
+    fn pop_oldest_if(&mut self, pred: impl Fn(Instant, usize) -> bool) -> bool {
+        while let Some((at, key)) = self.order.front() {
+            let live = self.map.get(key).is_some_and(|e| e.at == *at);
+            if !live {
+                self.order.pop_front();
+                continue;
+            }
+            if !pred(*at, self.map.len()) {
+                return false;
+            }
+            self.map.remove(key);
+            self.order.pop_front();
+            return true;
+        }
+        false
+    }
+}
+
+impl Inner {
+    /// Runs `f` on `user`'s partition, keeping the size index and the total right.
+    fn with_user<R>(&mut self, user: &str, f: impl FnOnce(&mut Partition) -> R) -> R {
+        let name: Arc<str> = match self.users.get_key_value(user) {
+            Some((k, _)) => k.clone(),
+            None => Arc::from(user),
+        };
+        let p = self.users.entry(name.clone()).or_default();
+        let before = p.rank();
+        let r = f(p);
+        let after = p.rank();
+        if after.0 == 0 {
+            self.users.remove(&name);
+        }
+        if before != after {
+            self.by_size.remove(&(before, name.clone()));
+            if after.0 > 0 {
+                self.by_size.insert((after, name));
+            }
+            self.total = self.total + after.0 - before.0;
+        }
+        r
+    }
+}
+
 impl MemoryDedup {
-    /// A store keeping `capacity` ids for `ttl`.
+    /// A store keeping `capacity` ids for `ttl`, at most 1,000 per user.
     pub fn new(capacity: usize, ttl: Duration) -> Self {
-        Self { ttl, capacity: capacity.max(1), inner: Mutex::new(Inner::default()) }
+        Self::with_per_user(capacity, 1_000, ttl)
+    }
+
+    /// A store keeping `capacity` ids in all and `per_user` ids per user, each for `ttl`.
+    pub fn with_per_user(capacity: usize, per_user: usize, ttl: Duration) -> Self {
+        Self { ttl, capacity: capacity.max(1), per_user: per_user.max(1), inner: Mutex::new(Inner::default()) }
     }
 
     /// Ids currently remembered.
     pub fn len(&self) -> usize {
-        self.lock().map.len()
+        self.lock().total
     }
 
     /// True when no id is remembered.
@@ -76,18 +153,16 @@ impl MemoryDedup {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn evict(&self, inner: &mut Inner, now: Instant) {
-        let Inner { map, order } = inner;
-        while let Some((at, key)) = order.front() {
-            let expired = now.duration_since(*at) > self.ttl;
-            if !expired && map.len() < self.capacity {
+    /// Makes room for one more id of `user`: their expired ids, their oldest over `per_user`,
+    /// then, while the store is full, the oldest id of the largest partition.
+    fn evict(&self, g: &mut Inner, user: &str, now: Instant) {
+        let (ttl, per_user) = (self.ttl, self.per_user);
+        g.with_user(user, |p| while p.pop_oldest_if(|at, len| now.duration_since(at) > ttl || len >= per_user) {});
+        while g.total >= self.capacity {
+            let Some((_, largest)) = g.by_size.last().cloned() else { break };
+            if !g.with_user(&largest, |p| p.pop_oldest_if(|_, _| true)) {
                 break;
             }
-            // Only remove the map entry if it is the one this queue slot refers to.
-            if map.get(key).is_some_and(|e| e.at == *at) {
-                map.remove(key);
-            }
-            order.pop_front();
         }
     }
 }
@@ -96,10 +171,14 @@ impl DedupStore for MemoryDedup {
     fn begin<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Seen> {
         Box::pin(async move {
             let now = Instant::now();
+            let user = user_of(key);
             let mut g = self.lock();
-            self.evict(&mut g, now);
-            if let Some(e) = g.map.get_mut(key) {
-                return match &mut e.state {
+            let seen = g.with_user(user, |p| {
+                let e = p.map.get_mut(key)?;
+                if now.duration_since(e.at) > self.ttl {
+                    return None;
+                }
+                Some(match &mut e.state {
                     State::Done(v) => Seen::Done(v.clone()),
                     State::InFlight(Some(tx)) => Seen::InFlight(tx.subscribe()),
                     State::InFlight(none) => {
@@ -107,11 +186,17 @@ impl DedupStore for MemoryDedup {
                         *none = Some(tx);
                         Seen::InFlight(rx)
                     }
-                };
+                })
+            });
+            if let Some(seen) = seen {
+                return seen;
             }
-            let key: Arc<str> = Arc::from(key);
-            g.map.insert(key.clone(), Entry { at: now, state: State::InFlight(None) });
-            g.order.push_back((now, key));
+            self.evict(&mut g, user, now);
+            g.with_user(user, |p| {
+                let key: Arc<str> = Arc::from(key);
+                p.map.insert(key.clone(), Entry { at: now, state: State::InFlight(None) });
+                p.order.push_back((now, key));
+            });
             Seen::New
         })
     }
@@ -119,19 +204,21 @@ impl DedupStore for MemoryDedup {
     fn complete<'a>(&'a self, key: &'a str, ack: Value) -> BoxFuture<'a, ()> {
         Box::pin(async move {
             let mut g = self.lock();
-            if let Some(e) = g.map.get_mut(key) {
-                if let State::InFlight(Some(tx)) = &e.state {
-                    tx.send_replace(Some(ack.clone()));
+            g.with_user(user_of(key), |p| {
+                if let Some(e) = p.map.get_mut(key) {
+                    if let State::InFlight(Some(tx)) = &e.state {
+                        tx.send_replace(Some(ack.clone()));
+                    }
+                    e.state = State::Done(ack);
                 }
-                e.state = State::Done(ack);
-            }
+            });
         })
     }
 
     fn abandon<'a>(&'a self, key: &'a str) -> BoxFuture<'a, ()> {
         // Dropping the entry drops its channel: waiting resends see the original did not finish.
         Box::pin(async move {
-            self.lock().map.remove(key);
+            self.lock().with_user(user_of(key), |p| p.map.remove(key));
         })
     }
 }
@@ -184,5 +271,36 @@ mod tests {
         assert!(matches!(s.begin("a").await, Seen::New));
         s.abandon("a").await;
         assert!(matches!(s.begin("a").await, Seen::New));
+    }
+
+    #[tokio::test]
+    async fn one_users_flood_does_not_evict_another_users_ids() {
+        // The adversarial run: u3 sent 112k fresh ids; u1's acknowledged id must survive.
+        let s = MemoryDedup::with_per_user(1_000, 100, Duration::from_secs(600));
+        assert!(matches!(s.begin("u1\0chat:send_message\0m1").await, Seen::New));
+        s.complete("u1\0chat:send_message\0m1", serde_json::json!({"ok": true})).await;
+        for i in 0..112_000 {
+            let _ = s.begin(&format!("u3\0chat:read\0r{i}")).await;
+        }
+        assert!(matches!(s.begin("u1\0chat:send_message\0m1").await, Seen::Done(_)), "u1's id survived u3's flood");
+        assert!(s.len() <= 1_000, "{}", s.len());
+        // u3 keeps its newest ids within its own quota.
+        assert!(matches!(s.begin("u3\0chat:read\0r111999").await, Seen::InFlight(_)));
+        assert!(matches!(s.begin("u3\0chat:read\0r0").await, Seen::New));
+    }
+
+    #[tokio::test]
+    async fn a_full_store_evicts_from_the_largest_user() {
+        let s = MemoryDedup::with_per_user(10, 100, Duration::from_secs(600));
+        for i in 0..3 {
+            let _ = s.begin(&format!("small\0e\0{i}")).await;
+        }
+        for i in 0..20 {
+            let _ = s.begin(&format!("big\0e\0{i}")).await;
+        }
+        assert_eq!(s.len(), 10);
+        for i in 0..3 {
+            assert!(matches!(s.begin(&format!("small\0e\0{i}")).await, Seen::InFlight(_)), "small's id {i} kept");
+        }
     }
 }

@@ -28,7 +28,7 @@ impl Runtime {
 
     /// A runtime with the given limits.
     pub fn with_config(auth: impl Authenticator, config: ServerConfig) -> Self {
-        let dedup = Arc::new(MemoryDedup::new(config.dedup_capacity, config.dedup_ttl));
+        let dedup = Arc::new(MemoryDedup::with_per_user(config.dedup_capacity, config.dedup_per_user, config.dedup_ttl));
         Self { config, auth: Arc::new(auth), dedup, metrics: Arc::new(Metrics::default()), users: Arc::default() }
     }
 
@@ -95,7 +95,7 @@ impl Runtime {
                     tracing::info!(sid = %s.id, user = %principal.user_id, max = rt.config.max_sockets_per_user, "connection refused: too many sockets for this user");
                     return Err(AuthError::TooManySockets);
                 };
-                let session = Session::new(principal, rt.config.max_queued_events_per_socket, Some(slot), rt.metrics.clone());
+                let session = Session::new(principal, rt.config.max_queued_events_per_socket, slot, rt.metrics.clone());
                 s.extensions.insert(session.clone());
                 // Queued events of a socket that is gone are dropped, not run for nobody.
                 let lane = session.lane().clone();

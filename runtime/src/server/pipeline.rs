@@ -5,11 +5,13 @@
 //! 2. the size limit, before waiting (counted without building a buffer);
 //! 3. wait for the turn (per-socket order); a socket that disconnected meanwhile drops its queued
 //!    events, counted in `dropped_on_disconnect`;
-//! 4. the `_mid` of reliable events: a resend is answered from the dedup store;
-//! 5. the rate limit (new work only: a resend answered above costs nothing);
-//! 6. deserialize (the bad field named) and validate against the catalogue's constraints;
-//! 7. the handler, with a timeout; a panic is answered too;
-//! 8. the ack, always: `{ok: true, data}` or `{ok: false, error}`.
+//! 4. an expired credential is refused (`forbidden`) and the socket disconnected; an array
+//!    payload is refused (serde would read it positionally into a struct);
+//! 5. the `_mid` of reliable events: a resend is answered from the dedup store;
+//! 6. the rate limit, per user (new work only: a resend answered above costs nothing);
+//! 7. deserialize (the bad field named) and validate against the catalogue's constraints;
+//! 8. the handler, with a timeout; a panic is answered too;
+//! 9. the ack, always: `{ok: true, data}` or `{ok: false, error}`.
 //!
 //! Every refusal is counted in [`super::Metrics`] and logged with `tracing`.
 
@@ -84,6 +86,21 @@ impl Runtime {
         let Some(session) = s.extensions.get::<Session>() else {
             return self.refuse(s, spec, &m.handler_errors, AckError::new(ErrorCode::Internal, "no session on this socket"));
         };
+        if session.principal().expired_at(super::auth::now_secs()) {
+            // Refused, and the socket closed: the client reconnects, asking for a fresh token.
+            let reply = self.refuse(s, spec, &m.denied_joins, AckError::new(ErrorCode::Forbidden, "the token expired; reconnect with a new one"));
+            let socket = s.clone();
+            tokio::spawn(async move {
+                // After the ack is on its way.
+                tokio::task::yield_now().await;
+                let _ = socket.disconnect();
+            });
+            return reply;
+        }
+        if value.is_array() {
+            // serde would read an array positionally into a struct's fields: never what was meant.
+            return self.refuse(s, spec, &m.invalid_payloads, AckError::new(ErrorCode::InvalidPayload, "invalid type: array, expected an object"));
+        }
         let message_id = match take_message_id(&mut value) {
             Ok(id) => id.filter(|_| spec.reliable),
             Err(e) => return self.refuse(s, spec, &m.invalid_payloads, e),

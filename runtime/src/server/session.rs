@@ -16,15 +16,24 @@ pub struct Session(Arc<SessionInner>);
 struct SessionInner {
     principal: Principal,
     lane: Arc<Lane>,
-    buckets: Mutex<HashMap<&'static str, (f64, Instant)>>,
     rooms: Mutex<BTreeMap<String, &'static str>>,
-    /// Frees the user's socket slot when the last handle to the session is gone.
-    _slot: Option<UserSlot>,
+    /// The user's slot: rate buckets shared by the user's sockets; freed when the last handle
+    /// to the session is gone.
+    slot: UserSlot,
 }
 
-/// Counts the sockets of each user; one slot per live session.
+/// Per-user state on this node: live sockets and rate buckets. A user's entry lives while they
+/// have a socket, so the map stays as large as the set of connected users.
 #[derive(Default)]
-pub(crate) struct UserSockets(Mutex<HashMap<String, usize>>);
+pub(crate) struct UserSockets(Mutex<HashMap<String, User>>);
+
+#[derive(Default)]
+struct User {
+    sockets: usize,
+    /// Token buckets per event, shared by every socket of the user: 40 sockets do not get 40
+    /// times the limit.
+    buckets: HashMap<&'static str, (f64, Instant)>,
+}
 
 pub(crate) struct UserSlot {
     users: Arc<UserSockets>,
@@ -32,34 +41,57 @@ pub(crate) struct UserSlot {
 }
 
 impl UserSockets {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, usize>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, User>> {
         self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// A slot for `user`, or `None` when they already hold `max` sockets.
     pub(crate) fn take(self: &Arc<Self>, user: &str, max: usize) -> Option<UserSlot> {
         let mut m = self.lock();
-        let n = m.entry(user.to_string()).or_insert(0);
-        if *n >= max {
+        let u = m.entry(user.to_string()).or_default();
+        if u.sockets >= max {
+            if u.sockets == 0 {
+                m.remove(user);
+            }
             return None;
         }
-        *n += 1;
+        u.sockets += 1;
         Some(UserSlot { users: self.clone(), user: user.to_string() })
     }
 
     /// Sockets `user` holds now.
     #[cfg(test)]
     pub(crate) fn count(&self, user: &str) -> usize {
-        self.lock().get(user).copied().unwrap_or(0)
+        self.lock().get(user).map_or(0, |u| u.sockets)
+    }
+}
+
+impl UserSlot {
+    /// Token bucket of the slot's user: `count` events per `per` seconds, bursts up to `count`.
+    fn take_token(&self, event: &'static str, count: u32, per: u32) -> bool {
+        let now = Instant::now();
+        let mut m = self.users.lock();
+        let Some(user) = m.get_mut(&self.user) else { return false };
+        let cap = f64::from(count);
+        let (tokens, at) = user.buckets.entry(event).or_insert((cap, now));
+        let refill = now.duration_since(*at).as_secs_f64() * cap / f64::from(per.max(1));
+        *tokens = (*tokens + refill).min(cap);
+        *at = now;
+        if *tokens >= 1.0 {
+            *tokens -= 1.0;
+            true
+        } else {
+            false
+        }
     }
 }
 
 impl Drop for UserSlot {
     fn drop(&mut self) {
         let mut m = self.users.lock();
-        if let Some(n) = m.get_mut(&self.user) {
-            *n -= 1;
-            if *n == 0 {
+        if let Some(u) = m.get_mut(&self.user) {
+            u.sockets -= 1;
+            if u.sockets == 0 {
                 m.remove(&self.user);
             }
         }
@@ -67,14 +99,8 @@ impl Drop for UserSlot {
 }
 
 impl Session {
-    pub(crate) fn new(principal: Principal, max_queued: usize, slot: Option<UserSlot>, metrics: Arc<Metrics>) -> Self {
-        Self(Arc::new(SessionInner {
-            principal,
-            lane: Arc::new(Lane::new(max_queued, metrics)),
-            buckets: Mutex::new(HashMap::new()),
-            rooms: Mutex::new(BTreeMap::new()),
-            _slot: slot,
-        }))
+    pub(crate) fn new(principal: Principal, max_queued: usize, slot: UserSlot, metrics: Arc<Metrics>) -> Self {
+        Self(Arc::new(SessionInner { principal, lane: Arc::new(Lane::new(max_queued, metrics)), rooms: Mutex::new(BTreeMap::new()), slot }))
     }
 
     /// The authenticated user.
@@ -96,21 +122,9 @@ impl Session {
         self.0.rooms.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Token bucket: `count` events per `per` seconds, bursts up to `count`.
+    /// Takes a token of the user's bucket for `event` (shared by the user's sockets).
     pub(crate) fn take_token(&self, event: &'static str, count: u32, per: u32) -> bool {
-        let now = Instant::now();
-        let mut b = self.0.buckets.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let cap = f64::from(count);
-        let (tokens, at) = b.entry(event).or_insert((cap, now));
-        let refill = now.duration_since(*at).as_secs_f64() * cap / f64::from(per.max(1));
-        *tokens = (*tokens + refill).min(cap);
-        *at = now;
-        if *tokens >= 1.0 {
-            *tokens -= 1.0;
-            true
-        } else {
-            false
-        }
+        self.0.slot.take_token(event, count, per)
     }
 }
 
@@ -173,18 +187,32 @@ impl Ctx {
 mod tests {
     use super::*;
 
+    fn session(users: &Arc<UserSockets>, user: &str) -> Session {
+        Session::new(Principal::new(user, None), 8, users.take(user, 100).unwrap(), Arc::default())
+    }
+
     #[test]
     fn token_bucket_limits_bursts() {
-        let s = Session::new(Principal { user_id: "u".into(), role: None }, 8, None, Arc::default());
+        let users = Arc::new(UserSockets::default());
+        let s = session(&users, "u");
         let allowed = (0..10).filter(|_| s.take_token("e", 3, 1)).count();
         assert_eq!(allowed, 3);
+    }
+
+    #[test]
+    fn rate_limits_are_per_user_not_per_socket() {
+        let users = Arc::new(UserSockets::default());
+        let sockets: Vec<Session> = (0..40).map(|_| session(&users, "u3")).collect();
+        let allowed = sockets.iter().filter(|s| s.take_token("chat:read", 10, 10)).count();
+        assert_eq!(allowed, 10, "40 sockets of one user share one bucket");
+        assert!(session(&users, "u1").take_token("chat:read", 10, 10), "another user has their own");
     }
 
     #[test]
     fn user_slots_are_capped_and_freed_with_the_session() {
         let users = Arc::new(UserSockets::default());
         let a = users.take("u1", 2).unwrap();
-        let s = Session::new(Principal { user_id: "u1".into(), role: None }, 8, users.take("u1", 2), Arc::default());
+        let s = Session::new(Principal::new("u1", None), 8, users.take("u1", 2).unwrap(), Arc::default());
         assert!(users.take("u1", 2).is_none(), "a third socket of u1 is refused");
         assert!(users.take("u2", 2).is_some(), "other users are not affected");
         let clone = s.clone();
