@@ -69,8 +69,7 @@ async fn reliable_emits_are_resent_then_given_up_when_no_ack_comes() {
     assert!(late_ids.iter().all(|m| *m == late_ids[0]) && ignored_ids.iter().all(|m| *m == ignored_ids[0]), "resends keep the id: {seen:?}");
     assert_ne!(late_ids[0], ignored_ids[0]);
 
-    use std::sync::atomic::Ordering::SeqCst;
-    assert_eq!((c.stats().dropped_ack_timeout.load(SeqCst), c.stats().connects.load(SeqCst)), (1, 1), "one drop, one connection");
+    assert_eq!((c.stats().snapshot().dropped_ack_timeout, c.stats().snapshot().connects), (1, 1), "one drop, one connection");
     let mut reported = false;
     while let Ok(e) = events.try_recv() {
         reported |= matches!(&e, ClientEvent::Dropped { event, reason: DropReason::AckTimeout } if event == "ignored");

@@ -19,7 +19,6 @@ use serde_json::{Value, json};
 use switchboard_tests::task::start;
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use switchboard_runtime::client::{Backoff, Client, ClientConfig, ClientError, ClientEvent, ConnectionState, DropReason, Heartbeat};
@@ -172,11 +171,11 @@ impl EventLog {
 }
 
 fn total_drops(c: &Client) -> u64 {
-    let s = c.stats();
-    s.dropped_queue_full.load(Ordering::SeqCst)
-        + s.dropped_offline.load(Ordering::SeqCst)
-        + s.dropped_cleared.load(Ordering::SeqCst)
-        + s.dropped_listener.load(Ordering::SeqCst)
+    let s = c.stats().snapshot();
+    s.dropped_queue_full
+        + s.dropped_offline
+        + s.dropped_cleared
+        + s.dropped_listener
 }
 
 /// Waits for a `chat:message` from `sender` with `text` on a listener (other messages skipped).
@@ -432,7 +431,7 @@ async fn backoff_schedule_is_exact_under_paused_time() {
     .await
     .expect("retry() changes the state");
     assert_eq!(after, vec![ConnectionState::Connecting, ConnectionState::Reconnecting { attempt: 1, delay: Duration::from_secs(1) }]);
-    assert_eq!(client.stats().connects.load(Ordering::SeqCst), 0);
+    assert_eq!(client.stats().snapshot().connects, 0);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -465,7 +464,7 @@ async fn offline_queue_keeps_the_newest_100_and_delivers_them_fifo_once() {
     assert_eq!(v, Err(ClientError::Offline));
     log.wait("Dropped{Offline}", Duration::from_secs(1), |e| matches!(e, ClientEvent::Dropped { reason: DropReason::Offline, .. })).await;
     assert_eq!(log.drops(), vec![("heartbeat".to_string(), DropReason::Offline)]);
-    assert_eq!(client.stats().dropped_offline.load(Ordering::SeqCst), 1);
+    assert_eq!(client.stats().snapshot().dropped_offline, 1);
 
     // 150 reliable emits, queued in call order.
     let handles: Vec<_> = (0..150)
@@ -474,7 +473,7 @@ async fn offline_queue_keeps_the_newest_100_and_delivers_them_fifo_once() {
             start(async move { c.emit_reliable("chat:read", read_receipt(i)).await })
         })
         .collect();
-    wait_until("50 queue-full drops", Duration::from_secs(5), || client.stats().dropped_queue_full.load(Ordering::SeqCst) == 50).await;
+    wait_until("50 queue-full drops", Duration::from_secs(5), || client.stats().snapshot().dropped_queue_full == 50).await;
     assert_eq!(client.queue_size(), 100);
     let mut handles = handles.into_iter();
     for i in 0..50 {
@@ -484,7 +483,7 @@ async fn offline_queue_keeps_the_newest_100_and_delivers_them_fifo_once() {
     wait_until("50 Dropped{QueueFull} events", Duration::from_secs(2), || log.drops().len() == 51).await;
     let drops = log.drops();
     assert!(drops[1..].iter().all(|d| *d == ("chat:read".to_string(), DropReason::QueueFull)), "{drops:?}");
-    assert_eq!(client.stats().dropped_queue_full.load(Ordering::SeqCst), 50);
+    assert_eq!(client.stats().snapshot().dropped_queue_full, 50);
     assert_eq!(client.queue_size(), 100, "still 100 queued");
 
     // The server comes up on the reserved port; an observer in the chat room sees every effect.
@@ -526,7 +525,7 @@ async fn offline_chat_messages_drain_fifo_into_the_backend() {
     let client = Client::connect(cfg, token("u1"));
     let log = EventLog::new(&client);
     let handles: Vec<_> = (0..12).map(|i| send_chat(&client, format!("q-{i}"))).collect();
-    wait_until("4 drops", Duration::from_secs(2), || client.stats().dropped_queue_full.load(Ordering::SeqCst) == 4).await;
+    wait_until("4 drops", Duration::from_secs(2), || client.stats().snapshot().dropped_queue_full == 4).await;
     assert_eq!(client.queue_size(), 8);
     let gw = start_gateway_at(addr).await;
     let mut ids = Vec::new();
@@ -556,7 +555,7 @@ async fn clear_queue_and_close_report_every_drop() {
         assert_eq!(finish("cleared emit", Duration::from_secs(2), h).await, Err(ClientError::Dropped(DropReason::Cleared)));
     }
     assert_eq!(client.queue_size(), 0);
-    assert_eq!(client.stats().dropped_cleared.load(Ordering::SeqCst), 5);
+    assert_eq!(client.stats().snapshot().dropped_cleared, 5);
     wait_until("5 Cleared events", Duration::from_secs(2), || log.drops().len() == 5).await;
     assert!(log.drops().iter().all(|d| *d == ("chat:send_message".to_string(), DropReason::Cleared)), "{:?}", log.drops());
 
@@ -612,15 +611,15 @@ async fn cut_mid_stream_resends_once_in_order_and_rejoins() {
         ids.push(message_id(&r, &format!("message {i}")));
     }
     assert_eq!(gw.backend.chat_messages("c-1"), ids, "each acknowledged message has exactly one effect, in send order");
-    let stats = client.stats();
-    assert_eq!(stats.connects.load(Ordering::SeqCst), 2, "one reconnect");
-    assert!(stats.resent.load(Ordering::SeqCst) >= 1, "messages in flight at the cut were resent");
+    let stats = client.stats().snapshot();
+    assert_eq!(stats.connects, 2, "one reconnect");
+    assert!(stats.resent >= 1, "messages in flight at the cut were resent");
     assert_eq!(log.count(|e| matches!(e, ClientEvent::Rejoined { rooms: 1 })), 1, "{:?}", log.all());
     assert_eq!(total_drops(&client), 0);
     assert!(log.drops().is_empty(), "{:?}", log.drops());
     let m = gw.runtime.metrics().snapshot();
     assert_eq!((m.rate_limited, m.invalid_payloads, m.handler_errors), (0, 0, 0), "{m:?}");
-    eprintln!("cut: resent {} message(s), server saw {} duplicate(s)", stats.resent.load(Ordering::SeqCst), m.duplicates);
+    eprintln!("cut: resent {} message(s), server saw {} duplicate(s)", stats.resent, m.duplicates);
 
     // The room was re-joined on the new connection: u2's message reaches u1's listener.
     let u2 = connected(fast_config(format!("http://{}", gw.addr)), token("u2")).await;
@@ -694,7 +693,7 @@ async fn added_latency_keeps_acks_and_order() {
     assert_eq!(gw.backend.chat_messages("c-1"), ids, "in order, once");
     let hb = bounded("heartbeat", Duration::from_secs(5), client.emit_volatile("heartbeat", Some(json!({ "timestamp": gateway::now_iso() })))).await.expect("heartbeat ack");
     assert!(hb["serverTime"].is_string(), "{hb}");
-    assert_eq!(client.stats().connects.load(Ordering::SeqCst), 1, "no reconnect");
+    assert_eq!(client.stats().snapshot().connects, 1, "no reconnect");
 }
 
 /// The gateway restarts on the same port. `Gateway::abort()` only stops accepting (see
@@ -733,7 +732,7 @@ async fn gateway_restart_on_the_same_port() {
     }
     assert_eq!(gw2.backend.chat_messages("c-1"), after, "queued messages reach the new gateway once, in order");
     assert_eq!(gw1.backend.chat_messages("c-1"), before, "nothing more reached the old one");
-    assert!(client.stats().connects.load(Ordering::SeqCst) >= 2);
+    assert!(client.stats().snapshot().connects >= 2);
     log.wait("Rejoined", Duration::from_secs(2), |e| matches!(e, ClientEvent::Rejoined { rooms: 1 })).await;
     assert_eq!(total_drops(&client), 0);
 
@@ -783,7 +782,7 @@ async fn refused_rejoin_is_forgotten_and_not_counted() {
     assert_eq!(gw.runtime.metrics().snapshot().denied_joins, 1);
     // Forgotten: the next reconnect re-joins nothing (no second refusal, no Rejoined event).
     client.update_auth_token(token("u9"));
-    wait_until("a third connection", Duration::from_secs(3), || client.stats().connects.load(Ordering::SeqCst) == 3).await;
+    wait_until("a third connection", Duration::from_secs(3), || client.stats().snapshot().connects == 3).await;
     wait_connected(&client, Duration::from_secs(3)).await;
     let hb = bounded("heartbeat", Duration::from_secs(5), client.emit_volatile("heartbeat", Some(json!({ "timestamp": gateway::now_iso() })))).await;
     assert!(hb.is_ok(), "{hb:?}");
@@ -829,7 +828,7 @@ async fn token_update_reconnects_at_once_and_delivers_the_queue() {
         ids.push(message_id(&finish(&format!("message {i}"), Duration::from_secs(3), h).await, "queued"));
     }
     assert_eq!(gw.backend.chat_messages("c-1"), ids);
-    assert_eq!(client.stats().connects.load(Ordering::SeqCst), 2);
+    assert_eq!(client.stats().snapshot().connects, 2);
     assert_eq!(gw.runtime.metrics().snapshot().auth_failures, 0);
 }
 
@@ -846,14 +845,14 @@ async fn bad_token_is_auth_failed_without_a_retry_loop() {
     rx.borrow_and_update();
     assert!(timeout(Duration::from_secs(2), rx.changed()).await.is_err(), "the state left AuthFailed: {:?}", *rx.borrow());
     assert_eq!(*client.state().borrow(), s);
-    assert_eq!(client.stats().connects.load(Ordering::SeqCst), 0);
+    assert_eq!(client.stats().snapshot().connects, 0);
     assert_eq!(gw.runtime.metrics().snapshot().auth_failures, 1, "one attempt, no loop");
 
     // Reliable emits wait in the queue meanwhile.
     let h = send_chat(&client, "after auth".into());
     client.update_auth_token(token("u1"));
     wait_connected(&client, Duration::from_secs(2)).await;
-    assert_eq!(client.stats().connects.load(Ordering::SeqCst), 1);
+    assert_eq!(client.stats().snapshot().connects, 1);
     let id = message_id(&finish("queued message", Duration::from_secs(3), h).await, "queued");
     assert_eq!(gw.backend.chat_messages("c-1"), vec![id]);
 }

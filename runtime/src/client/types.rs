@@ -142,22 +142,14 @@ pub enum ClientEvent {
 /// Counters (monotonic), written by the connection task; read them with [`Stats::snapshot`].
 #[derive(Debug, Default)]
 pub struct Stats {
-    /// Messages dropped because the queue was full.
-    pub dropped_queue_full: AtomicU64,
-    /// Volatile messages dropped while offline.
-    pub dropped_offline: AtomicU64,
-    /// Messages removed by `clear_queue()` or on close.
-    pub dropped_cleared: AtomicU64,
-    /// Server events not delivered to a full listener.
-    pub dropped_listener: AtomicU64,
-    /// Reliable messages given up after their ack did not come (`DropReason::AckTimeout`).
-    pub dropped_ack_timeout: AtomicU64,
-    /// Successful connections.
-    pub connects: AtomicU64,
-    /// Reliable messages sent again (after a reconnect or a missing ack).
-    pub resent: AtomicU64,
-    /// Malformed frames received.
-    pub protocol_errors: AtomicU64,
+    pub(super) dropped_queue_full: AtomicU64,
+    pub(super) dropped_offline: AtomicU64,
+    pub(super) dropped_cleared: AtomicU64,
+    pub(super) dropped_listener: AtomicU64,
+    pub(super) dropped_ack_timeout: AtomicU64,
+    pub(super) connects: AtomicU64,
+    pub(super) resent: AtomicU64,
+    pub(super) protocol_errors: AtomicU64,
 }
 
 /// The counters at one moment (each read on its own: two counters may be a few events apart).
