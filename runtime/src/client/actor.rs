@@ -97,6 +97,8 @@ impl Actor {
                 Phase::Closed => break,
             };
         }
+        // Closed before the listeners are dropped, so `Client::on` cannot register one after.
+        self.cmd_rx.close();
         self.session.close();
         self.state.send_replace(ConnectionState::Disconnected);
     }

@@ -202,11 +202,17 @@ impl Client {
         self.call(|reply| Cmd::Leave { event: event.into(), payload, forget, reply }).await
     }
 
-    /// Listens to a server event; dropping the listener unsubscribes.
+    /// Listens to a server event; dropping the listener unsubscribes. On a closed client the
+    /// listener ends at once.
     pub fn on(&self, event: &str) -> Listener {
         let (tx, rx) = mpsc::channel(self.listener_buffer);
         let id = self.listener_ids.fetch_add(1, Ordering::Relaxed);
-        self.listeners.lock().unwrap_or_else(|p| p.into_inner()).insert(id, (event.into(), tx));
+        let mut listeners = self.listeners.lock().unwrap_or_else(|p| p.into_inner());
+        // Checked under the lock: the task closes the channel, then clears the listeners.
+        if !self.cmd.is_closed() {
+            listeners.insert(id, (event.into(), tx));
+        }
+        drop(listeners);
         Listener { rx, id, listeners: self.listeners.clone() }
     }
 }

@@ -147,7 +147,8 @@ impl Session {
         self.sync_len();
     }
 
-    /// The client is closing: what is queued is reported, joins still waiting fail.
+    /// The client is closing: what is queued is reported, joins still waiting fail, listeners
+    /// end (`recv` returns `None`).
     pub(super) fn close(&mut self) {
         self.clear(DropReason::Closed);
         for (_, replies) in self.join_replies.drain() {
@@ -155,6 +156,7 @@ impl Session {
                 let _ = r.send(Err(ClientError::Closed));
             }
         }
+        self.listeners.lock().unwrap_or_else(|p| p.into_inner()).clear();
     }
 
     /// Remembers a room (replacing one with the same key); `reply` waits for its join.
