@@ -8,7 +8,7 @@ use super::types::{ClientConfig, ClientError, ClientEvent, DropReason, Reply};
 use crate::wire::AckError;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::Value;
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::time::Duration;
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::{self, Message};
@@ -61,8 +61,7 @@ pub(super) struct Link {
     max_frame: usize,
     ack_timeout: Duration,
     reliable_retries: u32,
-    /// By ack id, so a lost link requeues reliable messages in send order.
-    inflight: BTreeMap<u64, Pending>,
+    inflight: HashMap<u64, Pending>,
     deadlines: BTreeSet<(Instant, u64)>,
     watchdog_span: Duration,
     watchdog: Instant,
@@ -84,7 +83,7 @@ impl Link {
             max_frame: config.max_frame,
             ack_timeout: config.ack_timeout,
             reliable_retries: config.reliable_retries,
-            inflight: BTreeMap::new(),
+            inflight: HashMap::new(),
             deadlines: BTreeSet::new(),
             watchdog_span,
             watchdog: now + watchdog_span,
@@ -331,7 +330,7 @@ impl Link {
         self.lost(s);
     }
 
-    /// The link is gone: reliable messages in flight go back to the front of the queue (in send
+    /// The link is gone: reliable messages in flight go back to the front of the queue (in emit
     /// order) to be resent with the same message id; volatile waits fail.
     pub(super) fn lost(self, s: &mut Session) {
         let mut back = Vec::new();

@@ -20,6 +20,8 @@ pub(super) struct Outgoing {
     pub(super) sent_before: bool,
     /// Resends on a live connection because the ack did not come in time.
     pub(super) timeouts: u32,
+    /// Emit order: a resend takes a new ack id, so ack ids do not keep it.
+    pub(super) seq: u64,
 }
 
 /// A room to re-join after a reconnect.
@@ -36,6 +38,7 @@ pub(super) struct Session {
     join_replies: HashMap<String, Vec<Reply>>,
     next_ack: u64,
     next_mid: u64,
+    next_seq: u64,
     client_id: String,
     /// Sent as `auth.token` on the next connect.
     pub(super) token: String,
@@ -62,6 +65,7 @@ impl Session {
             join_replies: HashMap::new(),
             next_ack: 1,
             next_mid: 1,
+            next_seq: 0,
             client_id: client_id(),
             token,
             provider,
@@ -95,7 +99,8 @@ impl Session {
             }
             other => other,
         };
-        Outgoing { event, payload, reply: Some(reply), sent_before: false, timeouts: 0 }
+        self.next_seq += 1;
+        Outgoing { event, payload, reply: Some(reply), sent_before: false, timeouts: 0, seq: self.next_seq }
     }
 
     fn sync_len(&self) {
@@ -132,8 +137,9 @@ impl Session {
         o
     }
 
-    /// Messages in flight when a link ended go back to the front, in send order.
-    pub(super) fn requeue_front(&mut self, back: Vec<Outgoing>) {
+    /// Messages in flight when a link ended go back to the front, in emit order.
+    pub(super) fn requeue_front(&mut self, mut back: Vec<Outgoing>) {
+        back.sort_by_key(|o| o.seq);
         for d in self.queue.requeue_front(back) {
             self.report_drop(d, DropReason::QueueFull);
         }
