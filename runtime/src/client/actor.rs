@@ -255,7 +255,11 @@ impl Actor {
         }
         for _ in 0..self.cmd_rx.len() {
             let Ok(cmd) = self.cmd_rx.try_recv() else { break };
-            self.handle_cmd(cmd, link.as_deref_mut()).await?;
+            if let Err(down) = self.handle_cmd(cmd, link.as_deref_mut()).await {
+                // The link is down before the signal was applied: the next wait sees it again.
+                self.control.mark_changed();
+                return Err(down);
+            }
         }
         let (reconnects, clears, closed) = {
             let c = self.control.borrow_and_update();
