@@ -5,6 +5,7 @@ pub mod fixtures {
     include!(concat!(env!("OUT_DIR"), "/fixtures.rs"));
 }
 
+pub mod faults;
 pub mod js;
 pub mod minimal;
 pub mod raw;

@@ -182,8 +182,8 @@ async fn rust_client_talks_to_node_socket_io() {
     assert_eq!(answer["error"], Value::Null, "{answer}");
     assert_eq!(answer["args"], json!([]), "the client answers with an empty ack");
 
-    assert_eq!(client.stats().protocol_errors.load(std::sync::atomic::Ordering::SeqCst), 0);
-    assert_eq!(client.stats().connects.load(std::sync::atomic::Ordering::SeqCst), 1);
+    assert_eq!(client.stats().snapshot().protocol_errors, 0);
+    assert_eq!(client.stats().snapshot().connects, 1);
 }
 
 /// The middleware's error reaches the client as `AuthFailed` with its message, with no retry
@@ -197,7 +197,7 @@ async fn bad_token_against_node_is_auth_failed() {
     sleep(Duration::from_millis(1500)).await;
     assert_eq!(*client.state().borrow(), s, "still AuthFailed");
     assert_eq!(server.of_type("refused").len(), 1, "one attempt, no retry loop: {:?}", server.log());
-    assert_eq!(client.stats().connects.load(std::sync::atomic::Ordering::SeqCst), 0);
+    assert_eq!(client.stats().snapshot().connects, 0);
     client.update_auth_token("good");
     wait_state(&client, Duration::from_secs(5), "Connected", |s| *s == ConnectionState::Connected).await;
     let d = bounded("echo", Duration::from_secs(5), client.emit_reliable("echo", Some(json!({ "after": "auth" })))).await.expect("acked");

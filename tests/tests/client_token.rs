@@ -11,7 +11,7 @@ use switchboard_runtime::server::JwtHs256;
 async fn wait_connected(c: &Client, connects: u64) {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     loop {
-        if *c.state().borrow() == ConnectionState::Connected && c.stats().connects.load(Ordering::SeqCst) >= connects {
+        if *c.state().borrow() == ConnectionState::Connected && c.stats().snapshot().connects >= connects {
             return;
         }
         assert!(tokio::time::Instant::now() < deadline, "not connected ({connects} connects) in time: {:?}", *c.state().borrow());
