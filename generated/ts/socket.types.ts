@@ -2095,7 +2095,7 @@ export interface ClientToServerEvents {
   'chat:typing': (payload: ChatTypingRequest, ack?: (response: AckResponse<null>) => void) => void;
   /**
    * Messages were read. The client reports what its user read; the server tells the chat who read what.
-   * Delivery: reliable (queued while offline). Rate limit: 5/s.
+   * Delivery: reliable (queued while offline). Rate limit: 120/min.
    */
   'chat:read': (payload: ChatReadRequest, ack?: (response: AckResponse<null>) => void) => void;
   /**
