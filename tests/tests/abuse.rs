@@ -116,3 +116,22 @@ async fn a_fan_out_event_is_rate_limited_per_user_across_sockets() {
     assert_eq!(gw.runtime.metrics().snapshot().rate_limited, limited);
     gw.abort();
 }
+
+/// A number beyond f64 (`1e400`) made the whole payload `null` ("expected an object", no
+/// field named); it is now refused as invalid JSON with the position. An event sent without
+/// any argument still reaches a handler that takes no payload.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_number_beyond_f64_is_refused_as_invalid_json_and_no_argument_is_no_payload() {
+    let s = serve(ServerConfig::default(), None).await;
+    let mut ws = raw::connect_ok(s.addr, &token("u1")).await;
+    let send = |frame: &'static str| tokio_tungstenite::tungstenite::Message::Text(frame.into());
+    ws.send(send(r#"421["ping",{"x":1e400}]"#)).await.unwrap();
+    let (id, answer) = raw::parse_ack(&raw::next_text(&mut ws).await.unwrap()).unwrap();
+    assert_eq!(id, 1);
+    assert_eq!(answer["error"]["code"], "invalid_payload", "{answer}");
+    assert_eq!(answer["error"]["message"], "the payload is not valid JSON: number out of range at line 1 column 18");
+    ws.send(send(r#"422["ping"]"#)).await.unwrap();
+    let (id, answer) = raw::parse_ack(&raw::next_text(&mut ws).await.unwrap()).unwrap();
+    assert_eq!((id, answer["ok"].clone()), (2, serde_json::json!(true)), "no argument is no payload: {answer}");
+    s.task.abort();
+}

@@ -18,6 +18,7 @@ pub struct Runtime {
     pub(crate) dedup: Arc<dyn DedupStore>,
     pub(crate) metrics: Arc<Metrics>,
     pub(crate) users: Arc<UserSockets>,
+    pub(crate) drop_log: super::emit::DropLog,
 }
 
 impl Runtime {
@@ -29,7 +30,7 @@ impl Runtime {
     /// A runtime with the given limits.
     pub fn with_config(auth: impl Authenticator, config: ServerConfig) -> Self {
         let dedup = Arc::new(MemoryDedup::with_per_user(config.dedup_capacity, config.dedup_per_user, config.dedup_ttl));
-        Self { config, auth: Arc::new(auth), dedup, metrics: Arc::new(Metrics::default()), users: Arc::default() }
+        Self { config, auth: Arc::new(auth), dedup, metrics: Arc::new(Metrics::default()), users: Arc::default(), drop_log: Default::default() }
     }
 
     /// Replaces the dedup store (e.g. with a shared one).
