@@ -51,13 +51,13 @@ impl Runtime {
         &self.metrics
     }
 
-    /// Registers the namespace: authentication in the connect middleware (the principal is
+    /// Registers `namespace` (the catalogue's, from the generated code): authentication in the connect middleware (the principal is
     /// stored on the socket) followed by `register` (the event handlers), then `on_connect`
     /// (automatic rooms). An event the catalogue does not declare is answered `unknown_event`
     /// (see `answer_unknown_event`). Handlers are registered in the middleware because socketioxide sends
     /// CONNECT before it spawns the connect handler: an event the client sends right away would
     /// otherwise find no handler and be lost.
-    pub fn mount<R, F>(self: &Arc<Self>, io: &SocketIo, register: R, on_connect: F)
+    pub fn mount<R, F>(self: &Arc<Self>, io: &SocketIo, namespace: &'static str, register: R, on_connect: F)
     where
         R: Fn(&SocketRef, &Session) + Send + Sync + Clone + 'static,
         F: Fn(SocketRef, Session) + Send + Sync + Clone + 'static,
@@ -115,7 +115,7 @@ impl Runtime {
                 Ok(())
             }
         };
-        io.ns(self.config.namespace.clone(), handler.with(middleware));
+        io.ns(namespace, handler.with(middleware));
     }
 }
 
