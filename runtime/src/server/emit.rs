@@ -36,11 +36,11 @@ impl DropLog {
 }
 
 impl Runtime {
-    /// Sends an event to rooms (or to every socket when `rooms` is empty). Sockets whose buffer
+    /// Sends an event to rooms of `namespace` (or to every socket of it when `rooms` is empty). Sockets whose buffer
     /// is full miss it: they are counted in `emit_drops`, logged, and reported in the error.
-    pub async fn broadcast<T: Serialize + ?Sized>(&self, io: &SocketIo, rooms: Vec<String>, event: &'static str, payload: &T) -> Result<(), EmitError> {
-        let Some(op) = io.of(self.config.namespace.as_str()) else {
-            return Err(EmitError::NoNamespace(self.config.namespace.clone()));
+    pub async fn broadcast<T: Serialize + ?Sized>(&self, io: &SocketIo, namespace: &str, rooms: Vec<String>, event: &'static str, payload: &T) -> Result<(), EmitError> {
+        let Some(op) = io.of(namespace) else {
+            return Err(EmitError::NoNamespace(namespace.to_string()));
         };
         let result = if rooms.is_empty() { op.emit(event, payload).await } else { op.to(rooms).emit(event, payload).await };
         match result {

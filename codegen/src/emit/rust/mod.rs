@@ -18,7 +18,12 @@ pub fn emit(c: &Catalogue, opts: &EmitOptions) -> GeneratedFile {
     let rooms = server::emit_rooms(c);
     let server = server::emit_server(c);
     let client = client::emit_client(c);
+    let namespace = &c.namespace;
     let tokens = quote! {
+        /// The catalogue's Socket.IO namespace: the server is mounted and broadcasts on it, the
+        /// client connects to it.
+        pub const NAMESPACE: &str = #namespace;
+
         /// Payload, ack and shared types, with serde renames to the exact wire names.
         #[allow(deprecated, clippy::all)]
         pub mod types {
