@@ -85,3 +85,28 @@ async fn the_generated_client_connects_and_the_emitter_broadcasts_on_the_namespa
     assert_eq!(got.sized, "s");
     s.task.abort();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn socket_io_client_reaches_the_catalogue_namespace_and_not_the_root() {
+    switchboard_tests::js::require_harness(std::path::Path::new(env!("CARGO_TARGET_TMPDIR")));
+    let s = serve().await;
+    let js = switchboard_tests::js::js_dir();
+    let run = tokio::process::Command::new("node")
+        .arg(js.join("e2e/kitchen_namespace.mjs"))
+        .current_dir(&js)
+        .env("E2E_URL", format!("http://{}/kitchen", s.addr))
+        .env("E2E_TOKENS", serde_json::json!({"u1": token("u1")}).to_string())
+        .kill_on_drop(true)
+        .output();
+    let out = tokio::time::timeout(Duration::from_secs(30), run).await.expect("the script ends in 30 s").expect("node runs");
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "kitchen_namespace.mjs failed ({}):\n{stdout}\n{stderr}", out.status);
+    let result: serde_json::Value = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("RESULT "))
+        .and_then(|r| serde_json::from_str(r).ok())
+        .unwrap_or_else(|| panic!("no RESULT line:\n{stdout}"));
+    assert_eq!(result["unknown"], "unknown_event", "{result}");
+    assert_eq!(result["refused"], "Invalid namespace", "{result}");
+    s.task.abort();
+}

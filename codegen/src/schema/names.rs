@@ -161,6 +161,15 @@ pub fn listener(ident: &str) -> String {
     format!("on_{}", unraw(ident).trim_start_matches('_'))
 }
 
+/// The generated `server::Emitter`'s own methods (`clone`: it derives `Clone`, and an inherent
+/// `clone` would shadow it); its other methods are the idents of the server-to-client events.
+pub const EMITTER_MEMBERS: &[&str] = &["new", "clone"];
+
+/// The generated `client::Client`'s own methods (`clone` as for the emitter); its other methods
+/// are the idents of the client-to-server events and the [`listener`]s of the server-to-client
+/// ones.
+pub const CLIENT_MEMBERS: &[&str] = &["config", "connect", "connect_with_provider", "raw", "clone"];
+
 /// The Rust struct of a room (`Order` -> `OrderRoom`), from the room's PascalCase id.
 pub fn room_type(room_pascal: &str) -> String {
     format!("{room_pascal}Room")
