@@ -1,0 +1,91 @@
+//! The generated TypeScript realtime client (`generated/ts/realtime*.ts` over the runtime copied
+//! from `runtime/ts/`), checked by the pinned compiler and run by Node's test runner.
+//!
+//! * `client_compiles_strict`: the runtime, the generated layer, the React bindings and a
+//!   consumer (`tests/js/ts-client/consumer.ts`) pass `tsc --strict` with the app's settings plus
+//!   `exactOptionalPropertyTypes` and the unused checks (`tests/js/tsconfig.client.json`).
+//! * `core_guarantees`: `tests/js/ts-client/core.test.mjs` against a scripted socket with exact
+//!   timers (backoff, queue of 100 with 150 sends, `_mid` resends, rooms before drain, token,
+//!   heartbeat).
+//! * `against_the_rust_gateway`: `tests/js/ts-client/gateway.test.mjs` against an in-process
+//!   gateway on `127.0.0.1:0`.
+//!
+//! The client is compiled to CommonJS (`tests/js/tsconfig.emit.json`) into a scratch folder
+//! under the target dir. Node and npm are required; these tests never skip.
+
+use rez_realtime::gateway::{self, DEV_SECRET, GatewayConfig};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::OnceLock;
+use std::time::Duration;
+use switchboard_runtime::server::JwtHs256;
+use switchboard_tests::js::{js_dir, require_harness};
+
+/// Longest a `node --test` run may take.
+const RUN_TIMEOUT: Duration = Duration::from_secs(120);
+
+fn tsc() -> PathBuf {
+    require_harness(Path::new(env!("CARGO_TARGET_TMPDIR")));
+    js_dir().join("node_modules/.bin/tsc")
+}
+
+fn both(out: &Output) -> String {
+    format!("--- stdout ---\n{}\n--- stderr ---\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+}
+
+/// The generated client compiled to CommonJS, once per process.
+fn compiled() -> &'static Path {
+    static OUT: OnceLock<PathBuf> = OnceLock::new();
+    OUT.get_or_init(|| {
+        let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("ts-client-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&out);
+        let res = Command::new(tsc()).args(["-p", "tsconfig.emit.json", "--outDir"]).arg(&out).current_dir(js_dir()).output().expect("tsc runs");
+        assert!(res.status.success(), "compiling generated/ts failed:\n{}", both(&res));
+        out
+    })
+}
+
+/// Runs `node --test <file>` with `env`; asserts it passed and returns the number of tests.
+async fn node_test(file: &str, env: &[(&str, String)]) -> usize {
+    let mut cmd = tokio::process::Command::new("node");
+    cmd.args(["--test", "--test-reporter=tap", file])
+        .current_dir(js_dir())
+        .env("TS_CLIENT_OUT", compiled())
+        .env("NODE_PATH", js_dir().join("node_modules"))
+        .stdin(Stdio::null())
+        .kill_on_drop(true);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = tokio::time::timeout(RUN_TIMEOUT, cmd.output()).await.unwrap_or_else(|_| panic!("{file}: no result within {RUN_TIMEOUT:?}")).expect("node runs");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let count = |key: &str| text.lines().find_map(|l| l.strip_prefix(key)).and_then(|n| n.trim().parse::<usize>().ok());
+    assert!(out.status.success() && count("# fail ") == Some(0), "{file} failed:\n{}", both(&out));
+    let passed = count("# pass ").unwrap_or(0);
+    eprintln!("{file}: {passed} passed");
+    passed
+}
+
+#[test]
+fn client_compiles_strict() {
+    let out = Command::new(tsc()).args(["-p", "tsconfig.client.json"]).current_dir(js_dir()).output().expect("tsc runs");
+    assert!(out.status.success(), "tsc --strict over the generated client failed:\n{}", both(&out));
+}
+
+#[tokio::test]
+async fn core_guarantees() {
+    assert_eq!(node_test("ts-client/core.test.mjs", &[]).await, 11);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn against_the_rust_gateway() {
+    let gw = gateway::start(GatewayConfig { addr: "127.0.0.1:0".parse().unwrap(), ..Default::default() }).await.expect("the gateway starts");
+    let tokens: serde_json::Map<String, Value> =
+        ["u1", "u2", "u3"].iter().map(|u| ((*u).to_string(), Value::String(JwtHs256::mint(DEV_SECRET.as_bytes(), u, Some("customer"), 600)))).collect();
+    let env = [("E2E_URL", format!("http://{}", gw.addr)), ("E2E_TOKENS", Value::Object(tokens).to_string())];
+    assert_eq!(node_test("ts-client/gateway.test.mjs", &env).await, 4);
+    let m = gw.runtime.metrics().snapshot();
+    assert_eq!(m.invalid_payloads, 0, "{m:?}");
+    gw.abort();
+}
