@@ -10,10 +10,16 @@
 //! * `against_the_rust_gateway`: `tests/js/ts-client/gateway.test.mjs` against an in-process
 //!   gateway on `127.0.0.1:0`.
 //!
+//! * `faults_through_a_proxy`: `tests/js/ts-client/faults.test.mjs` through a TCP proxy of its
+//!   own (cut, black-hole) and across a gateway restart on the same port, driven through a small
+//!   control port (`effects`, `stop`, `start`, one command per connection).
+//!
 //! The client is compiled to CommonJS (`tests/js/tsconfig.emit.json`) into a scratch folder
 //! under the target dir. Node and npm are required; these tests never skip.
 
-use rez_realtime::gateway::{self, DEV_SECRET, GatewayConfig};
+use rez_realtime::gateway::{self, DEV_SECRET, Gateway, GatewayConfig};
+use std::net::SocketAddr;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -78,14 +84,57 @@ async fn core_guarantees() {
     assert_eq!(node_test("ts-client/core.test.mjs", &[]).await, 11);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn against_the_rust_gateway() {
-    let gw = gateway::start(GatewayConfig { addr: "127.0.0.1:0".parse().unwrap(), ..Default::default() }).await.expect("the gateway starts");
+async fn start_gateway(addr: SocketAddr) -> Gateway {
+    gateway::start(GatewayConfig { addr, ..Default::default() }).await.expect("the gateway starts")
+}
+
+/// `E2E_URL` and `E2E_TOKENS` for a gateway at `addr`.
+fn script_env(addr: SocketAddr) -> Vec<(&'static str, String)> {
     let tokens: serde_json::Map<String, Value> =
         ["u1", "u2", "u3"].iter().map(|u| ((*u).to_string(), Value::String(JwtHs256::mint(DEV_SECRET.as_bytes(), u, Some("customer"), 600)))).collect();
-    let env = [("E2E_URL", format!("http://{}", gw.addr)), ("E2E_TOKENS", Value::Object(tokens).to_string())];
+    vec![("E2E_URL", format!("http://{addr}")), ("E2E_TOKENS", Value::Object(tokens).to_string())]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn against_the_rust_gateway() {
+    let gw = start_gateway("127.0.0.1:0".parse().unwrap()).await;
+    let env = script_env(gw.addr);
     assert_eq!(node_test("ts-client/gateway.test.mjs", &env).await, 4);
     let m = gw.runtime.metrics().snapshot();
     assert_eq!(m.invalid_payloads, 0, "{m:?}");
     gw.abort();
+}
+
+/// Answers one command per connection: `effects` (chat c-1's stored message ids as JSON),
+/// `stop` (the gateway closes every connection), `start` (a new gateway on the same address).
+async fn control(listener: tokio::net::TcpListener, mut gw: Gateway) {
+    let addr = gw.addr;
+    while let Ok((stream, _)) = listener.accept().await {
+        let (read, mut write) = stream.into_split();
+        let Ok(Some(line)) = BufReader::new(read).lines().next_line().await else { continue };
+        let reply = match line.trim() {
+            "effects" => serde_json::to_string(&gw.backend.chat_messages("c-1")).unwrap_or_default(),
+            "stop" => {
+                gw.shutdown().await;
+                "ok".to_string()
+            }
+            "start" => {
+                gw = start_gateway(addr).await;
+                "ok".to_string()
+            }
+            other => format!("unknown command {other}"),
+        };
+        let _ = write.write_all(format!("{reply}\n").as_bytes()).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn faults_through_a_proxy() {
+    let gw = start_gateway("127.0.0.1:0".parse().unwrap()).await;
+    let mut env = script_env(gw.addr);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a control port");
+    env.push(("CONTROL_ADDR", listener.local_addr().expect("bound").to_string()));
+    let task = tokio::spawn(control(listener, gw));
+    assert_eq!(node_test("ts-client/faults.test.mjs", &env).await, 3);
+    task.abort();
 }

@@ -69,3 +69,16 @@ export function refusal(message) {
 export const okAck = (m, data = null) => m.ack?.({ ok: true, data });
 export const chat = (text) => ({ chatId: 'c-1', message: text, timestamp: '2026-12-01T00:00:00Z' });
 export const flush = () => new Promise((r) => setImmediate(r));
+
+/** Polls `check` every 10 ms; rejects after `ms`. */
+export function until(what, check, ms = 10000) {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const poll = () => {
+      if (check()) resolve();
+      else if (Date.now() - started > ms) reject(new Error(`timed out waiting for ${what}`));
+      else setTimeout(poll, 10);
+    };
+    poll();
+  });
+}

@@ -2,7 +2,7 @@
 // tests/tests/ts_client.rs, which sets E2E_URL and E2E_TOKENS): typed round trips and recovery.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { chat, realtime } from './fake.mjs';
+import { chat, realtime, until } from './fake.mjs';
 
 const { createRealtimeClient, RealtimeError } = realtime;
 const URL = process.env.E2E_URL;
@@ -15,17 +15,6 @@ function connectAs(user, options = {}) {
   return c;
 }
 
-function until(what, check, ms = 5000) {
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const poll = () => {
-      if (check()) resolve();
-      else if (Date.now() - started > ms) reject(new Error(`timed out waiting for ${what}`));
-      else setTimeout(poll, 10);
-    };
-    poll();
-  });
-}
 
 const connected = (c) => until('connected', () => c.getState().status === 'connected');
 
