@@ -10,6 +10,11 @@
 //! * `against_the_rust_gateway`: `tests/js/ts-client/gateway.test.mjs` against an in-process
 //!   gateway on `127.0.0.1:0`.
 //!
+//! * `react_hooks`: `tests/js/ts-client/react.test.mjs`, the React bindings under
+//!   react-test-renderer.
+//! * `bundle_size_and_cpu_figures`: prints `tests/js/ts-client/bench.mjs`'s figures (esbuild
+//!   bundle, minified and gzipped; client CPU per message against a bare emit); never fails on
+//!   size or speed.
 //! * `faults_through_a_proxy`: `tests/js/ts-client/faults.test.mjs` through a TCP proxy of its
 //!   own (cut, black-hole) and across a gateway restart on the same port, driven through a small
 //!   control port (`effects`, `stop`, `start`, one command per connection).
@@ -82,6 +87,28 @@ fn client_compiles_strict() {
 #[tokio::test]
 async fn core_guarantees() {
     assert_eq!(node_test("ts-client/core.test.mjs", &[]).await, 11);
+}
+
+#[tokio::test]
+async fn react_hooks() {
+    assert_eq!(node_test("ts-client/react.test.mjs", &[]).await, 3);
+}
+
+#[test]
+fn bundle_size_and_cpu_figures() {
+    let out = Command::new("node")
+        .arg("ts-client/bench.mjs")
+        .current_dir(js_dir())
+        .env("TS_CLIENT_OUT", compiled())
+        .env("TS_CLIENT_SRC", switchboard_tests::js::repo_root().join("generated/ts"))
+        .env("NODE_PATH", js_dir().join("node_modules"))
+        .output()
+        .expect("node runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text.lines().find_map(|l| l.strip_prefix("BENCH ")).unwrap_or_else(|| panic!("no BENCH line:\n{}", both(&out)));
+    let v: Value = serde_json::from_str(line).expect("BENCH is JSON");
+    assert!(v["bundle_realtime"]["gzipped"].as_u64().is_some_and(|n| n > 0), "{v}");
+    eprintln!("TS client figures: {v}");
 }
 
 async fn start_gateway(addr: SocketAddr) -> Gateway {
