@@ -4,6 +4,9 @@
 //! * `client_compiles_strict`: the runtime, the generated layer, the React bindings and a
 //!   consumer (`tests/js/ts-client/consumer.ts`) pass `tsc --strict` with the app's settings plus
 //!   `exactOptionalPropertyTypes` and the unused checks (`tests/js/tsconfig.client.json`).
+//! * `wrong_usage_fails_to_compile`: `tests/js/ts-client-fail/wrong-usage.ts` (wrong and missing
+//!   payload fields, unknown events by method and wire name, wrong ack and listener fields, a
+//!   wrong option) fails with exactly the errors its `// expect: TSnnnn` comments name.
 //! * `core_guarantees`: `tests/js/ts-client/core.test.mjs` against a scripted socket with exact
 //!   timers (backoff, queue of 100 with 150 sends, `_mid` resends, rooms before drain, token,
 //!   heartbeat).
@@ -26,6 +29,7 @@ use rez_realtime::gateway::{self, DEV_SECRET, Gateway, GatewayConfig};
 use std::net::SocketAddr;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use serde_json::Value;
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
@@ -82,6 +86,58 @@ async fn node_test(file: &str, env: &[(&str, String)]) -> usize {
 fn client_compiles_strict() {
     let out = Command::new(tsc()).args(["-p", "tsconfig.client.json"]).current_dir(js_dir()).output().expect("tsc runs");
     assert!(out.status.success(), "tsc --strict over the generated client failed:\n{}", both(&out));
+}
+
+/// Imports only the peer dependencies and its own files, no `any`, no Node-only or DOM-only global.
+#[test]
+fn runtime_is_portable_and_typed() {
+    let allowed: &[(&str, &[&str])] = &[
+        ("realtime-core.ts", &["socket.io-client"]),
+        ("realtime.ts", &["./realtime-core", "./socket.types"]),
+        ("realtime-react.ts", &["react", "./realtime"]),
+    ];
+    let words = |l: &str| l.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '$')).map(str::to_owned).collect::<Vec<_>>();
+    for (name, imports) in allowed {
+        let text = std::fs::read_to_string(switchboard_tests::js::repo_root().join("generated/ts").join(name)).expect("generated file");
+        for line in text.lines().filter(|l| !l.trim_start().starts_with("//") && !l.trim_start().starts_with('*')) {
+            if let Some((_, from)) = line.split_once(" from '") {
+                let module = from.split('\'').next().unwrap_or_default();
+                assert!(imports.contains(&module), "{name} imports `{module}`: {line}");
+            }
+            for w in words(line) {
+                assert!(
+                    !["any", "window", "document", "process", "require", "Buffer", "setImmediate", "navigator"].contains(&w.as_str()),
+                    "{name} uses `{w}`: {line}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn wrong_usage_fails_to_compile() {
+    let file = "ts-client-fail/wrong-usage.ts";
+    let source = std::fs::read_to_string(js_dir().join(file)).expect("the expected-failure file");
+    let expected: BTreeSet<(usize, String)> = source
+        .lines()
+        .enumerate()
+        .filter_map(|(i, l)| l.split_once("// expect: ").map(|(_, code)| (i + 1, code.trim().to_string())))
+        .collect();
+    assert!(expected.len() >= 7, "{file} lists too few expected errors");
+    let out = Command::new(tsc()).args(["-p", "tsconfig.client-fail.json"]).current_dir(js_dir()).output().expect("tsc runs");
+    assert!(!out.status.success(), "tsc accepted {file}");
+    // `file(line,col): error TSnnnn: ...`
+    let actual: BTreeSet<(usize, String)> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| {
+            let rest = l.strip_prefix(file)?.strip_prefix('(')?;
+            let (line, rest) = rest.split_once(',')?;
+            let code = rest.split_once("error ")?.1.split(':').next()?;
+            Some((line.parse().ok()?, code.to_string()))
+        })
+        .collect();
+    assert_eq!(actual, expected, "errors differ from the expect comments:\n{}", both(&out));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().filter(|l| l.contains("error TS")).count(), expected.len(), "errors elsewhere:\n{}", both(&out));
 }
 
 #[tokio::test]
