@@ -13,6 +13,8 @@
 //! * `against_the_rust_gateway`: `tests/js/ts-client/gateway.test.mjs` against an in-process
 //!   gateway on `127.0.0.1:0`.
 //!
+//! * `against_a_node_socket_io_server`: `tests/js/ts-client/node-server.test.mjs`, the same round
+//!   trips against a Node socket.io 4.8 server started in the script.
 //! * `react_hooks`: `tests/js/ts-client/react.test.mjs`, the React bindings under
 //!   react-test-renderer.
 //! * `bundle_size_and_cpu_figures`: prints `tests/js/ts-client/bench.mjs`'s figures (esbuild
@@ -143,6 +145,11 @@ fn wrong_usage_fails_to_compile() {
 #[tokio::test]
 async fn core_guarantees() {
     assert_eq!(node_test("ts-client/core.test.mjs", &[]).await, 11);
+}
+
+#[tokio::test]
+async fn against_a_node_socket_io_server() {
+    assert_eq!(node_test("ts-client/node-server.test.mjs", &[]).await, 1);
 }
 
 #[tokio::test]
