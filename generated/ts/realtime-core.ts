@@ -471,9 +471,11 @@ export class RealtimeCore<Events extends object = Record<string, unknown>, Code 
         if (this._socket !== socket) return;
         const waiters = room.waiters;
         room.waiters = [];
-        if (res === undefined || isObject(res)) {
-          if (res !== undefined && res.ok === false) this._rooms.delete(key);
-          for (const w of waiters) this._settle(res, w.resolve, w.reject);
+        if (isObject(res) && res.ok === false) this._rooms.delete(key);
+        // A re-join that times out stays remembered and is tried again on the next connection.
+        for (const w of waiters) {
+          if (res === undefined) w.reject(new RealtimeError<Code>('ack_timeout', `${room.event}: no ack within ${this._ackTimeoutMs} ms`));
+          else this._settle(res, w.resolve, w.reject);
         }
         if (--this._rejoining === 0) this.processMessageQueue();
       });

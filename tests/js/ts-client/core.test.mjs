@@ -239,3 +239,25 @@ test('clearQueue reports every cleared message', async () => {
   assert.deepEqual(await Promise.all(p), ['cleared', 'cleared']);
   assert.deepEqual(drops.map((d) => d.reason), ['cleared', 'cleared']);
 });
+
+test('a join made offline waits for the connection; a re-join that times out rejects ack_timeout and is kept', async () => {
+  mock.timers.enable({ apis: ['setTimeout', 'setInterval'] });
+  try {
+    let answerJoins = false;
+    const server = fakeServer({ onEmit: (_s, m) => answerJoins && okAck(m) });
+    const { c } = client(server, { autoConnect: false, ackTimeoutMs: 1000 });
+    const join = c.subscribeChat({ chatId: 'c-9' }).then(() => 'joined', (e) => e.code);
+    c.connect();
+    assert.deepEqual(server.log.map((m) => [m.ev, m.payload]), [['subscribe:chat', { chatId: 'c-9' }]]);
+    mock.timers.tick(1000);
+    assert.equal(await join, 'ack_timeout');
+    answerJoins = true;
+    server.last().drop();
+    server.log.length = 0;
+    mock.timers.tick(1000);
+    assert.deepEqual(server.log.map((m) => m.ev), ['subscribe:chat'], 'still remembered: re-joined on the next connection');
+    c.disconnect();
+  } finally {
+    mock.timers.reset();
+  }
+});
