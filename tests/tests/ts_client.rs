@@ -55,8 +55,14 @@ fn both(out: &Output) -> String {
 fn compiled() -> &'static Path {
     static OUT: OnceLock<PathBuf> = OnceLock::new();
     OUT.get_or_init(|| {
-        let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("ts-client-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&out);
+        let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
+        // Earlier runs' output goes first, so scratch folders do not pile up.
+        for entry in std::fs::read_dir(tmp).into_iter().flatten().flatten() {
+            if entry.file_name().to_string_lossy().starts_with("ts-client-") {
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
+        }
+        let out = tmp.join(format!("ts-client-{}", std::process::id()));
         let res = Command::new(tsc()).args(["-p", "tsconfig.emit.json", "--outDir"]).arg(&out).current_dir(js_dir()).output().expect("tsc runs");
         assert!(res.status.success(), "compiling generated/ts failed:\n{}", both(&res));
         out
