@@ -18,7 +18,8 @@
 //! * `react_hooks`: `tests/js/ts-client/react.test.mjs`, the React bindings under
 //!   react-test-renderer.
 //! * `bundle_size_and_cpu_figures`: prints `tests/js/ts-client/bench.mjs`'s figures (esbuild
-//!   bundle, minified and gzipped; client CPU per message against a bare emit); never fails on
+//!   bundle, minified and gzipped; client CPU per message against a bare emit, on a scripted
+//!   socket and over socket.io-client to an in-process socket.io server); never fails on
 //!   size or speed.
 //! * `faults_through_a_proxy`: `tests/js/ts-client/faults.test.mjs` through a TCP proxy of its
 //!   own (cut, black-hole) and across a gateway restart on the same port, driven through a small
