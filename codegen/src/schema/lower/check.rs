@@ -255,7 +255,11 @@ fn collisions(c: &Catalogue, event_pos: &[Loc]) -> Vec<Diagnostic> {
     out
 }
 
-/// Events whose derived Rust methods clash with another member of the same generated item:
+/// The generated TypeScript client (`realtime.ts`), as an item whose members are checked too.
+const TS_CLIENT: &str = "TypeScript client";
+
+/// Events whose derived methods clash with another member of the same generated item (the
+/// TypeScript client's `onX`/`xY` methods included):
 /// `Emitter` (its constructor and one method per server-to-client event), `Client` (its own
 /// methods, one method per client-to-server event, one listener per server-to-client event) and
 /// the handler traits `Handlers` combines (one method per client-to-server event, one `may_join`
@@ -265,6 +269,7 @@ fn member_collisions(c: &Catalogue, ident_pos: &[Loc]) -> Vec<Diagnostic> {
     let mut emitter = Members::new("server::Emitter", names::EMITTER_MEMBERS);
     let mut client = Members::new("client::Client", names::CLIENT_MEMBERS);
     let mut handlers = Members::new("server::Handlers", &[]);
+    let mut ts_client = Members::new(TS_CLIENT, names::TS_CLIENT_MEMBERS);
     for r in c.rooms.iter().filter(|r| r.access == Access::App) {
         handlers.taken.insert(names::may_join(&r.rust_ident), Owner::Hook(r.name.clone()));
     }
@@ -273,10 +278,12 @@ fn member_collisions(c: &Catalogue, ident_pos: &[Loc]) -> Vec<Diagnostic> {
         if e.to_client.is_some() {
             out.extend(emitter.add(ident.to_string(), e, at));
             out.extend(client.add(names::listener(&e.ident), e, at));
+            out.extend(ts_client.add(names::ts_listener(&e.ident), e, at));
         }
         if e.to_server.is_some() {
             out.extend(client.add(ident.to_string(), e, at));
             out.extend(handlers.add(ident.to_string(), e, at));
+            out.extend(ts_client.add(names::ts_sender(&e.ident), e, at));
         }
     }
     out
@@ -306,6 +313,8 @@ impl Members {
     /// Takes `name` for event `e`, or the diagnostic when it is taken.
     fn add(&mut self, name: String, e: &Event, at: &Loc) -> Option<Diagnostic> {
         let (item, ident) = (self.item, names::unraw(&e.ident));
+        let method = if item == TS_CLIENT { format!("the TypeScript client method `{name}`") } else { format!("the Rust method `{item}::{name}`") };
+        let own = if item == TS_CLIENT { "the client already has".to_string() } else { format!("the generated `{item}` has of its own") };
         let Some(owner) = self.taken.get(&name) else {
             self.taken.insert(name, Owner::Event(e.wire_name.clone(), at.clone()));
             return None;
@@ -313,17 +322,17 @@ impl Members {
         let (code, message, help) = match owner {
             Owner::Own => (
                 Code::ReservedMember,
-                format!("event `{}` becomes the Rust method `{item}::{name}`, which the generated `{item}` has of its own", e.wire_name),
+                format!("event `{}` becomes {method}, which {own}", e.wire_name),
                 format!("set `ident:` on the event, e.g. `ident: {ident}_event`"),
             ),
             Owner::Event(other, other_at) => (
                 Code::NameCollision,
-                format!("events `{other}` ({other_at}) and `{}` both become the Rust method `{item}::{name}`", e.wire_name),
+                format!("events `{other}` ({other_at}) and `{}` both become {method}", e.wire_name),
                 format!("set `ident:` on one of them, e.g. `ident: {ident}_2`"),
             ),
             Owner::Hook(room) => (
                 Code::NameCollision,
-                format!("event `{}` and the join hook of room `{room}` both become the Rust method `{item}::{name}`", e.wire_name),
+                format!("event `{}` and the join hook of room `{room}` both become {method}", e.wire_name),
                 format!("set `ident:` on the event, e.g. `ident: {ident}_2`"),
             ),
         };

@@ -88,9 +88,6 @@ impl Lowerer {
                     .help("add `to_client:` (server -> client) and/or `to_server:` (client -> server)");
                 continue;
             }
-            if !self.ts_client_names_free(file, k.pos, &wire, &ident, to_client.is_some(), to_server.is_some()) {
-                continue;
-            }
             let id = self.events.len();
             self.event_index.insert(wire.clone(), (id, Loc::new(file, k.pos)));
             self.ident_index.insert(names::unraw(&ident).to_string(), (wire.clone(), Loc::new(file, k.pos)));
@@ -103,31 +100,6 @@ impl Lowerer {
         for (g, pos) in d.constants.iter().flatten() {
             self.check_group(file, *pos, g);
         }
-    }
-
-    /// The TypeScript client's method names of an event (`onX` for the server side, `x` for the
-    /// client side) must not shadow the client's own members or another event's methods.
-    fn ts_client_names_free(&mut self, file: &str, pos: Pos, wire: &str, ident: &str, to_client: bool, to_server: bool) -> bool {
-        let derived: Vec<String> = [to_client.then(|| names::ts_listener(ident)), to_server.then(|| names::ts_sender(ident))].into_iter().flatten().collect();
-        for name in &derived {
-            if names::TS_CLIENT_MEMBERS.contains(&name.as_str()) {
-                self.err(Code::NameCollision, file, pos, format!("event `{wire}` becomes the TypeScript client method `{name}`, which the client already has"))
-                    .label("shadows a method of the client")
-                    .help(format!("set `ident:` on the event, e.g. `ident: {}_event`", names::unraw(ident)));
-                return false;
-            }
-            if let Some((other, at)) = self.ts_client_index.get(name) {
-                let (other, at) = (other.clone(), at.clone());
-                self.err(Code::NameCollision, file, pos, format!("events `{other}` ({at}) and `{wire}` both become the TypeScript client method `{name}`"))
-                    .label("derived identifiers collide")
-                    .help(format!("set `ident:` on one of them, e.g. `ident: {}_2`", names::unraw(ident)));
-                return false;
-            }
-        }
-        for name in derived {
-            self.ts_client_index.insert(name, (wire.to_string(), Loc::new(file, pos)));
-        }
-        true
     }
 
     pub(super) fn check_group(&mut self, file: &str, pos: Pos, g: &str) {

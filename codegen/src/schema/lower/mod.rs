@@ -161,8 +161,6 @@ struct Lowerer {
     event_index: BTreeMap<String, (EventId, Loc)>,
     /// Events by identifier: wire name and where it is declared.
     ident_index: BTreeMap<String, (String, Loc)>,
-    /// The TypeScript client's derived method names: wire name and where it is declared.
-    ts_client_index: BTreeMap<String, (String, Loc)>,
     groups: Vec<ConstGroup>,
     settings_at: Option<Loc>,
     name: Option<String>,
