@@ -122,12 +122,32 @@ pub fn items(path: &str, n: usize, min: Option<u64>, max: Option<u64>) -> Result
 
 /// An ISO-8601 / RFC 3339 date-time with a zone, as `Date.prototype.toISOString` writes it.
 pub fn datetime(path: &str, s: &str) -> Result<(), ValidationError> {
+    if is_datetime(s) { Ok(()) } else { fail(path, "must be an ISO-8601 date-time such as 2026-11-26T09:30:00.000Z".into()) }
+}
+
+/// The one date-time rule, used by the server's validation and by the generator's check of
+/// catalogue examples (codegen depends on this crate for it): RFC 3339 / ISO-8601 with a zone, on
+/// a day that exists (no February 30, no February 29 outside leap years).
+pub fn is_datetime(s: &str) -> bool {
     static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
     let re = RE.get_or_init(|| {
-        regex::Regex::new(r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])[Tt ]([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d+)?([Zz]|[+-]([01]\d|2[0-3]):[0-5]\d)$")
+        regex::Regex::new(r"^(\d{4})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])[Tt ]([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d+)?([Zz]|[+-]([01]\d|2[0-3]):[0-5]\d)$")
             .expect("valid regex")
     });
-    if re.is_match(s) { Ok(()) } else { fail(path, "must be an ISO-8601 date-time such as 2026-11-26T09:30:00.000Z".into()) }
+    let Some(caps) = re.captures(s) else { return false };
+    let number = |i: usize| caps.get(i).and_then(|m| m.as_str().parse::<u32>().ok()).unwrap_or(0);
+    let (year, month, day) = (number(1), number(2), number(3));
+    day <= days_in_month(year, month)
+}
+
+/// Days in a month of the proleptic Gregorian calendar.
+fn days_in_month(year: u32, month: u32) -> u32 {
+    match month {
+        4 | 6 | 9 | 11 => 30,
+        2 if year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400)) => 29,
+        2 => 28,
+        _ => 31,
+    }
 }
 
 #[cfg(test)]
@@ -144,6 +164,11 @@ mod tests {
         assert!(items("l", 3, None, Some(2)).is_err());
         assert!(datetime("t", "2026-11-26T09:30:00.123Z").is_ok());
         assert!(datetime("t", "26/11/2026").is_err());
+        // Days that do not exist are refused at run time as the generator refuses them in examples.
+        assert!(datetime("t", "2026-02-30T00:00:00Z").is_err());
+        assert!(datetime("t", "2026-04-31T00:00:00Z").is_err());
+        assert!(datetime("t", "2024-02-29T00:00:00Z").is_ok());
+        assert!(datetime("t", "2100-02-29T00:00:00Z").is_err());
         assert_eq!(index(&field("", "items"), 2), "items[2]");
     }
 }

@@ -33,7 +33,7 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    /// Every code, in declaration order (kept equal to the generator's list by a test).
+    /// Every code, in declaration order (the generator reads this list for the TS union).
     pub const ALL: &'static [ErrorCode] = &[
         ErrorCode::InvalidPayload,
         ErrorCode::PayloadTooLarge,

@@ -119,7 +119,7 @@ pub fn emit(c: &Catalogue, opts: &EmitOptions) -> Vec<GeneratedFile> {
     ctx.insert("groups", &groups);
     ctx.insert("server_to_client", &server_to_client);
     ctx.insert("client_to_server", &client_to_server);
-    ctx.insert("error_codes", &ACK_ERROR_CODES.iter().map(|c| ts_string(c)).collect::<Vec<_>>().join(" | "));
+    ctx.insert("error_codes", &ack_error_codes().map(ts_string).collect::<Vec<_>>().join(" | "));
     vec![GeneratedFile { path: "ts/socket.types.ts".into(), contents: super::render("socket.types.ts", &ctx) }]
 }
 

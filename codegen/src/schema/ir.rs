@@ -511,6 +511,8 @@ impl Catalogue {
     }
 }
 
-/// Error codes of `{ ok: false, error: { code } }` acks; the runtime answers with exactly these.
-pub const ACK_ERROR_CODES: &[&str] =
-    &["invalid_payload", "payload_too_large", "rate_limited", "forbidden", "too_many_rooms", "handler_error", "internal", "unknown_event"];
+/// Error codes of `{ ok: false, error: { code } }` acks: the runtime's own list, so the
+/// generated TypeScript union cannot drift from what the server answers.
+pub fn ack_error_codes() -> impl Iterator<Item = &'static str> {
+    switchboard_runtime::wire::ErrorCode::ALL.iter().map(|c| c.as_str())
+}

@@ -21,7 +21,8 @@ use super::yaml::{self, Node, Pos};
 use std::collections::BTreeMap;
 
 /// Largest integer JavaScript represents exactly (2^53 - 1).
-pub(crate) const JS_SAFE_INT: i64 = 9_007_199_254_740_991;
+/// The runtime's bound, so generator and server agree on it.
+pub(crate) use switchboard_runtime::validate::JS_SAFE_INT;
 
 /// One catalogue file as given to [`lower`].
 #[derive(Debug, Clone)]

@@ -152,29 +152,7 @@ fn check_range(v: f64, c: &Constraints) -> Result<(), String> {
     Ok(())
 }
 
-/// RFC 3339 / ISO-8601 date-time with a zone, as `Date.prototype.toISOString` writes it, on a
-/// day that exists (no February 30, no February 29 outside leap years).
-pub(crate) fn is_datetime(s: &str) -> bool {
-    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
-    let re = RE.get_or_init(|| {
-        regex::Regex::new(r"^(\d{4})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])[Tt ]([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d+)?([Zz]|[+-]([01]\d|2[0-3]):[0-5]\d)$")
-            .expect("valid regex")
-    });
-    let Some(caps) = re.captures(s) else { return false };
-    let number = |i: usize| caps.get(i).and_then(|m| m.as_str().parse::<u32>().ok()).unwrap_or(0);
-    let (year, month, day) = (number(1), number(2), number(3));
-    day <= days_in_month(year, month)
-}
-
-/// Days in a month of the proleptic Gregorian calendar.
-fn days_in_month(year: u32, month: u32) -> u32 {
-    match month {
-        4 | 6 | 9 | 11 => 30,
-        2 if year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400)) => 29,
-        2 => 28,
-        _ => 31,
-    }
-}
+pub(crate) use switchboard_runtime::validate::is_datetime;
 
 #[cfg(test)]
 mod tests {
