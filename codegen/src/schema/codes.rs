@@ -80,12 +80,16 @@ codes! {
     TypeCycle = "type-cycle", "A recursive type that no finite value or no target can handle.";
     RoomParamMissing = "room-param-missing", "An event joins or leaves a room whose parameter its payload does not carry.";
     RoomParamType = "room-param-type", "A payload field that names a room is not a required string, integer or enum.";
+    UnlimitedFanOut = "unlimited-fan-out", "A client-to-server event that the server also sends to a room (it has both directions) has no `rate_limit`: one client could flood every member.";
 }
 
 impl Code {
-    /// How bad the code is. Every code stops generation today.
+    /// How bad the code is: a warning lets generation go on.
     pub fn severity(self) -> Severity {
-        Severity::Error
+        match self {
+            Code::UnlimitedFanOut => Severity::Warning,
+            _ => Severity::Error,
+        }
     }
 }
 

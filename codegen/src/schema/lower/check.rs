@@ -204,6 +204,7 @@ impl Lowerer {
         let mut warnings = self.diags;
         warnings.extend(collisions(&catalogue, &self.event_pos));
         warnings.extend(member_collisions(&catalogue, &self.event_ident_pos));
+        warnings.extend(unlimited_fan_out(&catalogue, &self.event_ident_pos));
         if has_errors(&warnings) {
             return Err(warnings);
         }
@@ -251,6 +252,23 @@ fn collisions(c: &Catalogue, event_pos: &[Loc]) -> Vec<Diagnostic> {
                 seen.insert(e.const_name.clone(), e.wire_name.clone());
             }
         }
+    }
+    out
+}
+
+/// Client-to-server events the server also sends to rooms (both directions: `chat:read`,
+/// `chat:typing`) without a rate limit: one client could make the server flood every member
+/// (the adversarial run got 111,350 deliveries in 15 s). A warning: generation goes on.
+fn unlimited_fan_out(c: &Catalogue, at: &[Loc]) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for (i, e) in c.events.iter().enumerate() {
+        let (Some(ts), Some(_)) = (&e.to_server, &e.to_client) else { continue };
+        if ts.rate_limit.is_some() {
+            continue;
+        }
+        let mut d = Diagnostic::error(Code::UnlimitedFanOut, &at[i].file, at[i].pos, format!("event `{}` is sent by clients and by the server, and has no `rate_limit` on its `to_server` side", e.wire_name));
+        d.warning().label("fans out without a limit").help("add e.g. `rate_limit: 10/s` under `to_server` (a burst of N, then N a period)");
+        out.push(d);
     }
     out
 }

@@ -194,6 +194,15 @@ mod tests {
     }
 
     #[test]
+    fn a_fan_out_event_without_a_rate_limit_is_warned_about() {
+        let both = "domain: t\nrooms:\n  r:\n    name: r-{id}\n    access: authenticated\nevents:\n  e:\n    to_client: { to: r, payload: { id: string } }\n    to_server: { payload: { id: string }%LIMIT% }\n";
+        let (_, warnings) = one(&both.replace("%LIMIT%", "")).expect("a warning does not stop generation");
+        assert_eq!(warnings.iter().map(|w| (w.code.as_str(), w.severity)).collect::<Vec<_>>(), vec![("unlimited-fan-out", crate::schema::diagnostic::Severity::Warning)]);
+        let (_, warnings) = one(&both.replace("%LIMIT%", ", rate_limit: 10/s")).unwrap();
+        assert!(warnings.is_empty(), "{warnings:?}");
+    }
+
+    #[test]
     fn reports_every_problem_in_one_run() {
         let err = one("domain: t\nevents:\n  a:\n    to_client: { payloadd: {} , to: everyone}\n  b:\n    to_server: { payload: Nope }\n").unwrap_err();
         let codes: Vec<&str> = err.iter().map(|d| d.code.as_str()).collect();
