@@ -7,8 +7,7 @@ use super::dedup::{DedupStore, MemoryDedup};
 use super::metrics::Metrics;
 use super::session::{Session, UserSockets};
 use serde_json::Value;
-use socketioxide::SocketIo;
-use socketioxide::extract::SocketRef;
+use super::{SocketIo, SocketRef};
 use std::sync::Arc;
 
 /// Shared server state: configuration, authenticator, dedup store and counters.
@@ -18,6 +17,8 @@ pub struct Runtime {
     pub(crate) dedup: Arc<dyn DedupStore>,
     pub(crate) metrics: Arc<Metrics>,
     pub(crate) users: Arc<UserSockets>,
+    /// Set when the namespace's adapter is initialised (see [`Runtime::mounted`]).
+    pub(crate) mounted: super::adapter::Mounted,
 }
 
 impl Runtime {
@@ -29,7 +30,7 @@ impl Runtime {
     /// A runtime with the given limits.
     pub fn with_config(auth: impl Authenticator, config: ServerConfig) -> Self {
         let dedup = Arc::new(MemoryDedup::with_per_user(config.dedup_capacity, config.dedup_per_user, config.dedup_ttl));
-        Self { config, auth: Arc::new(auth), dedup, metrics: Arc::new(Metrics::default()), users: Arc::default() }
+        Self { config, auth: Arc::new(auth), dedup, metrics: Arc::new(Metrics::default()), users: Arc::default(), mounted: Default::default() }
     }
 
     /// Replaces the dedup store (e.g. with a shared one).
@@ -107,6 +108,7 @@ impl Runtime {
                 Ok(())
             }
         };
-        io.ns(self.config.namespace.clone(), handler.with(middleware));
+        // With Redis the namespace accepts connections once subscribed: see `Runtime::mounted`.
+        self.mounted.track(io.ns(self.config.namespace.clone(), handler.with(middleware)));
     }
 }
