@@ -101,9 +101,16 @@ pub async fn start(config: GatewayConfig) -> std::io::Result<Gateway> {
     let emitter = Emitter::new(io.clone(), runtime.clone());
     let io_handle = io.clone();
     let backend = Arc::new(DemoBackend { emitter: emitter.clone(), seq: AtomicU64::new(1), effects: Mutex::new(BTreeMap::new()) });
+    let metrics = runtime.metrics().clone();
     server::mount(&io, runtime.clone(), backend.clone());
     runtime.mounted(MOUNT_TIMEOUT).await.map_err(std::io::Error::other)?;
-    let app = axum::Router::new().route("/health", axum::routing::get(|| async { "ok" })).layer(layer);
+    let app = axum::Router::new()
+        .route("/health", axum::routing::get(|| async { "ok" }))
+        // Process alive: answers as long as the HTTP server does.
+        .route("/healthz", axum::routing::get(|| async { "ok" }))
+        .route("/readyz", axum::routing::get(move || ready(redis.clone())))
+        .route("/metrics", axum::routing::get(move || prometheus(metrics.clone())))
+        .layer(layer);
     let listener = tokio::net::TcpListener::bind(config.addr).await?;
     let addr = listener.local_addr()?;
     // The runtime's listener: header-read timeout, connection caps, TCP_NODELAY.
@@ -117,6 +124,23 @@ pub async fn start(config: GatewayConfig) -> std::io::Result<Gateway> {
         tokio::spawn(demo_loop(emitter.clone(), config.demo_interval));
     }
     Ok(Gateway { addr, runtime, emitter, backend, io: io_handle, task })
+}
+
+/// `/readyz`: 200 when this node can serve, 503 with the reason when it cannot (Redis
+/// configured and not answering: broadcasts would reach only this node's sockets).
+async fn ready(redis: Option<server::RedisConn>) -> (axum::http::StatusCode, String) {
+    match redis {
+        None => (axum::http::StatusCode::OK, "ready".into()),
+        Some(conn) => match conn.ping().await {
+            Ok(()) => (axum::http::StatusCode::OK, "ready".into()),
+            Err(e) => (axum::http::StatusCode::SERVICE_UNAVAILABLE, format!("not ready: Redis: {e}")),
+        },
+    }
+}
+
+/// `/metrics`: the runtime's counters as Prometheus text.
+async fn prometheus(metrics: Arc<server::Metrics>) -> ([(axum::http::header::HeaderName, &'static str); 1], String) {
+    ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], metrics.snapshot().prometheus())
 }
 
 /// ISO-8601 UTC now, as the wire wants it.

@@ -6,7 +6,7 @@ use futures_util::SinkExt;
 use rez_realtime::gateway::{self, DEV_SECRET, Gateway, GatewayConfig};
 use rez_realtime::types;
 use serde_json::{Value, json};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use switchboard_runtime::server::JwtHs256;
 use switchboard_tests::raw::{self, Ws};
 use switchboard_tests::redis::RedisServer;
@@ -133,6 +133,104 @@ async fn a_reliable_resend_to_the_other_node_has_one_effect_and_the_same_ack() {
     let theirs = call(&mut u2, &mut Vec::new(), 2, "chat:send_message", same_id).await;
     assert_ne!(theirs["data"]["messageId"], first["data"]["messageId"], "ids are per user");
     assert_eq!(a.backend.chat_messages("c-1").len() + b.backend.chat_messages("c-1").len(), 3);
+    a.abort();
+    b.abort();
+}
+
+/// `GET path` on `gw`'s HTTP port: the status code and the body.
+async fn http_get(gw: &Gateway, path: &str) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut tcp = tokio::net::TcpStream::connect(gw.addr).await.expect("the HTTP port answers");
+    tcp.write_all(format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").as_bytes()).await.unwrap();
+    let mut raw = String::new();
+    tokio::time::timeout(Duration::from_secs(10), tcp.read_to_string(&mut raw)).await.expect("an HTTP answer within 10 s").unwrap();
+    let status = raw.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let body = raw.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
+    (status, body)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_readiness_and_prometheus_metrics_on_the_http_port() {
+    let redis = RedisServer::start();
+    let with_redis = node(&redis).await;
+    let alone = gateway::start(GatewayConfig { addr: "127.0.0.1:0".parse().unwrap(), ..GatewayConfig::default() }).await.unwrap();
+    let _ws = raw::connect_ok(with_redis.addr, &token("u1")).await;
+    for gw in [&with_redis, &alone] {
+        assert_eq!(http_get(gw, "/healthz").await.0, 200);
+        assert_eq!(http_get(gw, "/readyz").await, (200, "ready".to_string()));
+    }
+    let (status, text) = http_get(&with_redis, "/metrics").await;
+    assert_eq!(status, 200);
+    assert!(text.contains("# TYPE switchboard_connections counter\nswitchboard_connections 1\n"), "{text}");
+    with_redis.abort();
+    alone.abort();
+}
+
+/// Redis is killed mid-traffic and started again on the same port: fan-out resumes by itself
+/// within [`RESUME_BOUND`]; meanwhile `/readyz` says not ready and each node still delivers to
+/// its own sockets.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fan_out_resumes_after_a_redis_restart() {
+    /// The stated bound: heartbeat 250 ms + reconnect delay (at most 500 ms) + resubscribe,
+    /// with a wide margin for a loaded machine.
+    const RESUME_BOUND: Duration = Duration::from_secs(5);
+    let mut redis = RedisServer::start();
+    let (a, b) = (node(&redis).await, node(&redis).await);
+    let (mut on_a, mut on_b) = (raw::connect_ok(a.addr, &token("u1")).await, raw::connect_ok(b.addr, &token("u2")).await);
+    // Node A emits a numbered flash sale every 20 ms.
+    let sent = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let (emitter, counter) = (a.emitter.clone(), sent.clone());
+    let traffic = tokio::spawn(async move {
+        for n in 0..2_000u64 {
+            let sale = types::FlashSaleStartedPayload {
+                flash_sale_id: format!("fs-{n}"),
+                title: "t".into(),
+                discount_percentage: 10.0,
+                end_time: "2026-12-03T00:00:00.000Z".into(),
+                timestamp: None,
+            };
+            counter.store(n, std::sync::atomic::Ordering::SeqCst);
+            let _ = emitter.flashsale_started(&sale).await;
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    });
+    let numbers = |frames: &[String]| -> Vec<u64> {
+        events(frames, "flashsale:started").iter().filter_map(|p| p["flashSaleId"].as_str()?.strip_prefix("fs-")?.parse().ok()).collect()
+    };
+    assert!(!numbers(&frames_for(&mut on_b, GRACE).await).is_empty(), "fan-out works before the restart");
+    let _ = frames_for(&mut on_a, Duration::from_millis(10)).await;
+
+    redis.kill();
+    let down_from = sent.load(std::sync::atomic::Ordering::SeqCst);
+    let (status, body) = http_get(&a, "/readyz").await;
+    assert_eq!(status, 503, "not ready while Redis is down: {body}");
+    assert_eq!(http_get(&a, "/healthz").await.0, 200, "alive all the same");
+    // A publish in flight when Redis died may wait out the 2 s command timeout; after the next
+    // failed heartbeat, publishes fail at once and A delivers locally.
+    let mut local = Vec::new();
+    let waited = Instant::now();
+    while waited.elapsed() < Duration::from_secs(4) && !local.iter().any(|&n| n > down_from) {
+        local.extend(numbers(&frames_for(&mut on_a, Duration::from_millis(100)).await));
+    }
+    assert!(local.iter().any(|&n| n > down_from), "A's own sockets still get A's events while Redis is down: {local:?}");
+
+    redis.restart();
+    let restarted = Instant::now();
+    let from = sent.load(std::sync::atomic::Ordering::SeqCst);
+    let mut resumed = None;
+    while restarted.elapsed() < RESUME_BOUND * 2 {
+        let got = numbers(&frames_for(&mut on_b, Duration::from_millis(50)).await);
+        if got.iter().any(|&n| n >= from) {
+            resumed = Some(restarted.elapsed());
+            break;
+        }
+    }
+    let resumed = resumed.expect("fan-out to node B resumed after the Redis restart");
+    println!("fan-out resumed {resumed:?} after Redis was started again");
+    assert!(resumed < RESUME_BOUND, "fan-out resumed after {resumed:?}, over the {RESUME_BOUND:?} bound");
+    assert_eq!(http_get(&a, "/readyz").await.0, 200, "ready again");
+    assert_eq!(http_get(&b, "/readyz").await.0, 200, "ready again");
+    traffic.abort();
     a.abort();
     b.abort();
 }

@@ -91,3 +91,33 @@ impl Metrics {
         }
     }
 }
+
+impl MetricsSnapshot {
+    /// The counters in the Prometheus text format (version 0.0.4), each named
+    /// `switchboard_{field}`; `events_waiting` is a gauge, every other one a counter.
+    pub fn prometheus(&self) -> String {
+        use std::fmt::Write;
+        let mut out = String::new();
+        let Ok(serde_json::Value::Object(fields)) = serde_json::to_value(self) else { return out };
+        for (name, value) in fields {
+            let kind = if name == "events_waiting" { "gauge" } else { "counter" };
+            let _ = writeln!(out, "# TYPE switchboard_{name} {kind}\nswitchboard_{name} {value}");
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prometheus_text_names_every_counter() {
+        let m = Metrics::default();
+        Metrics::inc(&m.duplicates);
+        let text = m.snapshot().prometheus();
+        assert!(text.contains("# TYPE switchboard_duplicates counter\nswitchboard_duplicates 1\n"), "{text}");
+        assert!(text.contains("# TYPE switchboard_events_waiting gauge\n"), "{text}");
+        assert_eq!(text.lines().filter(|l| !l.starts_with('#')).count(), 16, "{text}");
+    }
+}

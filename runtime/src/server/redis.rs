@@ -15,6 +15,7 @@ use serde_json::Value;
 use socketioxide_redis::drivers::{ChanItem, Driver, MessageStream};
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
@@ -54,6 +55,9 @@ pub struct RedisConn {
     url: Arc<str>,
     /// Held by every clone; the heartbeat stops when the last one is dropped.
     alive: Arc<()>,
+    /// False from a failed heartbeat until the next answered one: publishes then fail at once
+    /// (the adapter still delivers to this node's sockets) instead of waiting on a dead link.
+    up: Arc<AtomicBool>,
 }
 
 impl fmt::Debug for RedisConn {
@@ -84,7 +88,7 @@ impl RedisConn {
             .set_min_delay(Duration::from_millis(50))
             .set_max_delay(MAX_RECONNECT_DELAY);
         let conn = client.get_connection_manager_with_config(config).await.map_err(|e| err(&format!("cannot connect to Redis at `{url}`"), e))?;
-        let this = Self { conn, handlers, url: url.into(), alive: Arc::new(()) };
+        let this = Self { conn, handlers, url: url.into(), alive: Arc::new(()), up: Arc::new(AtomicBool::new(true)) };
         this.spawn_heartbeat();
         Ok(this)
     }
@@ -92,17 +96,20 @@ impl RedisConn {
     /// Pings every [`HEARTBEAT`] while a handle to the connection lives elsewhere: the
     /// connection manager reconnects only when a command fails.
     fn spawn_heartbeat(&self) {
-        let weak = Arc::downgrade(&self.alive);
-        let conn = self.conn.clone();
+        let this = self.clone();
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(HEARTBEAT);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 tick.tick().await;
-                if weak.strong_count() == 0 {
+                // Only this task's own handle is left: the node is gone.
+                if Arc::strong_count(&this.alive) <= 1 {
                     return;
                 }
-                let _ = redis::cmd("PING").query_async::<RedisValue>(&mut conn.clone()).await;
+                let ok = this.ping().await.is_ok();
+                if this.up.swap(ok, Ordering::Relaxed) != ok {
+                    if ok { tracing::info!("Redis answers again") } else { tracing::warn!("Redis does not answer; broadcasts reach this node's sockets only") }
+                }
             }
         });
     }
@@ -141,6 +148,9 @@ impl Driver for RedisConn {
     type Error = RedisError;
 
     async fn publish(&self, chan: String, val: Vec<u8>) -> Result<(), Self::Error> {
+        if !self.up.load(Ordering::Relaxed) {
+            return Err(RedisError("PUBLISH: Redis is unreachable (last heartbeat failed)".into()));
+        }
         self.conn.clone().publish::<_, _, RedisValue>(chan, val).await.map_err(|e| err("PUBLISH", e))?;
         Ok(())
     }
