@@ -234,3 +234,32 @@ async fn fan_out_resumes_after_a_redis_restart() {
     a.abort();
     b.abort();
 }
+
+/// The store itself, with two connections standing for two nodes: a racing resend on the other
+/// node waits for the original's ack; an abandoned id can be handled again; with Redis down a
+/// reliable event is refused (the waiter's channel is closed), never handled as new.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_redis_dedup_store_across_two_connections() {
+    use switchboard_runtime::server::{DedupStore, RedisConn, RedisDedup, Seen};
+    let mut redis = RedisServer::start();
+    let ttl = Duration::from_secs(60);
+    let a = RedisDedup::new(RedisConn::connect(&redis.url()).await.unwrap(), ttl);
+    let b = RedisDedup::new(RedisConn::connect(&redis.url()).await.unwrap(), ttl);
+    let key = "u1\0chat:send_message\0m-1";
+    assert!(matches!(a.begin(key).await, Seen::New));
+    let Seen::InFlight(mut waiting) = b.begin(key).await else { panic!("the other node sees the original in flight") };
+    a.complete(key, json!({ "ok": true, "data": 7 })).await;
+    let ack = tokio::time::timeout(Duration::from_secs(5), waiting.wait_for(Option::is_some)).await.expect("the ack within 5 s").expect("not abandoned").clone();
+    assert_eq!(ack, Some(json!({ "ok": true, "data": 7 })));
+    assert!(matches!(b.begin(key).await, Seen::Done(v) if v["data"] == 7));
+    assert!(matches!(b.begin("u2\0chat:send_message\0m-1").await, Seen::New), "another user's id is theirs");
+    // Abandoned: the waiter is told, and a resend is new work.
+    assert!(matches!(a.begin("u1\0e\0m-2").await, Seen::New));
+    let Seen::InFlight(mut w2) = b.begin("u1\0e\0m-2").await else { panic!("in flight") };
+    a.abandon("u1\0e\0m-2").await;
+    assert!(tokio::time::timeout(Duration::from_secs(5), w2.wait_for(Option::is_some)).await.expect("told within 5 s").is_err());
+    assert!(matches!(b.begin("u1\0e\0m-2").await, Seen::New));
+    redis.kill();
+    let Seen::InFlight(mut down) = a.begin("u1\0e\0m-3").await else { panic!("refused, not new, while Redis is down") };
+    assert!(down.wait_for(Option::is_some).await.is_err());
+}
