@@ -1,7 +1,7 @@
 //! One snapshot per valid fixture x target, determinism, and the CLI's help text.
 
 use std::path::{Path, PathBuf};
-use switchboard::emit::{EmitOptions, json_schema, markdown, typescript};
+use switchboard::emit::{EmitOptions, json_schema, markdown, ts_client, typescript};
 use switchboard::output::{GeneratedFile, load_catalogue};
 
 fn fixtures() -> Vec<(String, PathBuf)> {
@@ -43,6 +43,16 @@ fn snapshot(target: &str, case: &str, body: String) {
 fn typescript_per_fixture() {
     for (case, dir) in fixtures() {
         snapshot("typescript", &case, joined(&typescript::emit(&lowered(&dir), &EmitOptions::default())));
+    }
+}
+
+#[test]
+fn ts_client_per_fixture() {
+    for (case, dir) in fixtures() {
+        // Only the generated layer: the runtime files are copies of runtime/ts/.
+        let files: Vec<GeneratedFile> = ts_client::emit(&lowered(&dir), &EmitOptions::default()).into_iter().filter(|f| f.path == "ts/realtime.ts").collect();
+        assert_eq!(files.len(), 1);
+        snapshot("ts_client", &case, joined(&files));
     }
 }
 

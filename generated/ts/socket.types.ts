@@ -1350,7 +1350,7 @@ export interface AckError {
 }
 
 /** Error codes the server answers with. */
-export type AckErrorCode = 'invalid_payload' | 'payload_too_large' | 'rate_limited' | 'forbidden' | 'too_many_rooms' | 'handler_error' | 'internal';
+export type AckErrorCode = 'invalid_payload' | 'payload_too_large' | 'rate_limited' | 'forbidden' | 'too_many_rooms' | 'handler_error' | 'internal' | 'unknown_event';
 
 /** The answer to a client-to-server event: `{ ok: true, data }` or `{ ok: false, error }`. */
 export type AckResponse<T> = { ok: true; data: T } | { ok: false; error: AckError };
@@ -2095,7 +2095,7 @@ export interface ClientToServerEvents {
   'chat:typing': (payload: ChatTypingRequest, ack?: (response: AckResponse<null>) => void) => void;
   /**
    * Messages were read. The client reports what its user read; the server tells the chat who read what.
-   * Delivery: reliable (queued while offline). Rate limit: 5/s.
+   * Delivery: reliable (queued while offline). Rate limit: 120/min.
    */
   'chat:read': (payload: ChatReadRequest, ack?: (response: AckResponse<null>) => void) => void;
   /**

@@ -28,6 +28,8 @@ pub enum ErrorCode {
     HandlerError,
     /// Something went wrong on the server.
     Internal,
+    /// The catalogue has no client-to-server event of that name.
+    UnknownEvent,
 }
 
 impl ErrorCode {
@@ -40,6 +42,7 @@ impl ErrorCode {
         ErrorCode::TooManyRooms,
         ErrorCode::HandlerError,
         ErrorCode::Internal,
+        ErrorCode::UnknownEvent,
     ];
 
     /// The wire string.
@@ -52,6 +55,7 @@ impl ErrorCode {
             ErrorCode::TooManyRooms => "too_many_rooms",
             ErrorCode::HandlerError => "handler_error",
             ErrorCode::Internal => "internal",
+            ErrorCode::UnknownEvent => "unknown_event",
         }
     }
 }

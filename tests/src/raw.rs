@@ -17,11 +17,18 @@ pub async fn connect(addr: SocketAddr, token: &str) -> (Ws, String) {
 
 /// Like [`connect`], `None` when the transport did not open or CONNECT got no answer.
 pub async fn try_connect(addr: SocketAddr, token: &str) -> Option<(Ws, String)> {
+    try_connect_ns(addr, "/", token).await
+}
+
+/// Like [`try_connect`] on namespace `ns`: CONNECT is `40{..}` for `/`, `40/ns,{..}` otherwise
+/// (and the server's answers to another namespace carry the same `/ns,` prefix).
+pub async fn try_connect_ns(addr: SocketAddr, ns: &str, token: &str) -> Option<(Ws, String)> {
     let url = format!("ws://{addr}/socket.io/?EIO=4&transport=websocket");
     let (mut ws, _) = tokio_tungstenite::connect_async(url).await.ok()?;
     let open = next_text(&mut ws).await?;
     assert!(open.starts_with('0'), "{open}");
-    ws.send(Message::Text(format!("40{{\"token\":\"{token}\"}}").into())).await.ok()?;
+    let prefix = if ns == "/" { String::new() } else { format!("{ns},") };
+    ws.send(Message::Text(format!("40{prefix}{{\"token\":\"{token}\"}}").into())).await.ok()?;
     let answer = next_text(&mut ws).await?;
     Some((ws, answer))
 }

@@ -4,6 +4,7 @@ pub mod json_schema;
 pub mod markdown;
 mod prose;
 pub mod rust;
+pub mod ts_client;
 pub mod typescript;
 
 use crate::output::GeneratedFile;
@@ -43,6 +44,7 @@ impl EmitOptions {
 pub fn emit_all(c: &Catalogue, opts: &EmitOptions) -> Vec<GeneratedFile> {
     let mut files = Vec::new();
     files.extend(typescript::emit(c, opts));
+    files.extend(ts_client::emit(c, opts));
     files.extend(markdown::emit(c, opts));
     files.extend(json_schema::emit(c, opts));
     files
@@ -59,6 +61,7 @@ fn templates() -> &'static tera::Tera {
             ("domain.md", include_str!("../../templates/domain.md.tera")),
             ("index.md", include_str!("../../templates/index.md.tera")),
             ("socket.types.ts", include_str!("../../templates/socket.types.ts.tera")),
+            ("realtime.ts", include_str!("../../templates/realtime.ts.tera")),
         ])
         .unwrap_or_else(|e| panic!("a template does not parse: {e:?}"));
         t

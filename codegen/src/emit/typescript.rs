@@ -241,7 +241,7 @@ fn ts_type(c: &Catalogue, t: &TypeRef, depth: usize) -> String {
 }
 
 /// A JSDoc block (empty when there is nothing to say), indented by `pad`.
-fn jsdoc(description: Option<&str>, deprecated: Option<&Deprecation>, extra: &[String], pad: &str) -> String {
+pub(crate) fn jsdoc(description: Option<&str>, deprecated: Option<&Deprecation>, extra: &[String], pad: &str) -> String {
     let mut lines: Vec<String> = Vec::new();
     if let Some(d) = description {
         lines.extend(d.trim().lines().map(|l| l.trim_end().to_string()));

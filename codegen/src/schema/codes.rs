@@ -50,6 +50,7 @@ codes! {
     ReservedWord = "reserved-word", "A type name is reserved in Rust or TypeScript.";
     ReservedName = "reserved-name", "A room id is reserved (`everyone`).";
     ReservedEvent = "reserved-event", "An event name is reserved by Socket.IO.";
+    ReservedMember = "reserved-member", "An event's derived Rust method is one the generated code already has (`Emitter::new`, `Client::connect`, ...).";
     DuplicateName = "duplicate-name", "A domain, type, room, event, field, enum value or target room is declared twice.";
     NameCollision = "name-collision", "Two names become the same generated identifier or constant.";
     DuplicateSettings = "duplicate-settings", "More than one file has `settings`.";

@@ -513,4 +513,4 @@ impl Catalogue {
 
 /// Error codes of `{ ok: false, error: { code } }` acks; the runtime answers with exactly these.
 pub const ACK_ERROR_CODES: &[&str] =
-    &["invalid_payload", "payload_too_large", "rate_limited", "forbidden", "too_many_rooms", "handler_error", "internal"];
+    &["invalid_payload", "payload_too_large", "rate_limited", "forbidden", "too_many_rooms", "handler_error", "internal", "unknown_event"];

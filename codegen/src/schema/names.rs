@@ -1,6 +1,6 @@
 //! Casing and keyword escaping for every target, in one place (like prost's ident.rs).
 
-use heck::{ToPascalCase, ToShoutySnakeCase, ToSnakeCase};
+use heck::{ToLowerCamelCase, ToPascalCase, ToShoutySnakeCase, ToSnakeCase};
 
 /// Rust keywords (strict and reserved, 2024 edition).
 const RUST_KEYWORDS: &[&str] = &[
@@ -161,6 +161,15 @@ pub fn listener(ident: &str) -> String {
     format!("on_{}", unraw(ident).trim_start_matches('_'))
 }
 
+/// The generated `server::Emitter`'s own methods (`clone`: it derives `Clone`, and an inherent
+/// `clone` would shadow it); its other methods are the idents of the server-to-client events.
+pub const EMITTER_MEMBERS: &[&str] = &["new", "clone"];
+
+/// The generated `client::Client`'s own methods (`clone` as for the emitter); its other methods
+/// are the idents of the client-to-server events and the [`listener`]s of the server-to-client
+/// ones.
+pub const CLIENT_MEMBERS: &[&str] = &["config", "connect", "connect_with_provider", "raw", "clone"];
+
 /// The Rust struct of a room (`Order` -> `OrderRoom`), from the room's PascalCase id.
 pub fn room_type(room_pascal: &str) -> String {
     format!("{room_pascal}Room")
@@ -186,6 +195,27 @@ pub fn default_fn(type_name: &str, field_ident: &str) -> String {
 /// names them; None for other names.
 pub fn ts_callback(type_name: &str) -> Option<String> {
     type_name.strip_suffix("Payload").map(|base| format!("{base}Callback"))
+}
+
+/// The TypeScript client's own members (`runtime/ts/realtime-core.ts`); a derived event method
+/// with one of these names would shadow it. Internals start with `_`, which no derived name does.
+pub const TS_CLIENT_MEMBERS: &[&str] = &[
+    "on", "connect", "disconnect", "retry", "resume", "attachAppState", "updateAuthToken", "getState",
+    "onStateChange", "getQueueSize", "clearQueue", "processMessageQueue", "onDropped", "constructor",
+];
+
+/// The TypeScript client's sender of a client event: lowerCamelCase of the identifier
+/// (`chat_send_message` -> `chatSendMessage`); a leading digit gets `e` (`_1st` -> `e1st`), so no
+/// derived name starts with `_` like the runtime's internals.
+pub fn ts_sender(ident: &str) -> String {
+    let c = unraw(ident).to_lower_camel_case();
+    if c.starts_with(|ch: char| ch.is_ascii_digit()) { format!("e{c}") } else { c }
+}
+
+/// The TypeScript client's listener of a server event: `on` + PascalCase of the identifier
+/// (`chat_message` -> `onChatMessage`).
+pub fn ts_listener(ident: &str) -> String {
+    format!("on{}", unraw(ident).to_pascal_case())
 }
 
 #[cfg(test)]
@@ -251,6 +281,13 @@ mod tests {
         assert_eq!(default_fn("CartItem", "r#type"), "__default_cartitem_type");
         assert_eq!(ts_callback("OrderStatusPayload").as_deref(), Some("OrderStatusCallback"));
         assert_eq!(ts_callback("OrderStatus"), None);
+        assert_eq!(ts_sender("chat_send_message"), "chatSendMessage");
+        assert_eq!(ts_sender("subscribe_order"), "subscribeOrder");
+        assert_eq!(ts_sender("r#type"), "type");
+        assert_eq!(ts_sender("_1st"), "e1st");
+        assert_eq!(ts_listener("chat_message"), "onChatMessage");
+        assert_eq!(ts_listener("_1st"), "on1st");
+        assert_eq!(ts_listener("r#type"), "onType");
     }
 
     #[test]

@@ -92,6 +92,12 @@ fn b64() -> base64::engine::GeneralPurpose {
     base64::engine::general_purpose::URL_SAFE_NO_PAD
 }
 
+/// The HS256 signature of `signing_input` (for tools and tests that sign their own claims).
+pub fn hs256(secret: &[u8], signing_input: &[u8]) -> Vec<u8> {
+    use hmac::Mac;
+    mac(secret, signing_input).finalize().into_bytes().to_vec()
+}
+
 fn mac(secret: &[u8], signing_input: &[u8]) -> hmac::Hmac<sha2::Sha256> {
     use hmac::Mac;
     let mut m = <hmac::Hmac<sha2::Sha256> as hmac::KeyInit>::new_from_slice(secret).expect("HMAC takes keys of any length");

@@ -7,8 +7,6 @@ use std::time::Duration;
 /// Limits with safe defaults. README's "Security and guarantees" section lists them.
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
-    /// Socket.IO namespace (from the catalogue).
-    pub namespace: String,
     /// Most rooms one socket may be in (its user room included).
     pub max_rooms_per_socket: usize,
     /// Longest a handler may run before the client gets a `handler_error` ack.
@@ -45,7 +43,6 @@ pub struct ServerConfig {
 impl Default for ServerConfig {
     fn default() -> Self {
         Self {
-            namespace: "/".into(),
             max_rooms_per_socket: 256,
             handler_timeout: Duration::from_secs(30),
             dedup_capacity: 100_000,

@@ -3,14 +3,44 @@
 use super::mount::Runtime;
 use serde::Serialize;
 use super::SocketIo;
+use std::sync::Mutex;
 use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+/// Aggregates drop reports into at most one log line per second.
+#[derive(Default)]
+pub(crate) struct DropLog(Mutex<DropLogState>);
+
+#[derive(Default)]
+struct DropLogState {
+    last: Option<Instant>,
+    events: u64,
+    sockets: u64,
+}
+
+impl DropLog {
+    /// Records a drop; returns the totals to log when a second has passed since the last line.
+    pub(crate) fn note(&self, sockets: u64) -> Option<(u64, u64)> {
+        let mut st = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        st.events += 1;
+        st.sockets += sockets;
+        let now = Instant::now();
+        if st.last.is_some_and(|at| now.duration_since(at) < Duration::from_secs(1)) {
+            return None;
+        }
+        st.last = Some(now);
+        let totals = (st.events, st.sockets);
+        (st.events, st.sockets) = (0, 0);
+        Some(totals)
+    }
+}
 
 impl Runtime {
-    /// Sends an event to rooms (or to every socket when `rooms` is empty). Sockets whose buffer
+    /// Sends an event to rooms of `namespace` (or to every socket of it when `rooms` is empty). Sockets whose buffer
     /// is full miss it: they are counted in `emit_drops`, logged, and reported in the error.
-    pub async fn broadcast<T: Serialize + ?Sized>(&self, io: &SocketIo, rooms: Vec<String>, event: &'static str, payload: &T) -> Result<(), EmitError> {
-        let Some(op) = io.of(self.config.namespace.as_str()) else {
-            return Err(EmitError::NoNamespace(self.config.namespace.clone()));
+    pub async fn broadcast<T: Serialize + ?Sized>(&self, io: &SocketIo, namespace: &str, rooms: Vec<String>, event: &'static str, payload: &T) -> Result<(), EmitError> {
+        let Some(op) = io.of(namespace) else {
+            return Err(EmitError::NoNamespace(namespace.to_string()));
         };
         let result = if rooms.is_empty() { op.emit(event, payload).await } else { op.to(rooms).emit(event, payload).await };
         match result {
@@ -18,7 +48,10 @@ impl Runtime {
             Err(socketioxide::BroadcastError::Socket(errors)) => {
                 let dropped = errors.len();
                 self.metrics.emit_drops.fetch_add(dropped as u64, Ordering::Relaxed);
-                tracing::warn!(event, dropped, "event not delivered to {dropped} socket(s) (slow consumer or closed)");
+                // One paused client in a busy room would otherwise write a line per message.
+                if let Some((events, sockets)) = self.drop_log.note(dropped as u64) {
+                    tracing::warn!(event, events, sockets, "{sockets} deliveries of {events} event(s) dropped since the last report (slow consumers or closed; counted in emit_drops)");
+                }
                 Err(EmitError::Dropped { event, dropped })
             }
             Err(e) => Err(EmitError::Failed(e.to_string())),
@@ -43,4 +76,17 @@ pub enum EmitError {
     /// The event could not be sent at all.
     #[error("emit failed: {0}")]
     Failed(String),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::DropLog;
+
+    #[test]
+    fn drop_reports_are_aggregated_to_one_line_a_second() {
+        let log = DropLog::default();
+        assert_eq!(log.note(1), Some((1, 1)), "the first drop is reported at once");
+        let lines = (0..10_000).filter_map(|_| log.note(2)).count();
+        assert_eq!(lines, 0, "10,000 drops within a second add no line");
+    }
 }

@@ -46,9 +46,27 @@ pub type AckSender = socketioxide::extract::AckSender<NodeAdapter>;
 use crate::validate::Validate;
 use serde_json::Value;
 
-/// Decodes an event's data: `None` when the client sent no argument.
-pub fn event_data(data: Result<Value, socketioxide::ParserError>) -> Option<Value> {
-    data.ok()
+/// An event's data as socketioxide decoded it: a value, nothing (the client sent no argument), or
+/// a payload that is not valid JSON for us (e.g. a number beyond f64 such as `1e400`).
+#[derive(Debug)]
+pub struct EventData(Result<Option<Value>, String>);
+
+impl EventData {
+    pub(crate) fn into_inner(self) -> Result<Option<Value>, String> {
+        self.0
+    }
+}
+
+/// Decodes an event's data. socketioxide's `ParserError` is opaque, so its message is the only
+/// way to tell "no argument" from a malformed payload (`tests/tests/abuse.rs` pins both).
+pub fn event_data(data: Result<Value, socketioxide::ParserError>) -> EventData {
+    match data {
+        Ok(v) => EventData(Ok(Some(v))),
+        Err(e) => {
+            let message = e.to_string();
+            if message.starts_with("first element not found") { EventData(Ok(None)) } else { EventData(Err(message)) }
+        }
+    }
 }
 
 /// The payload of events that carry none: accepts and ignores whatever was sent.

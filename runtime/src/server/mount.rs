@@ -6,8 +6,11 @@ use super::config::ServerConfig;
 use super::dedup::{DedupStore, MemoryDedup};
 use super::metrics::Metrics;
 use super::session::{Session, UserSockets};
+use crate::wire::{Ack, AckError, ErrorCode};
 use serde_json::Value;
-use super::{SocketIo, SocketRef};
+use super::order::{Ticket, Turn};
+use super::{AckSender, SocketIo, SocketRef};
+use socketioxide::extract::Event;
 use std::sync::Arc;
 
 /// Shared server state: configuration, authenticator, dedup store and counters.
@@ -19,6 +22,7 @@ pub struct Runtime {
     pub(crate) users: Arc<UserSockets>,
     /// Set when the namespace's adapter is initialised (see [`Runtime::mounted`]).
     pub(crate) mounted: super::adapter::Mounted,
+    pub(crate) drop_log: super::emit::DropLog,
 }
 
 impl Runtime {
@@ -30,7 +34,7 @@ impl Runtime {
     /// A runtime with the given limits.
     pub fn with_config(auth: impl Authenticator, config: ServerConfig) -> Self {
         let dedup = Arc::new(MemoryDedup::with_per_user(config.dedup_capacity, config.dedup_per_user, config.dedup_ttl));
-        Self { config, auth: Arc::new(auth), dedup, metrics: Arc::new(Metrics::default()), users: Arc::default(), mounted: Default::default() }
+        Self { config, auth: Arc::new(auth), dedup, metrics: Arc::new(Metrics::default()), users: Arc::default(), mounted: Default::default(), drop_log: Default::default() }
     }
 
     /// Replaces the dedup store (e.g. with a shared one).
@@ -50,12 +54,13 @@ impl Runtime {
         &self.metrics
     }
 
-    /// Registers the namespace: authentication in the connect middleware (the principal is
+    /// Registers `namespace` (the catalogue's, from the generated code): authentication in the connect middleware (the principal is
     /// stored on the socket) followed by `register` (the event handlers), then `on_connect`
-    /// (automatic rooms). Handlers are registered in the middleware because socketioxide sends
+    /// (automatic rooms). An event the catalogue does not declare is answered `unknown_event`
+    /// (see `answer_unknown_event`). Handlers are registered in the middleware because socketioxide sends
     /// CONNECT before it spawns the connect handler: an event the client sends right away would
     /// otherwise find no handler and be lost.
-    pub fn mount<R, F>(self: &Arc<Self>, io: &SocketIo, register: R, on_connect: F)
+    pub fn mount<R, F>(self: &Arc<Self>, io: &SocketIo, namespace: &'static str, register: R, on_connect: F)
     where
         R: Fn(&SocketRef, &Session) + Send + Sync + Clone + 'static,
         F: Fn(SocketRef, Session) + Send + Sync + Clone + 'static,
@@ -105,10 +110,37 @@ impl Runtime {
                     std::future::ready(())
                 });
                 register(&s, &session);
+                let fallback_rt = rt.clone();
+                s.on_fallback(move |s: SocketRef, Event(event): Event, ticket: Ticket, ack: AckSender| {
+                    let rt = fallback_rt.clone();
+                    async move { rt.answer_unknown_event(s, event, ticket, ack).await }
+                });
                 Ok(())
             }
         };
         // With Redis the namespace accepts connections once subscribed: see `Runtime::mounted`.
-        self.mounted.track(io.ns(self.config.namespace.clone(), handler.with(middleware)));
+        self.mounted.track(io.ns(namespace, handler.with(middleware)));
+    }
+}
+
+impl Runtime {
+    /// The fallback handler: an event no handler is registered for is answered
+    /// `{ok: false, error: {code: "unknown_event"}}` (when the client asked for an ack), in its
+    /// turn of the socket's lane like every other answer, counted in `unknown_events` and
+    /// logged at debug.
+    async fn answer_unknown_event(&self, s: SocketRef, event: String, ticket: Ticket, ack: AckSender) {
+        Metrics::inc(&self.metrics.unknown_events);
+        tracing::debug!(sid = %s.id, event = %event, "unknown event");
+        // Waiting for the turn keeps acks in arrival order; a full lane is answered the same.
+        let _turn = match ticket.wait().await {
+            Turn::Closed => return,
+            Turn::Full(_) => None,
+            Turn::Go(turn) => turn,
+        };
+        let error = AckError::new(ErrorCode::UnknownEvent, format!("the catalogue has no client-to-server event `{event}`"));
+        if ack.send(&Ack::<()>::Err(error)).is_err() {
+            Metrics::inc(&self.metrics.ack_send_failures);
+            tracing::debug!(sid = %s.id, event = %event, "ack could not be sent (socket closed or its buffer is full)");
+        }
     }
 }

@@ -2,7 +2,7 @@
 //!
 //! 1. take a place in the socket's lane (synchronously, in arrival order; [`super::order`]):
 //!    a full lane is answered `rate_limited` at once;
-//! 2. the size limit, before waiting (counted without building a buffer);
+//! 2. a payload socketioxide could not decode (e.g. `1e400`) and the size limit, before waiting (counted without building a buffer);
 //! 3. wait for the turn (per-socket order); a socket that disconnected meanwhile drops its queued
 //!    events, counted in `dropped_on_disconnect`;
 //! 4. an expired credential is refused (`forbidden`) and the socket disconnected; an array
@@ -15,6 +15,7 @@
 //!
 //! Every refusal is counted in [`super::Metrics`] and logged with `tracing`.
 
+use super::EventData;
 use super::config::EventSpec;
 use super::metrics::Metrics;
 use super::mount::Runtime;
@@ -32,7 +33,7 @@ use std::sync::atomic::AtomicU64;
 
 impl Runtime {
     /// Handles one client event end to end and always answers the ack (unless the socket is gone).
-    pub async fn handle<T, A, F, Fut>(&self, s: SocketRef, ticket: Ticket, ack: AckSender, data: Option<Value>, spec: &EventSpec, f: F)
+    pub async fn handle<T, A, F, Fut>(&self, s: SocketRef, ticket: Ticket, ack: AckSender, data: EventData, spec: &EventSpec, f: F)
     where
         T: DeserializeOwned + Validate,
         A: Serialize,
@@ -43,8 +44,14 @@ impl Runtime {
         let span = tracing::debug_span!("client_event", event = spec.name, sid = %s.id);
         // The turn is held until the ack is sent, so acks leave in arrival order too.
         let (reply, _turn) = async {
-            let value = data.unwrap_or(Value::Null);
-            // Refused before the turn: no reason to wait in line for it.
+            // Refused before the turn: no reason to wait in line for these.
+            let value = match data.into_inner() {
+                Ok(v) => v.unwrap_or(Value::Null),
+                Err(e) => {
+                    drop(ticket);
+                    return (Some(self.refuse(&s, spec, &self.metrics.invalid_payloads, AckError::new(ErrorCode::InvalidPayload, format!("the payload is not valid JSON: {e}")))), None);
+                }
+            };
             if json_len_exceeds(&value, spec.max_bytes) {
                 drop(ticket);
                 return (Some(self.refuse(&s, spec, &self.metrics.too_large, AckError::new(ErrorCode::PayloadTooLarge, format!("the payload is more than the {} bytes allowed", spec.max_bytes)))), None);

@@ -1,7 +1,7 @@
 // Scenario 9: per-socket ordering. u1 fires 50 `chat:send_message` ("0".."49") without awaiting:
 // acks come back in send order, accepted messages get strictly increasing ids in send order and
 // are re-emitted in that order. `chat:send_message` is rate limited (10/s, bursts of 10) so only
-// the first ~10 are accepted; 50 `chat:read` (not rate limited) check the order of all 50 effects.
+// the first ~10 are accepted; 50 `chat:read` (within its burst of 120) check the order of all 50 effects.
 import { assert, connect, nowIso, record, run, sleep, waitFor, WAIT_MS } from './lib.mjs';
 
 const N = 50;
@@ -53,7 +53,7 @@ run('ordering', async () => {
     await waitFor(() => s.rec.of('chat:message').length >= accepted.length, `${s.user} to receive ${accepted.length} chat:message`);
   }
 
-  // --- chat:read burst (no rate limit): 50 effects ---
+  // --- chat:read burst (within its rate limit burst of 120): 50 effects ---
   const read = await burst(u1, 'chat:read', texts.map((t) => ({ chatId: 'c-1', messageIds: [t], timestamp: nowIso() })));
   assert.deepEqual(read.arrived, [...Array(N).keys()], 'chat:read acks arrived out of send order');
   read.acks.forEach((ack, i) => assert.deepEqual(ack, { ok: true, data: null }, `chat:read ${i}`));

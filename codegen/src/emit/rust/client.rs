@@ -113,7 +113,6 @@ pub fn emit_client(c: &Catalogue) -> TokenStream {
         }
         None => quote!(),
     };
-    let namespace = &c.namespace;
     quote! {
         use super::{events, types};
         pub use ::switchboard_runtime::client::{Backoff, ClientConfig, ClientError, ClientEvent, ConnectionState, DropReason, Forget, Heartbeat, Listener, Stats, TokenFuture, TokenProvider};
@@ -153,7 +152,7 @@ pub fn emit_client(c: &Catalogue) -> TokenStream {
             /// Settings for `url` with the catalogue's namespace (and its heartbeat, if any).
             pub fn config(url: &str) -> ClientConfig {
                 let mut config = ClientConfig::new(url);
-                config.namespace = #namespace.into();
+                config.namespace = super::NAMESPACE.into();
                 #heartbeat
                 config
             }

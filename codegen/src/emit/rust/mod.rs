@@ -18,7 +18,12 @@ pub fn emit(c: &Catalogue, opts: &EmitOptions) -> GeneratedFile {
     let rooms = server::emit_rooms(c);
     let server = server::emit_server(c);
     let client = client::emit_client(c);
+    let namespace = &c.namespace;
     let tokens = quote! {
+        /// The catalogue's Socket.IO namespace: the server is mounted and broadcasts on it, the
+        /// client connects to it.
+        pub const NAMESPACE: &str = #namespace;
+
         /// Payload, ack and shared types, with serde renames to the exact wire names.
         #[allow(deprecated, clippy::all)]
         pub mod types {
@@ -52,4 +57,51 @@ pub fn emit(c: &Catalogue, opts: &EmitOptions) -> GeneratedFile {
     let mut contents = format!("{header}\n{}", prettyplease::unparse(&file));
     super::normalize(&mut contents);
     GeneratedFile { path: "rust/switchboard.rs".into(), contents }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::schema::names;
+
+    /// The `fn` names of the `impl <ty>` block inside `pub mod <module>`.
+    fn methods(file: &syn::File, module: &str, ty: &str) -> Vec<String> {
+        let items = file.items.iter().find_map(|i| match i {
+            syn::Item::Mod(m) if m.ident == module => m.content.as_ref().map(|(_, items)| items),
+            _ => None,
+        });
+        let mut out = Vec::new();
+        for item in items.expect("module emitted") {
+            if let syn::Item::Impl(imp) = item
+                && imp.trait_.is_none()
+                && matches!(&*imp.self_ty, syn::Type::Path(p) if p.path.is_ident(ty))
+            {
+                out.extend(imp.items.iter().filter_map(|i| match i {
+                    syn::ImplItem::Fn(f) => Some(f.sig.ident.to_string()),
+                    _ => None,
+                }));
+            }
+        }
+        out
+    }
+
+    /// The reserved-member lists lowering checks are exactly the methods the emitters write
+    /// besides the events' (plus `clone`, from `#[derive(Clone)]`).
+    #[test]
+    fn reserved_members_are_the_emitted_ones() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/valid/minimal");
+        let files = crate::output::load_catalogue(&dir).expect("fixture loads");
+        let c = crate::generate(&files, &super::EmitOptions::default()).expect("fixture lowers").catalogue;
+        let out = super::emit(&c, &super::EmitOptions::default());
+        let file: syn::File = syn::parse_file(&out.contents).expect("generated Rust parses");
+        let derived: Vec<String> =
+            c.events.iter().flat_map(|e| [names::unraw(&e.ident).to_string(), names::listener(&e.ident)]).collect();
+        for (module, ty, list) in [("server", "Emitter", names::EMITTER_MEMBERS), ("client", "Client", names::CLIENT_MEMBERS)] {
+            let mut own: Vec<String> = methods(&file, module, ty).into_iter().filter(|m| !derived.contains(m)).collect();
+            own.push("clone".into());
+            own.sort();
+            let mut want: Vec<String> = list.iter().map(|s| s.to_string()).collect();
+            want.sort();
+            assert_eq!(own, want, "{module}::{ty}: names.rs lists other own methods than the emitter writes");
+        }
+    }
 }

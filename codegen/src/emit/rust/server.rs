@@ -277,6 +277,7 @@ pub fn emit_server(c: &Catalogue) -> TokenStream {
     let handlers_bound = if trait_names.is_empty() { quote!(Send + Sync + 'static) } else { quote!(#( #trait_names )+*) };
     quote! {
         use super::{events, rooms, types};
+        pub use super::NAMESPACE;
         pub use ::switchboard_runtime::server::{AdapterState, AuthError, Authenticator, Ctx, EmitError, JwtHs256, Metrics, MetricsSnapshot, Principal, RedisConn, RedisDedup, Runtime, ServerConfig, Session};
         pub use ::switchboard_runtime::wire::{AckError, ErrorCode};
         use ::switchboard_runtime::server::{EventSpec, NoPayload, Ticket, event_data};
@@ -294,12 +295,13 @@ pub fn emit_server(c: &Catalogue) -> TokenStream {
 
         #( #specs )*
 
-        /// Registers the catalogue's namespace on `io`: authentication, automatic rooms, and
-        /// every client event through the runtime (order, limits, validation, acks).
+        /// Registers the catalogue's namespace ([`NAMESPACE`]) on `io`: authentication, automatic
+        /// rooms, and every client event through the runtime (order, limits, validation, acks).
         pub fn mount<H: Handlers>(io: &SocketIo, rt: Arc<Runtime>, handlers: Arc<H>) {
             let rt2 = rt.clone();
             rt.mount(
                 io,
+                NAMESPACE,
                 move |s: &SocketRef, _session: &Session| register(s, &rt2, &handlers),
                 move |s: SocketRef, session: Session| {
                     #( { #auto_joins } )*
@@ -376,7 +378,7 @@ fn emit_emitters(c: &Catalogue) -> TokenStream {
         methods.push(quote! {
             #doc
             pub async fn #m(&self, #( #args ),* #comma #payload_arg) -> ::std::result::Result<(), EmitError> {
-                self.rt.broadcast(&self.io, #rooms_expr, events::#konst, #payload_expr).await
+                self.rt.broadcast(&self.io, NAMESPACE, #rooms_expr, events::#konst, #payload_expr).await
             }
         });
     }

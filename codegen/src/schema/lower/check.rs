@@ -6,6 +6,7 @@ use super::{Loc, LowerResult, Lowerer, Pending};
 use super::constraints::constraint_set;
 use crate::schema::diagnostic::{Diagnostic, Severity, did_you_mean};
 use crate::schema::ir::*;
+use crate::schema::names;
 use crate::schema::yaml::Pos;
 use std::collections::BTreeMap;
 
@@ -202,6 +203,7 @@ impl Lowerer {
         };
         let mut warnings = self.diags;
         warnings.extend(collisions(&catalogue, &self.event_pos));
+        warnings.extend(member_collisions(&catalogue, &self.event_ident_pos));
         if has_errors(&warnings) {
             return Err(warnings);
         }
@@ -251,4 +253,91 @@ fn collisions(c: &Catalogue, event_pos: &[Loc]) -> Vec<Diagnostic> {
         }
     }
     out
+}
+
+/// The generated TypeScript client (`realtime.ts`), as an item whose members are checked too.
+const TS_CLIENT: &str = "TypeScript client";
+
+/// Events whose derived methods clash with another member of the same generated item (the
+/// TypeScript client's `onX`/`xY` methods included):
+/// `Emitter` (its constructor and one method per server-to-client event), `Client` (its own
+/// methods, one method per client-to-server event, one listener per server-to-client event) and
+/// the handler traits `Handlers` combines (one method per client-to-server event, one `may_join`
+/// hook per `access: app` room). Reported at the event's `ident:` (or its key).
+fn member_collisions(c: &Catalogue, ident_pos: &[Loc]) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let mut emitter = Members::new("server::Emitter", names::EMITTER_MEMBERS);
+    let mut client = Members::new("client::Client", names::CLIENT_MEMBERS);
+    let mut handlers = Members::new("server::Handlers", &[]);
+    let mut ts_client = Members::new(TS_CLIENT, names::TS_CLIENT_MEMBERS);
+    for r in c.rooms.iter().filter(|r| r.access == Access::App) {
+        handlers.taken.insert(names::may_join(&r.rust_ident), Owner::Hook(r.name.clone()));
+    }
+    for (i, e) in c.events.iter().enumerate() {
+        let (ident, at) = (names::unraw(&e.ident), &ident_pos[i]);
+        if e.to_client.is_some() {
+            out.extend(emitter.add(ident.to_string(), e, at));
+            out.extend(client.add(names::listener(&e.ident), e, at));
+            out.extend(ts_client.add(names::ts_listener(&e.ident), e, at));
+        }
+        if e.to_server.is_some() {
+            out.extend(client.add(ident.to_string(), e, at));
+            out.extend(handlers.add(ident.to_string(), e, at));
+            out.extend(ts_client.add(names::ts_sender(&e.ident), e, at));
+        }
+    }
+    out
+}
+
+/// Who holds a member name of a generated item.
+enum Owner {
+    /// The item itself (`Emitter::new`, `Client::connect`, ...).
+    Own,
+    /// An event's method or listener, and where the event's ident comes from.
+    Event(String, Loc),
+    /// The join hook of an `access: app` room.
+    Hook(String),
+}
+
+/// The member names of one generated item so far, with who holds each.
+struct Members {
+    item: &'static str,
+    taken: BTreeMap<String, Owner>,
+}
+
+impl Members {
+    fn new(item: &'static str, own: &[&str]) -> Self {
+        Self { item, taken: own.iter().map(|m| (m.to_string(), Owner::Own)).collect() }
+    }
+
+    /// Takes `name` for event `e`, or the diagnostic when it is taken.
+    fn add(&mut self, name: String, e: &Event, at: &Loc) -> Option<Diagnostic> {
+        let (item, ident) = (self.item, names::unraw(&e.ident));
+        let method = if item == TS_CLIENT { format!("the TypeScript client method `{name}`") } else { format!("the Rust method `{item}::{name}`") };
+        let own = if item == TS_CLIENT { "the client already has".to_string() } else { format!("the generated `{item}` has of its own") };
+        let Some(owner) = self.taken.get(&name) else {
+            self.taken.insert(name, Owner::Event(e.wire_name.clone(), at.clone()));
+            return None;
+        };
+        let (code, message, help) = match owner {
+            Owner::Own => (
+                Code::ReservedMember,
+                format!("event `{}` becomes {method}, which {own}", e.wire_name),
+                format!("set `ident:` on the event, e.g. `ident: {ident}_event`"),
+            ),
+            Owner::Event(other, other_at) => (
+                Code::NameCollision,
+                format!("events `{other}` ({other_at}) and `{}` both become {method}", e.wire_name),
+                format!("set `ident:` on one of them, e.g. `ident: {ident}_2`"),
+            ),
+            Owner::Hook(room) => (
+                Code::NameCollision,
+                format!("event `{}` and the join hook of room `{room}` both become {method}", e.wire_name),
+                format!("set `ident:` on the event, e.g. `ident: {ident}_2`"),
+            ),
+        };
+        let mut d = Diagnostic::error(code, &at.file, at.pos, message);
+        d.label("derived method collides").help(help);
+        Some(d)
+    }
 }

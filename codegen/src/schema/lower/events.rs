@@ -93,6 +93,7 @@ impl Lowerer {
             self.ident_index.insert(names::unraw(&ident).to_string(), (wire.clone(), Loc::new(file, k.pos)));
             self.domains[d.domain].events.push(id);
             self.event_pos.push(Loc::new(file, m.get("const").map_or(k.pos, |n| n.pos)));
+            self.event_ident_pos.push(Loc::new(file, m.get("ident").map_or(k.pos, |n| n.pos)));
             self.events.push(Event { wire_name: wire, ident, pascal, const_name, constants, description, deprecated, domain: d.domain, to_client, to_server });
         }
         // Groups named at file level must exist too.

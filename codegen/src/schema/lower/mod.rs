@@ -169,8 +169,10 @@ struct Lowerer {
     heartbeat_spec: Option<HeartbeatSpec>,
     heartbeat: Option<Heartbeat>,
     pending: Vec<Pending>,
-    /// Where each event's const and ident were written, for collision messages.
+    /// Where each event's const was written (its key without one), for collision messages.
     event_pos: Vec<Loc>,
+    /// Where each event's ident was written (its key without one), for member-name collisions.
+    event_ident_pos: Vec<Loc>,
     /// Where each field is written, by (owning type name, wire name), for cycle messages.
     field_at: BTreeMap<(String, String), Loc>,
 }
