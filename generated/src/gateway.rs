@@ -34,6 +34,9 @@ pub struct GatewayConfig {
     pub demo_interval: Duration,
     /// Server limits.
     pub server: ServerConfig,
+    /// Redis URL (`redis://host:port`): room broadcasts reach every gateway on the same Redis.
+    /// `None`: everything stays in this process.
+    pub redis_url: Option<String>,
 }
 
 impl Default for GatewayConfig {
@@ -44,6 +47,7 @@ impl Default for GatewayConfig {
             demo: false,
             demo_interval: Duration::from_secs(2),
             server: ServerConfig::default(),
+            redis_url: None,
         }
     }
 }
@@ -77,15 +81,36 @@ impl Gateway {
     }
 }
 
-/// Binds and serves in the background.
+/// Longest the gateway waits, at start, for its namespace to subscribe to Redis.
+const MOUNT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Binds and serves in the background. With `redis_url`, fails when Redis cannot be reached.
 pub async fn start(config: GatewayConfig) -> std::io::Result<Gateway> {
-    let runtime = Arc::new(Runtime::with_config(JwtHs256::new(&config.jwt_secret), config.server.clone()));
-    let (layer, io) = config.server.builder().build_layer();
+    let runtime = Runtime::with_config(JwtHs256::new(&config.jwt_secret), config.server.clone());
+    let redis = match &config.redis_url {
+        Some(url) => Some(server::RedisConn::connect(url).await.map_err(std::io::Error::other)?),
+        None => None,
+    };
+    let (runtime, adapter) = match &redis {
+        // Reliable resends are deduplicated across nodes; rooms fan out through Redis.
+        Some(conn) => (runtime.with_dedup(server::RedisDedup::new(conn.clone(), config.server.dedup_ttl)), server::AdapterState::redis(conn.clone())),
+        None => (runtime, server::AdapterState::local()),
+    };
+    let runtime = Arc::new(runtime);
+    let (layer, io) = config.server.builder_on(adapter).build_layer();
     let emitter = Emitter::new(io.clone(), runtime.clone());
     let io_handle = io.clone();
     let backend = Arc::new(DemoBackend { emitter: emitter.clone(), seq: AtomicU64::new(1), effects: Mutex::new(BTreeMap::new()) });
+    let metrics = runtime.metrics().clone();
     server::mount(&io, runtime.clone(), backend.clone());
-    let app = axum::Router::new().route("/health", axum::routing::get(|| async { "ok" })).layer(layer);
+    runtime.mounted(MOUNT_TIMEOUT).await.map_err(std::io::Error::other)?;
+    let app = axum::Router::new()
+        .route("/health", axum::routing::get(|| async { "ok" }))
+        // Process alive: answers as long as the HTTP server does.
+        .route("/healthz", axum::routing::get(|| async { "ok" }))
+        .route("/readyz", axum::routing::get(move || ready(redis.clone())))
+        .route("/metrics", axum::routing::get(move || prometheus(metrics.clone())))
+        .layer(layer);
     let listener = tokio::net::TcpListener::bind(config.addr).await?;
     let addr = listener.local_addr()?;
     // The runtime's listener: header-read timeout, connection caps, TCP_NODELAY.
@@ -99,6 +124,23 @@ pub async fn start(config: GatewayConfig) -> std::io::Result<Gateway> {
         tokio::spawn(demo_loop(emitter.clone(), config.demo_interval));
     }
     Ok(Gateway { addr, runtime, emitter, backend, io: io_handle, task })
+}
+
+/// `/readyz`: 200 when this node can serve, 503 with the reason when it cannot (Redis
+/// configured and not answering: broadcasts would reach only this node's sockets).
+async fn ready(redis: Option<server::RedisConn>) -> (axum::http::StatusCode, String) {
+    match redis {
+        None => (axum::http::StatusCode::OK, "ready".into()),
+        Some(conn) => match conn.ping().await {
+            Ok(()) => (axum::http::StatusCode::OK, "ready".into()),
+            Err(e) => (axum::http::StatusCode::SERVICE_UNAVAILABLE, format!("not ready: Redis: {e}")),
+        },
+    }
+}
+
+/// `/metrics`: the runtime's counters as Prometheus text.
+async fn prometheus(metrics: Arc<server::Metrics>) -> ([(axum::http::header::HeaderName, &'static str); 1], String) {
+    ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], metrics.snapshot().prometheus())
 }
 
 /// ISO-8601 UTC now, as the wire wants it.

@@ -9,5 +9,6 @@ pub mod faults;
 pub mod js;
 pub mod minimal;
 pub mod raw;
+pub mod redis;
 pub mod synth;
 pub mod task;

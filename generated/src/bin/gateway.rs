@@ -17,6 +17,11 @@ struct Args {
     /// Seconds between demo events.
     #[arg(long, default_value_t = 2)]
     demo_interval: u64,
+    /// Redis URL (`redis://host:port`, Redis 7+): room broadcasts then reach every gateway on
+    /// the same Redis, and reliable resends are deduplicated across them. Without it everything
+    /// stays in this process.
+    #[arg(long, value_name = "URL", env = "SWITCHBOARD_REDIS_URL")]
+    redis: Option<String>,
     /// Print a development token for this user id (signed with the current secret) and exit.
     #[arg(long, value_name = "USER_ID")]
     mint_token: Option<String>,
@@ -50,12 +55,16 @@ async fn main() -> std::process::ExitCode {
         jwt_secret: secret.into_bytes(),
         demo: args.demo,
         demo_interval: std::time::Duration::from_secs(args.demo_interval.max(1)),
+        redis_url: args.redis.clone().filter(|u| !u.is_empty()),
         ..GatewayConfig::default()
     };
     let gw = match gateway::start(config).await {
         Ok(g) => g,
         Err(e) => {
-            eprintln!("error: cannot listen on {}: {e}", args.addr);
+            match &args.redis {
+                Some(url) if !url.is_empty() => eprintln!("error: cannot start on {} with Redis at {url}: {e}", args.addr),
+                _ => eprintln!("error: cannot listen on {}: {e}", args.addr),
+            }
             return std::process::ExitCode::FAILURE;
         }
     };

@@ -1,5 +1,6 @@
 //! Limits and per-event facts: every number the server enforces lives here, with its default.
 
+use super::adapter::{AdapterState, NodeAdapter};
 use socketioxide::SocketIo;
 use std::time::Duration;
 
@@ -61,9 +62,15 @@ impl Default for ServerConfig {
 }
 
 impl ServerConfig {
-    /// A socketioxide builder with these limits applied.
-    pub fn builder(&self) -> socketioxide::SocketIoBuilder {
+    /// A socketioxide builder with these limits applied; rooms in memory (one node).
+    pub fn builder(&self) -> socketioxide::SocketIoBuilder<NodeAdapter> {
+        self.builder_on(AdapterState::local())
+    }
+
+    /// A socketioxide builder with these limits applied, over `adapter` (e.g. Redis).
+    pub fn builder_on(&self, adapter: AdapterState) -> socketioxide::SocketIoBuilder<NodeAdapter> {
         SocketIo::builder()
+            .with_adapter::<NodeAdapter>(adapter)
             .ws_max_message_size(self.ws_max_message_size)
             .ws_max_frame_size(self.ws_max_message_size)
             .max_payload(self.max_http_payload)

@@ -2,7 +2,7 @@
 
 use super::mount::Runtime;
 use serde::Serialize;
-use socketioxide::SocketIo;
+use super::SocketIo;
 use std::sync::Mutex;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};

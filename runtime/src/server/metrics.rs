@@ -95,3 +95,34 @@ impl Metrics {
         }
     }
 }
+
+impl MetricsSnapshot {
+    /// The counters in the Prometheus text format (version 0.0.4), each named
+    /// `switchboard_{field}`; `events_waiting` is a gauge, every other one a counter.
+    pub fn prometheus(&self) -> String {
+        use std::fmt::Write;
+        let mut out = String::new();
+        let Ok(serde_json::Value::Object(fields)) = serde_json::to_value(self) else { return out };
+        for (name, value) in fields {
+            let kind = if name == "events_waiting" { "gauge" } else { "counter" };
+            let _ = writeln!(out, "# TYPE switchboard_{name} {kind}\nswitchboard_{name} {value}");
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prometheus_text_names_every_counter() {
+        let m = Metrics::default();
+        Metrics::inc(&m.duplicates);
+        let text = m.snapshot().prometheus();
+        assert!(text.contains("# TYPE switchboard_duplicates counter\nswitchboard_duplicates 1\n"), "{text}");
+        assert!(text.contains("# TYPE switchboard_events_waiting gauge\n"), "{text}");
+        let fields = serde_json::to_value(m.snapshot()).ok().and_then(|v| v.as_object().map(serde_json::Map::len));
+        assert_eq!(Some(text.lines().filter(|l| !l.starts_with('#')).count()), fields, "one sample per counter: {text}");
+    }
+}

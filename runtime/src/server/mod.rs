@@ -9,8 +9,10 @@
 //! Layout: [`config`] (every limit), [`mount`] (the runtime, authentication, registration),
 //! [`pipeline`] (one event), [`order`] (per-socket lanes), [`session`] (per-socket state and the
 //! handler context), [`emit`] (server-to-client sends), [`listen`] (the TCP/HTTP listener with
-//! timeouts and connection caps), [`auth`], [`dedup`], [`metrics`].
+//! timeouts and connection caps), [`adapter`] (rooms in memory or fanned out over Redis),
+//! [`redis`] (the Redis connection, shared dedup store), [`auth`], [`dedup`], [`metrics`].
 
+pub mod adapter;
 pub mod auth;
 pub mod config;
 pub mod dedup;
@@ -20,16 +22,26 @@ pub mod metrics;
 pub mod mount;
 pub mod order;
 pub mod pipeline;
+pub mod redis;
 pub mod session;
 
+pub use adapter::{AdapterState, NodeAdapter};
 pub use auth::{AuthError, Authenticator, JwtHs256, Principal};
 pub use config::{EventSpec, ServerConfig};
 pub use dedup::{DedupStore, MemoryDedup, Seen};
 pub use emit::EmitError;
 pub use metrics::{Metrics, MetricsSnapshot};
 pub use mount::Runtime;
+pub use redis::{RedisConn, RedisDedup};
 pub use order::Ticket;
 pub use session::{Ctx, Session};
+
+/// The Socket.IO server handle, over this runtime's adapter (in memory or Redis).
+pub type SocketIo = socketioxide::SocketIo<NodeAdapter>;
+/// A connected socket, over this runtime's adapter.
+pub type SocketRef = socketioxide::extract::SocketRef<NodeAdapter>;
+/// A client event's ack, over this runtime's adapter.
+pub type AckSender = socketioxide::extract::AckSender<NodeAdapter>;
 
 use crate::validate::Validate;
 use serde_json::Value;

@@ -8,9 +8,9 @@ use super::metrics::Metrics;
 use super::session::{Session, UserSockets};
 use crate::wire::{Ack, AckError, ErrorCode};
 use serde_json::Value;
-use socketioxide::SocketIo;
 use super::order::{Ticket, Turn};
-use socketioxide::extract::{AckSender, Event, SocketRef};
+use super::{AckSender, SocketIo, SocketRef};
+use socketioxide::extract::Event;
 use std::sync::Arc;
 
 /// Shared server state: configuration, authenticator, dedup store and counters.
@@ -20,6 +20,8 @@ pub struct Runtime {
     pub(crate) dedup: Arc<dyn DedupStore>,
     pub(crate) metrics: Arc<Metrics>,
     pub(crate) users: Arc<UserSockets>,
+    /// Set when the namespace's adapter is initialised (see [`Runtime::mounted`]).
+    pub(crate) mounted: super::adapter::Mounted,
     pub(crate) drop_log: super::emit::DropLog,
 }
 
@@ -32,7 +34,7 @@ impl Runtime {
     /// A runtime with the given limits.
     pub fn with_config(auth: impl Authenticator, config: ServerConfig) -> Self {
         let dedup = Arc::new(MemoryDedup::with_per_user(config.dedup_capacity, config.dedup_per_user, config.dedup_ttl));
-        Self { config, auth: Arc::new(auth), dedup, metrics: Arc::new(Metrics::default()), users: Arc::default(), drop_log: Default::default() }
+        Self { config, auth: Arc::new(auth), dedup, metrics: Arc::new(Metrics::default()), users: Arc::default(), mounted: Default::default(), drop_log: Default::default() }
     }
 
     /// Replaces the dedup store (e.g. with a shared one).
@@ -116,7 +118,8 @@ impl Runtime {
                 Ok(())
             }
         };
-        io.ns(namespace, handler.with(middleware));
+        // With Redis the namespace accepts connections once subscribed: see `Runtime::mounted`.
+        self.mounted.track(io.ns(namespace, handler.with(middleware)));
     }
 }
 

@@ -27,7 +27,7 @@ use crate::wire::{Ack, AckError, ErrorCode, MAX_MESSAGE_ID_LEN, MESSAGE_ID_FIELD
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-use socketioxide::extract::{AckSender, SocketRef};
+use super::{AckSender, SocketRef};
 use std::future::Future;
 use std::sync::atomic::AtomicU64;
 

@@ -4,7 +4,7 @@ use super::auth::Principal;
 use super::metrics::Metrics;
 use super::order::Lane;
 use crate::wire::{AckError, ErrorCode};
-use socketioxide::extract::SocketRef;
+use super::SocketRef;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;

@@ -278,12 +278,13 @@ pub fn emit_server(c: &Catalogue) -> TokenStream {
     quote! {
         use super::{events, rooms, types};
         pub use super::NAMESPACE;
-        pub use ::switchboard_runtime::server::{AuthError, Authenticator, Ctx, EmitError, JwtHs256, Metrics, MetricsSnapshot, Principal, Runtime, ServerConfig, Session};
+        pub use ::switchboard_runtime::server::{AdapterState, AuthError, Authenticator, Ctx, EmitError, JwtHs256, Metrics, MetricsSnapshot, Principal, RedisConn, RedisDedup, Runtime, ServerConfig, Session};
         pub use ::switchboard_runtime::wire::{AckError, ErrorCode};
         use ::switchboard_runtime::server::{EventSpec, NoPayload, Ticket, event_data};
         use ::switchboard_runtime::__private::serde_json::Value;
-        pub use ::switchboard_runtime::__private::socketioxide::SocketIo;
-        use ::switchboard_runtime::__private::socketioxide::extract::{AckSender, SocketRef, TryData};
+        pub use ::switchboard_runtime::server::SocketIo;
+        use ::switchboard_runtime::server::{AckSender, SocketRef};
+        use ::switchboard_runtime::__private::socketioxide::extract::TryData;
         use ::std::sync::Arc;
 
         #( #traits )*
