@@ -15,6 +15,38 @@ pub mod server;
 #[cfg(feature = "client")]
 pub mod client;
 
+/// The pure steps of the server's inbound path, for the fuzz targets in `tests/fuzz` (feature
+/// `fuzzing`). Not a stable API: it exists so that the fuzzers run the real code, not a copy.
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod __fuzz {
+    use crate::server::pipeline;
+    use crate::validate::Validate;
+    use crate::wire::AckError;
+    use serde::de::DeserializeOwned;
+    use serde_json::Value;
+
+    /// Step 2: true when the payload serialised is longer than `max` bytes.
+    pub fn json_len_exceeds(value: &Value, max: usize) -> bool {
+        pipeline::json_len_exceeds(value, max)
+    }
+
+    /// Step 5: removes and returns `_mid`.
+    pub fn take_message_id(value: &mut Value) -> Result<Option<String>, AckError> {
+        pipeline::take_message_id(value)
+    }
+
+    /// Step 7: deserialize and validate, the refusal naming the field.
+    pub fn parse_payload<T: DeserializeOwned + Validate>(value: &Value) -> Result<T, AckError> {
+        pipeline::parse_payload(value)
+    }
+
+    /// The field and message of a serde error (used by step 7).
+    pub fn describe_serde_error(path: &str, message: &str) -> (Option<String>, String) {
+        pipeline::describe_serde_error(path, message)
+    }
+}
+
 /// Re-exports generated code uses, so a generated crate needs no other dependency.
 #[doc(hidden)]
 pub mod __private {

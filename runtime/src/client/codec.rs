@@ -266,6 +266,18 @@ mod tests {
         assert!(decode(&"4".repeat(100), 10).unwrap_err().message.contains("more than"));
     }
 
+    /// Found by the fuzz target `client_codec`: serde_json's default float parser is not
+    /// correctly rounded, so `2.0712100197992094e20` (how the client writes this number) read
+    /// back one ULP off: a number the client passed on changed.
+    #[test]
+    fn numbers_are_read_correctly_rounded_and_survive_a_round_trip() {
+        let frame = "439007199209481980[207121001979920948198]";
+        let p = decode(frame, DEFAULT_MAX_FRAME).unwrap();
+        let EioPacket::Message(SioPacket { kind: SioKind::Ack { args, .. }, .. }) = &p else { panic!("{p:?}") };
+        assert_eq!(args[0].as_f64(), Some("207121001979920948198".parse::<f64>().unwrap()));
+        assert_eq!(decode(&encode(&p), DEFAULT_MAX_FRAME).unwrap(), p);
+    }
+
     fn value() -> impl Strategy<Value = Value> {
         let leaf = prop_oneof![
             Just(Value::Null),
