@@ -406,7 +406,9 @@ impl Domain<'_> {
             }
             let delivery = if self.rng.chance(20) { "volatile" } else { "reliable" };
             writeln!(self.out, "      delivery: {delivery}").unwrap();
-            if self.rng.chance(60) {
+            // Events the server also sends (both directions) always get a limit, as the
+            // generator's `unlimited-fan-out` warning asks.
+            if self.rng.chance(60) || client {
                 let rate = self.rng.pick(&["5/s", "10/s", "20/s", "60/min", "600/min"]);
                 writeln!(self.out, "      rate_limit: {rate}").unwrap();
             }
