@@ -35,7 +35,8 @@ pub struct Cli {
 pub enum Format {
     /// Snippets with file:line:column and hints.
     Human,
-    /// A JSON array of diagnostics (code, severity, message, file, pos, label, help).
+    /// A JSON array of diagnostics (code, severity, message, file, pos, label, help) on stdout,
+    /// `[]` when clean; everything else goes to stderr.
     Json,
 }
 
@@ -43,7 +44,14 @@ pub enum Format {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Regenerate TypeScript, Markdown and JSON Schema output from the catalogue (writes only changed files).
-    Generate(Paths),
+    Generate {
+        /// Where the catalogue is and where output goes.
+        #[command(flatten)]
+        paths: Paths,
+        /// Print only diagnostics (no `wrote ...` lines or summary).
+        #[arg(long, short)]
+        quiet: bool,
+    },
     /// Exit non-zero and list the files when the generated output is stale (for CI).
     Check(Paths),
     /// Validate the catalogue and print diagnostics; writes nothing.
@@ -88,21 +96,24 @@ pub fn main() -> ExitCode {
 }
 
 /// Runs a parsed command, writing to the given streams; returns the exit code.
+///
+/// stdout (`out`) carries only machine output: the format schema, or the diagnostics array of
+/// `--format json` (`[]` when clean). Human text (snippets, progress, summaries) goes to stderr.
 pub fn run(cli: Cli, out: &mut dyn std::io::Write, err: &mut dyn std::io::Write) -> u8 {
     match cli.command {
         Command::Schema => {
             let _ = out.write_all(crate::format_schema().as_bytes());
             EXIT_OK
         }
-        Command::Validate { schema, format } => match build(&schema, format, err) {
+        Command::Validate { schema, format } => match build(&schema, format, out, err) {
             Ok(g) => {
-                let _ = writeln!(out, "{}: {} events, {} types, {} rooms; no errors", schema.display(), g.catalogue.events.len(), g.catalogue.types.len(), g.catalogue.rooms.len());
+                let _ = writeln!(err, "{}: {} events, {} types, {} rooms; no errors", schema.display(), g.catalogue.events.len(), g.catalogue.types.len(), g.catalogue.rooms.len());
                 EXIT_OK
             }
             Err(code) => code,
         },
-        Command::Generate(p) => {
-            let g = match build(&p.schema, p.format, err) {
+        Command::Generate { paths: p, quiet } => {
+            let g = match build(&p.schema, p.format, out, err) {
                 Ok(g) => g,
                 Err(code) => return code,
             };
@@ -111,7 +122,9 @@ pub fn run(cli: Cli, out: &mut dyn std::io::Write, err: &mut dyn std::io::Write)
                 match write_if_changed(&root.join(&f.path), &f.contents) {
                     Ok(true) => {
                         written += 1;
-                        let _ = writeln!(out, "wrote {}", root.join(&f.path).display());
+                        if !quiet {
+                            let _ = writeln!(err, "wrote {}", root.join(&f.path).display());
+                        }
                     }
                     Ok(false) => {}
                     Err(e) => {
@@ -126,13 +139,17 @@ pub fn run(cli: Cli, out: &mut dyn std::io::Write, err: &mut dyn std::io::Write)
                     let _ = writeln!(err, "error: cannot remove {}: {e}", path.display());
                     return EXIT_IO;
                 }
-                let _ = writeln!(out, "removed {} (no longer generated)", path.display());
+                if !quiet {
+                    let _ = writeln!(err, "removed {} (no longer generated)", path.display());
+                }
             }
-            let _ = writeln!(out, "{} files checked, {written} written", g.files.len() + 1);
+            if !quiet {
+                let _ = writeln!(err, "{} files checked, {written} written", g.files.len() + 1);
+            }
             EXIT_OK
         }
         Command::Check(p) => {
-            let g = match build(&p.schema, p.format, err) {
+            let g = match build(&p.schema, p.format, out, err) {
                 Ok(g) => g,
                 Err(code) => return code,
             };
@@ -146,7 +163,7 @@ pub fn run(cli: Cli, out: &mut dyn std::io::Write, err: &mut dyn std::io::Write)
                 bad.push(format!("{} (no longer generated)", p.out.join(rel).display()));
             }
             if bad.is_empty() {
-                let _ = writeln!(out, "{} generated files are up to date", g.files.len() + 1);
+                let _ = writeln!(err, "{} generated files are up to date", g.files.len() + 1);
                 EXIT_OK
             } else {
                 let _ = writeln!(err, "stale generated files (run `cargo run -p switchboard -- generate`):");
@@ -166,30 +183,25 @@ fn targets(p: &Paths, files: &[output::GeneratedFile]) -> Vec<(PathBuf, output::
     v
 }
 
-fn build(schema: &Path, format: Format, err: &mut dyn std::io::Write) -> Result<crate::Generation, u8> {
+/// Loads and generates; diagnostics go to `err` (human) or `out` (JSON, always one array).
+fn build(schema: &Path, format: Format, out: &mut dyn std::io::Write, err: &mut dyn std::io::Write) -> Result<crate::Generation, u8> {
     let files = load_catalogue(schema).map_err(|e| {
         let _ = writeln!(err, "error: {e}");
         EXIT_IO
     })?;
     let opts = EmitOptions::default();
-    match crate::generate(&files, &opts) {
-        Ok(g) => {
-            if !g.warnings.is_empty() {
-                let sources = crate::sources_of(&files);
-                let _ = err.write_all(render(&sources, &g.warnings, format).as_bytes());
-            }
-            Ok(g)
-        }
-        Err(inv) => {
-            let _ = err.write_all(render(&inv.sources, &inv.diagnostics, format).as_bytes());
-            Err(EXIT_INVALID)
-        }
-    }
-}
-
-fn render(sources: &crate::schema::diagnostic::Sources, d: &[crate::schema::diagnostic::Diagnostic], format: Format) -> String {
+    let (sources, diagnostics, result) = match crate::generate(&files, &opts) {
+        Ok(g) => (crate::sources_of(&files), g.warnings.clone(), Ok(g)),
+        Err(inv) => (inv.sources, inv.diagnostics, Err(EXIT_INVALID)),
+    };
     match format {
-        Format::Human => sources.render(d),
-        Format::Json => crate::schema::diagnostic::Sources::render_json(d),
+        Format::Json => {
+            let _ = out.write_all(crate::schema::diagnostic::Sources::render_json(&diagnostics).as_bytes());
+        }
+        Format::Human if !diagnostics.is_empty() => {
+            let _ = err.write_all(sources.render(&diagnostics).as_bytes());
+        }
+        Format::Human => {}
     }
+    result
 }

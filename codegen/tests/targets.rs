@@ -138,12 +138,26 @@ fn cli_exit_codes() {
     let o = o.to_str().unwrap();
 
     assert_eq!(run(&["check", "--schema", s, "--out", o]).0, switchboard::cli::EXIT_STALE);
-    let (code, out, _) = run(&["generate", "--schema", s, "--out", o]);
+    let (code, out, err) = run(&["generate", "--schema", s, "--out", o]);
     assert_eq!(code, 0);
-    assert!(out.contains("written"));
+    // Human output (progress included) goes to stderr; stdout stays empty.
+    assert!(err.contains("written"), "{err}");
+    assert_eq!(out, "");
     assert_eq!(run(&["check", "--schema", s, "--out", o]).0, 0);
     // A second generate writes nothing.
-    assert!(run(&["generate", "--schema", s, "--out", o]).1.contains(", 0 written"));
+    assert!(run(&["generate", "--schema", s, "--out", o]).2.contains(", 0 written"));
+    // --quiet prints nothing when clean.
+    assert_eq!(run(&["generate", "--quiet", "--schema", s, "--out", o]), (0, String::new(), String::new()));
+    // --format json: stdout is exactly one JSON array, `[]` when clean.
+    for cmd in ["generate", "check", "validate"] {
+        let mut args = vec![cmd, "--schema", s, "--format", "json"];
+        if cmd != "validate" {
+            args.extend(["--out", o]);
+        }
+        let (code, out, _) = run(&args);
+        assert_eq!(code, 0, "{cmd}");
+        assert_eq!(serde_json::from_str::<serde_json::Value>(&out).unwrap(), serde_json::json!([]), "{cmd}: {out}");
+    }
     // A stale file is listed by name.
     std::fs::write(tmp.join("out/ts/socket.types.ts"), "// edited by hand\n").unwrap();
     let (code, _, err) = run(&["check", "--schema", s, "--out", o]);
@@ -158,10 +172,16 @@ fn cli_exit_codes() {
     assert!(!tmp.join("out/json-schema/Gone.schema.json").exists());
     // Invalid catalogue: exit 1 and JSON diagnostics on request.
     let bad = fixtures.join("invalid").read_dir().unwrap().next().unwrap().unwrap().path();
-    let (code, _, err) = run(&["validate", "--schema", bad.to_str().unwrap(), "--format", "json"]);
+    let (code, out, err) = run(&["validate", "--schema", bad.to_str().unwrap(), "--format", "json"]);
     assert_eq!(code, switchboard::cli::EXIT_INVALID);
-    let v: serde_json::Value = serde_json::from_str(&err).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert!(v.as_array().is_some_and(|a| !a.is_empty()));
+    assert!(!err.contains('['), "JSON went to stderr: {err}");
+    // Human diagnostics go to stderr, stdout stays empty.
+    let (code, out, err) = run(&["generate", "--schema", bad.to_str().unwrap(), "--out", o]);
+    assert_eq!(code, switchboard::cli::EXIT_INVALID);
+    assert_eq!(out, "");
+    assert!(err.contains("error(s)"), "{err}");
     // Missing folder: I/O error.
     assert_eq!(run(&["validate", "--schema", "/nonexistent/switchboard"]).0, switchboard::cli::EXIT_IO);
     // Usage errors are clap's.
