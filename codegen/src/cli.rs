@@ -92,7 +92,33 @@ pub fn main() -> ExitCode {
     };
     let mut out = std::io::stdout();
     let mut err = std::io::stderr();
-    ExitCode::from(run(cli, &mut out, &mut err))
+    let color = wants_color(std::io::IsTerminal::is_terminal(&err), std::env::var_os("NO_COLOR"));
+    ExitCode::from(run_with(cli, &mut out, &mut err, color))
+}
+
+/// Colour only on a terminal, and never when `NO_COLOR` is set to a non-empty value (no-color.org).
+pub fn wants_color(stderr_is_terminal: bool, no_color: Option<std::ffi::OsString>) -> bool {
+    stderr_is_terminal && no_color.is_none_or(|v| v.is_empty())
+}
+
+/// The catalogue folder as diagnostics name it: relative to the current directory when it is
+/// below it, without `./`, with `/` separators (`schema`, `../schema`, or an absolute path).
+pub fn display_dir(schema: &Path) -> String {
+    let cwd = std::env::current_dir().ok();
+    let rel = match cwd.as_deref().and_then(|c| schema.strip_prefix(c).ok()) {
+        Some(r) if schema.is_absolute() => r,
+        _ => schema,
+    };
+    let parts: Vec<String> = rel
+        .components()
+        .filter(|c| !matches!(c, std::path::Component::CurDir))
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    if rel.is_absolute() {
+        rel.display().to_string()
+    } else {
+        parts.join("/")
+    }
 }
 
 /// Runs a parsed command, writing to the given streams; returns the exit code.
@@ -100,6 +126,12 @@ pub fn main() -> ExitCode {
 /// stdout (`out`) carries only machine output: the format schema, or the diagnostics array of
 /// `--format json` (`[]` when clean). Human text (snippets, progress, summaries) goes to stderr.
 pub fn run(cli: Cli, out: &mut dyn std::io::Write, err: &mut dyn std::io::Write) -> u8 {
+    run_with(cli, out, err, false)
+}
+
+/// [`run`], with human diagnostics in colour (miette's fancy theme) when `color` is true.
+pub fn run_with(cli: Cli, out: &mut dyn std::io::Write, err: &mut dyn std::io::Write, color: bool) -> u8 {
+    let build = |schema: &Path, format: Format, out: &mut dyn std::io::Write, err: &mut dyn std::io::Write| build(schema, format, color, out, err);
     match cli.command {
         Command::Schema => {
             let _ = out.write_all(crate::format_schema().as_bytes());
@@ -184,7 +216,8 @@ fn targets(p: &Paths, files: &[output::GeneratedFile]) -> Vec<(PathBuf, output::
 }
 
 /// Loads and generates; diagnostics go to `err` (human) or `out` (JSON, always one array).
-fn build(schema: &Path, format: Format, out: &mut dyn std::io::Write, err: &mut dyn std::io::Write) -> Result<crate::Generation, u8> {
+/// File names in diagnostics are relative to the current directory (`schema/orders.yaml:71:17`).
+fn build(schema: &Path, format: Format, color: bool, out: &mut dyn std::io::Write, err: &mut dyn std::io::Write) -> Result<crate::Generation, u8> {
     let files = load_catalogue(schema).map_err(|e| {
         let _ = writeln!(err, "error: {e}");
         EXIT_IO
@@ -194,12 +227,20 @@ fn build(schema: &Path, format: Format, out: &mut dyn std::io::Write, err: &mut 
         Ok(g) => (crate::sources_of(&files), g.warnings.clone(), Ok(g)),
         Err(inv) => (inv.sources, inv.diagnostics, Err(EXIT_INVALID)),
     };
+    let dir = display_dir(schema);
+    let sources = sources.prefixed(&dir);
+    let diagnostics: Vec<_> = diagnostics.iter().map(|d| d.prefixed(&dir)).collect();
     match format {
         Format::Json => {
             let _ = out.write_all(crate::schema::diagnostic::Sources::render_json(&diagnostics).as_bytes());
         }
         Format::Human if !diagnostics.is_empty() => {
-            let _ = err.write_all(sources.render(&diagnostics).as_bytes());
+            let text = if color {
+                sources.render_with(&diagnostics, miette::GraphicalTheme::unicode())
+            } else {
+                sources.render(&diagnostics)
+            };
+            let _ = err.write_all(text.as_bytes());
         }
         Format::Human => {}
     }

@@ -182,6 +182,25 @@ fn cli_exit_codes() {
     assert_eq!(code, switchboard::cli::EXIT_INVALID);
     assert_eq!(out, "");
     assert!(err.contains("error(s)"), "{err}");
+    // Paths are relative to the current directory (cargo runs tests in codegen/), so terminals
+    // and editors can jump to them; JSON names the same paths.
+    let name = bad.file_name().unwrap().to_str().unwrap();
+    let rel = format!("tests/fixtures/invalid/{name}/");
+    assert!(err.contains(&format!("─[{rel}")), "{err}");
+    assert!(!err.contains(env!("CARGO_MANIFEST_DIR")), "{err}");
+    assert!(v.as_array().unwrap().iter().all(|d| d["file"].as_str().unwrap().starts_with(&rel)), "{v}");
+    // Colour (miette's fancy theme) only when asked for; plain otherwise.
+    assert!(!err.contains('\x1b'), "{err}");
+    let cli = switchboard::cli::Cli::try_parse_from(["switchboard", "validate", "--schema", bad.to_str().unwrap()]).unwrap();
+    let (mut cout, mut cerr) = (Vec::new(), Vec::new());
+    assert_eq!(switchboard::cli::run_with(cli, &mut cout, &mut cerr, true), switchboard::cli::EXIT_INVALID);
+    assert!(String::from_utf8(cerr).unwrap().contains('\x1b'), "no colour");
+    assert!(switchboard::cli::wants_color(true, None));
+    assert!(switchboard::cli::wants_color(true, Some("".into())));
+    assert!(!switchboard::cli::wants_color(true, Some("1".into())));
+    assert!(!switchboard::cli::wants_color(false, None));
+    assert_eq!(switchboard::cli::display_dir(Path::new("./schema")), "schema");
+    assert_eq!(switchboard::cli::display_dir(Path::new("../schema/")), "../schema");
     // Missing folder: I/O error.
     assert_eq!(run(&["validate", "--schema", "/nonexistent/switchboard"]).0, switchboard::cli::EXIT_IO);
     // Usage errors are clap's.

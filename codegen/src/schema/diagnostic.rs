@@ -25,7 +25,8 @@ pub struct Diagnostic {
     pub severity: Severity,
     /// One sentence saying what is wrong.
     pub message: String,
-    /// The catalogue file, relative to the catalogue folder.
+    /// The catalogue file, relative to the catalogue folder (the CLI makes it relative to the
+    /// current directory with [`Diagnostic::prefixed`]).
     pub file: String,
     /// Where in the file (line 0 = the whole file).
     pub pos: Pos,
@@ -63,10 +64,24 @@ impl Diagnostic {
         self
     }
 
+    /// The same diagnostic with `dir/` put before its file name, so a path relative to the
+    /// catalogue folder becomes one relative to the current directory (`schema/orders.yaml`).
+    pub fn prefixed(&self, dir: &str) -> Self {
+        Self { file: join_dir(dir, &self.file), ..self.clone() }
+    }
+
     /// Makes it a warning.
     pub fn warning(&mut self) -> &mut Self {
         self.severity = Severity::Warning;
         self
+    }
+}
+
+/// `dir/name` with `/` separators; `name` alone when `dir` is empty.
+fn join_dir(dir: &str, name: &str) -> String {
+    match dir.trim_end_matches(['/', '\\']) {
+        "" => name.to_string(),
+        d => format!("{d}/{name}"),
     }
 }
 
@@ -90,6 +105,11 @@ impl Sources {
     /// Adds a file (relative name and text).
     pub fn add(&mut self, name: String, text: String) {
         self.files.push((name, text));
+    }
+
+    /// The same files with `dir/` put before every name (see [`Diagnostic::file`]).
+    pub fn prefixed(&self, dir: &str) -> Sources {
+        Sources { files: self.files.iter().map(|(n, t)| (join_dir(dir, n), t.clone())).collect() }
     }
 
     /// The text of a file.
