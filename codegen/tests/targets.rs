@@ -234,3 +234,30 @@ fn every_docs_link_resolves() {
         }
     }
 }
+
+/// Adding a domain changes that domain's files plus the aggregates, nothing else: every other
+/// file's header names only the catalogue files it derives from.
+#[test]
+fn adding_a_domain_changes_only_its_files_and_the_aggregates() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../schema");
+    let mut files = load_catalogue(&dir).unwrap();
+    let before = switchboard::generate(&files, &EmitOptions::default()).unwrap().files;
+    // `added.yaml` sorts in the middle of the catalogue's files, not at an end.
+    files.push(switchboard::schema::lower::SourceFile {
+        name: "added.yaml".into(),
+        text: "domain: added\nevents:\n  added:ping:\n    to_client:\n      to: everyone\n      payload: { text: string }\n".into(),
+    });
+    files.sort_by(|a, b| a.name.cmp(&b.name));
+    let after = switchboard::generate(&files, &EmitOptions::default()).unwrap().files;
+    let old: std::collections::BTreeMap<&str, &str> = before.iter().map(|f| (f.path.as_str(), f.contents.as_str())).collect();
+    let changed: Vec<&str> = after.iter().filter(|f| old.get(f.path.as_str()) != Some(&f.contents.as_str())).map(|f| f.path.as_str()).collect();
+    let aggregates = ["ts/socket.types.ts", "ts/realtime.ts", "docs/index.md", "json-schema/events.json"];
+    let own = ["docs/added.md", "json-schema/AddedPingPayload.schema.json"];
+    for path in &changed {
+        assert!(aggregates.contains(path) || own.contains(path), "adding a domain changed {path}; changed: {changed:?}");
+    }
+    for path in own.iter().chain(&aggregates) {
+        assert!(changed.contains(path), "{path} did not change; changed: {changed:?}");
+    }
+    assert!(after.len() > 20, "the catalogue should produce many files");
+}
