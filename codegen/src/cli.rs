@@ -65,7 +65,56 @@ pub enum Command {
     },
     /// Print the catalogue format's JSON Schema (what `schema/catalogue.schema.json` holds).
     Schema,
+    /// Scaffold a catalogue folder (format schema, one sample domain) and print the build.rs lines.
+    Init {
+        /// The folder to create; it must not hold a catalogue yet.
+        #[arg(default_value = "schema")]
+        dir: PathBuf,
+    },
+    /// Print a shell completion script (e.g. `switchboard completions bash > /etc/bash_completion.d/switchboard`).
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
+
+/// The sample domain `init` writes.
+pub const INIT_EXAMPLE: &str = include_str!("../templates/init/example.yaml");
+
+/// Scaffolds a catalogue in `dir`: the format schema and one sample domain; prints the build.rs
+/// lines on `out`. Refuses a folder that already holds YAML files.
+fn init(dir: &Path, out: &mut dyn std::io::Write, err: &mut dyn std::io::Write) -> u8 {
+    if load_catalogue(dir).is_ok_and(|files| !files.is_empty()) {
+        let _ = writeln!(err, "error: {} already holds a catalogue (YAML files); init writes only into a new or YAML-free folder", dir.display());
+        return EXIT_IO;
+    }
+    let files = [("catalogue.schema.json", crate::format_schema()), ("example.yaml", INIT_EXAMPLE.to_string())];
+    for (name, contents) in &files {
+        let path = dir.join(name);
+        if let Err(e) = output::create_new(&path, contents) {
+            let _ = writeln!(err, "error: {e}");
+            return EXIT_IO;
+        }
+        let _ = writeln!(err, "created {}", path.display());
+    }
+    let shown = display_dir(dir);
+    let _ = write!(
+        out,
+        "\
+// Cargo.toml of the crate that serves the events:
+//   [dependencies]        switchboard-runtime
+//   [build-dependencies]  switchboard
+// build.rs (the catalogue path is relative to that crate; `{shown}` from here):
+fn main() {{ switchboard::Builder::new().catalogue(\"{shown}\").build_or_exit(); }}
+// src/lib.rs:
+include!(concat!(env!(\"OUT_DIR\"), \"/switchboard.rs\"));
+// TypeScript, docs and JSON Schemas: switchboard generate --schema {shown}
+"
+    );
+    EXIT_OK
+}
+
 
 /// Where the catalogue is and where output goes.
 #[derive(Debug, clap::Args)]
@@ -133,6 +182,12 @@ pub fn run(cli: Cli, out: &mut dyn std::io::Write, err: &mut dyn std::io::Write)
 pub fn run_with(cli: Cli, out: &mut dyn std::io::Write, err: &mut dyn std::io::Write, color: bool) -> u8 {
     let build = |schema: &Path, format: Format, out: &mut dyn std::io::Write, err: &mut dyn std::io::Write| build(schema, format, color, out, err);
     match cli.command {
+        Command::Init { dir } => init(&dir, out, err),
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "switchboard", out);
+            EXIT_OK
+        }
         Command::Schema => {
             let _ = out.write_all(crate::format_schema().as_bytes());
             EXIT_OK

@@ -109,7 +109,7 @@ fn cli_help_texts() {
     use clap::CommandFactory;
     let mut cmd = switchboard::cli::Cli::command();
     let mut out = vec![format!("$ switchboard --help\n{}", cmd.render_long_help())];
-    for sub in ["generate", "check", "validate", "schema"] {
+    for sub in ["generate", "check", "validate", "schema", "init", "completions"] {
         let s = cmd.find_subcommand_mut(sub).unwrap();
         out.push(format!("$ switchboard {sub} --help\n{}", s.render_long_help()));
     }
@@ -203,6 +203,26 @@ fn cli_exit_codes() {
     assert_eq!(switchboard::cli::display_dir(Path::new("../schema/")), "../schema");
     // Missing folder: I/O error.
     assert_eq!(run(&["validate", "--schema", "/nonexistent/switchboard"]).0, switchboard::cli::EXIT_IO);
+    // init scaffolds a catalogue that validates cleanly, explains the `user` room, prints the
+    // build.rs lines, and never overwrites.
+    let init_dir = tmp.join("new-catalogue");
+    let (code, out, err) = run(&["init", init_dir.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("switchboard::Builder::new().catalogue(") && out.contains("build_or_exit()"), "{out}");
+    assert!(out.contains("include!(concat!(env!(\"OUT_DIR\"), \"/switchboard.rs\"));"), "{out}");
+    let example = std::fs::read_to_string(init_dir.join("example.yaml")).unwrap();
+    assert!(example.starts_with("# yaml-language-server: $schema=./catalogue.schema.json\n"));
+    assert!(example.contains("to: user") && example.contains("access: auto"));
+    assert_eq!(std::fs::read_to_string(init_dir.join("catalogue.schema.json")).unwrap(), switchboard::format_schema());
+    let (code, out, _) = run(&["validate", "--schema", init_dir.to_str().unwrap(), "--format", "json"]);
+    assert_eq!((code, out.trim()), (0, "[]"));
+    let (code, _, err) = run(&["init", init_dir.to_str().unwrap()]);
+    assert_eq!(code, switchboard::cli::EXIT_IO, "{err}");
+    assert_eq!(std::fs::read_to_string(init_dir.join("example.yaml")).unwrap(), example);
+    // completions print a script that knows the subcommands.
+    let (code, out, _) = run(&["completions", "bash"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("switchboard") && out.contains("generate") && out.contains("--quiet"), "{out}");
     // Usage errors are clap's.
     assert!(switchboard::cli::Cli::try_parse_from(["switchboard", "generate", "--bogus"]).is_err());
     let _ = std::fs::remove_dir_all(&tmp);
