@@ -85,11 +85,17 @@ fn join_dir(dir: &str, name: &str) -> String {
     }
 }
 
-/// Suggests the closest candidate for a misspelt name ("did you mean").
+/// Suggests the closest candidate for a misspelt name ("did you mean"), ignoring case: a
+/// candidate that differs only in case wins outright (`in_stock` -> `IN_STOCK`).
 pub(crate) fn did_you_mean<'a>(got: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let candidates: Vec<&str> = candidates.into_iter().collect();
+    if let Some(c) = candidates.iter().find(|c| c.eq_ignore_ascii_case(got) && **c != got) {
+        return Some(c);
+    }
+    let got = got.to_lowercase();
     candidates
         .into_iter()
-        .map(|c| (strsim::jaro_winkler(got, c), c))
+        .map(|c| (strsim::jaro_winkler(&got, &c.to_lowercase()), c))
         .filter(|(score, _)| *score > 0.8)
         .max_by(|a, b| a.0.total_cmp(&b.0).then_with(|| b.1.cmp(a.1)))
         .map(|(_, c)| c)
@@ -177,6 +183,9 @@ fn token_len(text: &str, offset: usize) -> usize {
     let line = rest.lines().next().unwrap_or("");
     if line.is_empty() {
         return 0;
+    }
+    if line.starts_with('\t') {
+        return 1;
     }
     if let Some(q) = line.chars().next().filter(|c| *c == '"' || *c == '\'')
         && let Some(end) = line[1..].find(q)
@@ -290,5 +299,7 @@ mod tests {
     fn suggests_close_names() {
         assert_eq!(did_you_mean("payloadd", ["payload", "name"]), Some("payload"));
         assert_eq!(did_you_mean("zzz", ["payload", "name"]), None);
+        assert_eq!(did_you_mean("in_stock", ["IN_STOCK", "LOW_STOCK", "OUT_OF_STOCK"]), Some("IN_STOCK"));
+        assert_eq!(did_you_mean("Reliabel", ["reliable", "volatile"]), Some("reliable"));
     }
 }

@@ -95,7 +95,8 @@ impl Lowerer {
                         if values.iter().any(|v| v.wire_name == s) {
                             Ok(())
                         } else {
-                            bad(format!("`{s}` is not one of {}", list(values)))
+                            let hint = did_you_mean(s, values.iter().map(|v| v.wire_name.as_str())).map_or_else(String::new, |v| format!("; did you mean `{v}`?"));
+                            bad(format!("`{s}` is not one of {}{hint}", list(values)))
                         }
                     }
                     TypeKind::Object { fields } => {
