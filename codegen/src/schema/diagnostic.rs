@@ -35,6 +35,20 @@ pub struct Diagnostic {
     /// How to fix it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub help: Option<String>,
+    /// Secondary places, e.g. the first declaration of a duplicate name.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub related: Vec<Related>,
+}
+
+/// A secondary place of a diagnostic, shown as a secondary label.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Related {
+    /// The catalogue file (named like [`Diagnostic::file`]).
+    pub file: String,
+    /// Where in the file.
+    pub pos: Pos,
+    /// The label, e.g. "first declared here".
+    pub label: String,
 }
 
 impl Diagnostic {
@@ -49,7 +63,14 @@ impl Diagnostic {
             file: file.to_string(),
             pos,
             help: None,
+            related: Vec::new(),
         }
+    }
+
+    /// Adds a secondary label at `file:pos`.
+    pub fn also(&mut self, file: &str, pos: Pos, label: impl Into<String>) -> &mut Self {
+        self.related.push(Related { file: file.to_string(), pos, label: label.into() });
+        self
     }
 
     /// Sets the label shown under the snippet.
@@ -67,7 +88,8 @@ impl Diagnostic {
     /// The same diagnostic with `dir/` put before its file name, so a path relative to the
     /// catalogue folder becomes one relative to the current directory (`schema/orders.yaml`).
     pub fn prefixed(&self, dir: &str) -> Self {
-        Self { file: join_dir(dir, &self.file), ..self.clone() }
+        let related = self.related.iter().map(|r| Related { file: join_dir(dir, &r.file), ..r.clone() }).collect();
+        Self { file: join_dir(dir, &self.file), related, ..self.clone() }
     }
 
     /// Makes it a warning.
@@ -133,8 +155,7 @@ impl Sources {
         let handler = miette::GraphicalReportHandler::new_themed(theme).with_width(100);
         let mut out = String::new();
         for d in diags {
-            let text = self.text(&d.file).unwrap_or("");
-            let report = Rendered::new(d, text);
+            let report = Rendered::new(d, self);
             let mut buf = String::new();
             if handler.render_report(&mut buf, &report).is_err() {
                 buf = format!("{}: {}\n", d.code, d.message);
@@ -212,30 +233,57 @@ fn token_len(text: &str, offset: usize) -> usize {
 #[derive(Debug)]
 struct Rendered {
     message: String,
-    code: String,
+    code: Option<String>,
     help: Option<String>,
     severity: miette::Severity,
     source: miette::NamedSource<String>,
     labels: Vec<miette::LabeledSpan>,
+    /// Secondary places in other files, rendered as their own snippets.
+    related: Vec<Rendered>,
+}
+
+/// The label span at `pos` in `text`.
+fn span(text: &str, pos: Pos, label: &str, primary: bool) -> miette::LabeledSpan {
+    let offset = offset_of(text, pos);
+    let label = if label.is_empty() { None } else { Some(label.to_string()) };
+    let mut s = miette::LabeledSpan::new(label, offset, token_len(text, offset));
+    if primary {
+        s = miette::LabeledSpan::new_primary_with_span(s.label().map(str::to_string), *s.inner());
+    }
+    s
+}
+
+fn location(file: &str, pos: Pos) -> String {
+    if pos.line > 0 { format!("{file}:{}:{}", pos.line, pos.col) } else { file.to_string() }
 }
 
 impl Rendered {
-    fn new(d: &Diagnostic, text: &str) -> Self {
+    fn new(d: &Diagnostic, sources: &Sources) -> Self {
+        let text = sources.text(&d.file).unwrap_or("");
         let mut labels = Vec::new();
+        let mut related = Vec::new();
         if d.pos.line > 0 {
-            let offset = offset_of(text, d.pos);
-            let len = token_len(text, offset);
-            let label = if d.label.is_empty() { None } else { Some(d.label.clone()) };
-            labels.push(miette::LabeledSpan::new(label, offset, len));
+            labels.push(span(text, d.pos, &d.label, d.related.iter().any(|r| r.file == d.file)));
         }
-        let location = if d.pos.line > 0 {
-            format!("{}:{}:{}", d.file, d.pos.line, d.pos.col)
-        } else {
-            d.file.clone()
-        };
+        for r in d.related.iter().filter(|r| r.pos.line > 0) {
+            if r.file == d.file && d.pos.line > 0 {
+                labels.push(span(text, r.pos, &r.label, false));
+            } else {
+                let rtext = sources.text(&r.file).unwrap_or("");
+                related.push(Self {
+                    message: format!("{} ({})", r.label, location(&r.file, r.pos)),
+                    code: None,
+                    help: None,
+                    severity: miette::Severity::Advice,
+                    source: miette::NamedSource::new(r.file.clone(), rtext.to_string()),
+                    labels: vec![span(rtext, r.pos, &r.label, false)],
+                    related: Vec::new(),
+                });
+            }
+        }
         Self {
-            message: format!("{} ({location})", d.message),
-            code: d.code.to_string(),
+            message: format!("{} ({})", d.message, location(&d.file, d.pos)),
+            code: Some(d.code.to_string()),
             help: d.help.clone(),
             severity: match d.severity {
                 Severity::Error => miette::Severity::Error,
@@ -243,6 +291,7 @@ impl Rendered {
             },
             source: miette::NamedSource::new(d.file.clone(), text.to_string()),
             labels,
+            related,
         }
     }
 }
@@ -257,7 +306,14 @@ impl std::error::Error for Rendered {}
 
 impl miette::Diagnostic for Rendered {
     fn code<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
-        Some(Box::new(&self.code))
+        self.code.as_ref().map(|c| Box::new(c) as Box<dyn std::fmt::Display>)
+    }
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn miette::Diagnostic> + 'a>> {
+        if self.related.is_empty() {
+            None
+        } else {
+            Some(Box::new(self.related.iter().map(|r| r as &dyn miette::Diagnostic)))
+        }
     }
     fn severity(&self) -> Option<miette::Severity> {
         Some(self.severity)
