@@ -239,6 +239,9 @@ impl Lowerer {
                 deprecated,
             });
         }
+        if fields.len() < entries.len() {
+            self.broken_objects.insert(owner.to_string());
+        }
         fields
     }
 

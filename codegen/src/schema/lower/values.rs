@@ -99,6 +99,7 @@ impl Lowerer {
                             bad(format!("`{s}` is not one of {}{hint}", list(values)))
                         }
                     }
+                    TypeKind::Object { .. } if self.broken_objects.contains(&t.name) => Ok(()),
                     TypeKind::Object { fields } => {
                         let Kind::Map(entries) = &node.kind else { return bad(format!("expected a `{}` object, found {}", t.name, node.kind_name())) };
                         for (k, v) in entries {
