@@ -35,7 +35,7 @@ pub struct Cli {
 pub enum Format {
     /// Snippets with file:line:column and hints.
     Human,
-    /// A JSON array of diagnostics (code, severity, message, file, pos, label, help) on stdout,
+    /// A JSON array of diagnostics (code, severity, message, file, pos, label, help, related) on stdout,
     /// `[]` when clean; everything else goes to stderr.
     Json,
 }

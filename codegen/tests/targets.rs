@@ -189,6 +189,14 @@ fn cli_exit_codes() {
     assert!(err.contains(&format!("─[{rel}")), "{err}");
     assert!(!err.contains(env!("CARGO_MANIFEST_DIR")), "{err}");
     assert!(v.as_array().unwrap().iter().all(|d| d["file"].as_str().unwrap().starts_with(&rel)), "{v}");
+    // A duplicate's first declaration is a related place, named relative to the current directory too.
+    let dup = fixtures.join("invalid/duplicate_event_across_files");
+    let (code, out, _) = run(&["validate", "--schema", dup.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(code, switchboard::cli::EXIT_INVALID);
+    let d: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(d[0]["file"], "tests/fixtures/invalid/duplicate_event_across_files/orders.yaml", "{d}");
+    assert_eq!(d[0]["related"][0]["file"], "tests/fixtures/invalid/duplicate_event_across_files/cart.yaml", "{d}");
+    assert_eq!(d[0]["related"][0]["label"], "first declared here", "{d}");
     // Colour (miette's fancy theme) only when asked for; plain otherwise.
     assert!(!err.contains('\x1b'), "{err}");
     let cli = switchboard::cli::Cli::try_parse_from(["switchboard", "validate", "--schema", bad.to_str().unwrap()]).unwrap();
