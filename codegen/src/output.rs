@@ -71,6 +71,17 @@ pub fn write_if_changed(path: &Path, contents: &str) -> Result<bool, IoError> {
     Ok(true)
 }
 
+/// Creates `path` with `contents`, failing when it already exists (never overwrites).
+pub fn create_new(path: &Path, contents: &str) -> Result<(), IoError> {
+    use std::io::Write;
+    let write_err = |source| IoError::Write { path: path.to_path_buf(), source };
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(|source| IoError::Write { path: parent.to_path_buf(), source })?;
+    }
+    let mut f = std::fs::OpenOptions::new().write(true).create_new(true).open(path).map_err(write_err)?;
+    f.write_all(contents.as_bytes()).map_err(write_err)
+}
+
 /// Files under `root` whose contents differ from `files` (missing ones included).
 pub fn stale(root: &Path, files: &[GeneratedFile]) -> Vec<String> {
     files

@@ -109,7 +109,7 @@ fn cli_help_texts() {
     use clap::CommandFactory;
     let mut cmd = switchboard::cli::Cli::command();
     let mut out = vec![format!("$ switchboard --help\n{}", cmd.render_long_help())];
-    for sub in ["generate", "check", "validate", "schema"] {
+    for sub in ["generate", "check", "validate", "schema", "init", "completions"] {
         let s = cmd.find_subcommand_mut(sub).unwrap();
         out.push(format!("$ switchboard {sub} --help\n{}", s.render_long_help()));
     }
@@ -138,12 +138,26 @@ fn cli_exit_codes() {
     let o = o.to_str().unwrap();
 
     assert_eq!(run(&["check", "--schema", s, "--out", o]).0, switchboard::cli::EXIT_STALE);
-    let (code, out, _) = run(&["generate", "--schema", s, "--out", o]);
+    let (code, out, err) = run(&["generate", "--schema", s, "--out", o]);
     assert_eq!(code, 0);
-    assert!(out.contains("written"));
+    // Human output (progress included) goes to stderr; stdout stays empty.
+    assert!(err.contains("written"), "{err}");
+    assert_eq!(out, "");
     assert_eq!(run(&["check", "--schema", s, "--out", o]).0, 0);
     // A second generate writes nothing.
-    assert!(run(&["generate", "--schema", s, "--out", o]).1.contains(", 0 written"));
+    assert!(run(&["generate", "--schema", s, "--out", o]).2.contains(", 0 written"));
+    // --quiet prints nothing when clean.
+    assert_eq!(run(&["generate", "--quiet", "--schema", s, "--out", o]), (0, String::new(), String::new()));
+    // --format json: stdout is exactly one JSON array, `[]` when clean.
+    for cmd in ["generate", "check", "validate"] {
+        let mut args = vec![cmd, "--schema", s, "--format", "json"];
+        if cmd != "validate" {
+            args.extend(["--out", o]);
+        }
+        let (code, out, _) = run(&args);
+        assert_eq!(code, 0, "{cmd}");
+        assert_eq!(serde_json::from_str::<serde_json::Value>(&out).unwrap(), serde_json::json!([]), "{cmd}: {out}");
+    }
     // A stale file is listed by name.
     std::fs::write(tmp.join("out/ts/socket.types.ts"), "// edited by hand\n").unwrap();
     let (code, _, err) = run(&["check", "--schema", s, "--out", o]);
@@ -158,12 +172,65 @@ fn cli_exit_codes() {
     assert!(!tmp.join("out/json-schema/Gone.schema.json").exists());
     // Invalid catalogue: exit 1 and JSON diagnostics on request.
     let bad = fixtures.join("invalid").read_dir().unwrap().next().unwrap().unwrap().path();
-    let (code, _, err) = run(&["validate", "--schema", bad.to_str().unwrap(), "--format", "json"]);
+    let (code, out, err) = run(&["validate", "--schema", bad.to_str().unwrap(), "--format", "json"]);
     assert_eq!(code, switchboard::cli::EXIT_INVALID);
-    let v: serde_json::Value = serde_json::from_str(&err).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert!(v.as_array().is_some_and(|a| !a.is_empty()));
+    assert!(!err.contains('['), "JSON went to stderr: {err}");
+    // Human diagnostics go to stderr, stdout stays empty.
+    let (code, out, err) = run(&["generate", "--schema", bad.to_str().unwrap(), "--out", o]);
+    assert_eq!(code, switchboard::cli::EXIT_INVALID);
+    assert_eq!(out, "");
+    assert!(err.contains("error(s)"), "{err}");
+    // Paths are relative to the current directory (cargo runs tests in codegen/), so terminals
+    // and editors can jump to them; JSON names the same paths.
+    let name = bad.file_name().unwrap().to_str().unwrap();
+    let rel = format!("tests/fixtures/invalid/{name}/");
+    assert!(err.contains(&format!("─[{rel}")), "{err}");
+    assert!(!err.contains(env!("CARGO_MANIFEST_DIR")), "{err}");
+    assert!(v.as_array().unwrap().iter().all(|d| d["file"].as_str().unwrap().starts_with(&rel)), "{v}");
+    // A duplicate's first declaration is a related place, named relative to the current directory too.
+    let dup = fixtures.join("invalid/duplicate_event_across_files");
+    let (code, out, _) = run(&["validate", "--schema", dup.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(code, switchboard::cli::EXIT_INVALID);
+    let d: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(d[0]["file"], "tests/fixtures/invalid/duplicate_event_across_files/orders.yaml", "{d}");
+    assert_eq!(d[0]["related"][0]["file"], "tests/fixtures/invalid/duplicate_event_across_files/cart.yaml", "{d}");
+    assert_eq!(d[0]["related"][0]["label"], "first declared here", "{d}");
+    // Colour (miette's fancy theme) only when asked for; plain otherwise.
+    assert!(!err.contains('\x1b'), "{err}");
+    let cli = switchboard::cli::Cli::try_parse_from(["switchboard", "validate", "--schema", bad.to_str().unwrap()]).unwrap();
+    let (mut cout, mut cerr) = (Vec::new(), Vec::new());
+    assert_eq!(switchboard::cli::run_with(cli, &mut cout, &mut cerr, true), switchboard::cli::EXIT_INVALID);
+    assert!(String::from_utf8(cerr).unwrap().contains('\x1b'), "no colour");
+    assert!(switchboard::cli::wants_color(true, None));
+    assert!(switchboard::cli::wants_color(true, Some("".into())));
+    assert!(!switchboard::cli::wants_color(true, Some("1".into())));
+    assert!(!switchboard::cli::wants_color(false, None));
+    assert_eq!(switchboard::cli::display_dir(Path::new("./schema")), "schema");
+    assert_eq!(switchboard::cli::display_dir(Path::new("../schema/")), "../schema");
     // Missing folder: I/O error.
     assert_eq!(run(&["validate", "--schema", "/nonexistent/switchboard"]).0, switchboard::cli::EXIT_IO);
+    // init scaffolds a catalogue that validates cleanly, explains the `user` room, prints the
+    // build.rs lines, and never overwrites.
+    let init_dir = tmp.join("new-catalogue");
+    let (code, out, err) = run(&["init", init_dir.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("switchboard::Builder::new().catalogue(") && out.contains("build_or_exit()"), "{out}");
+    assert!(out.contains("include!(concat!(env!(\"OUT_DIR\"), \"/switchboard.rs\"));"), "{out}");
+    let example = std::fs::read_to_string(init_dir.join("example.yaml")).unwrap();
+    assert!(example.starts_with("# yaml-language-server: $schema=./catalogue.schema.json\n"));
+    assert!(example.contains("to: user") && example.contains("access: auto"));
+    assert_eq!(std::fs::read_to_string(init_dir.join("catalogue.schema.json")).unwrap(), switchboard::format_schema());
+    let (code, out, _) = run(&["validate", "--schema", init_dir.to_str().unwrap(), "--format", "json"]);
+    assert_eq!((code, out.trim()), (0, "[]"));
+    let (code, _, err) = run(&["init", init_dir.to_str().unwrap()]);
+    assert_eq!(code, switchboard::cli::EXIT_IO, "{err}");
+    assert_eq!(std::fs::read_to_string(init_dir.join("example.yaml")).unwrap(), example);
+    // completions print a script that knows the subcommands.
+    let (code, out, _) = run(&["completions", "bash"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("switchboard") && out.contains("generate") && out.contains("--quiet"), "{out}");
     // Usage errors are clap's.
     assert!(switchboard::cli::Cli::try_parse_from(["switchboard", "generate", "--bogus"]).is_err());
     let _ = std::fs::remove_dir_all(&tmp);
@@ -194,4 +261,31 @@ fn every_docs_link_resolves() {
             }
         }
     }
+}
+
+/// Adding a domain changes that domain's files plus the aggregates, nothing else: every other
+/// file's header names only the catalogue files it derives from.
+#[test]
+fn adding_a_domain_changes_only_its_files_and_the_aggregates() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../schema");
+    let mut files = load_catalogue(&dir).unwrap();
+    let before = switchboard::generate(&files, &EmitOptions::default()).unwrap().files;
+    // `added.yaml` sorts in the middle of the catalogue's files, not at an end.
+    files.push(switchboard::schema::lower::SourceFile {
+        name: "added.yaml".into(),
+        text: "domain: added\nevents:\n  added:ping:\n    to_client:\n      to: everyone\n      payload: { text: string }\n".into(),
+    });
+    files.sort_by(|a, b| a.name.cmp(&b.name));
+    let after = switchboard::generate(&files, &EmitOptions::default()).unwrap().files;
+    let old: std::collections::BTreeMap<&str, &str> = before.iter().map(|f| (f.path.as_str(), f.contents.as_str())).collect();
+    let changed: Vec<&str> = after.iter().filter(|f| old.get(f.path.as_str()) != Some(&f.contents.as_str())).map(|f| f.path.as_str()).collect();
+    let aggregates = ["ts/socket.types.ts", "ts/realtime.ts", "docs/index.md", "json-schema/events.json"];
+    let own = ["docs/added.md", "json-schema/AddedPingPayload.schema.json"];
+    for path in &changed {
+        assert!(aggregates.contains(path) || own.contains(path), "adding a domain changed {path}; changed: {changed:?}");
+    }
+    for path in own.iter().chain(&aggregates) {
+        assert!(changed.contains(path), "{path} did not change; changed: {changed:?}");
+    }
+    assert!(after.len() > 20, "the catalogue should produce many files");
 }

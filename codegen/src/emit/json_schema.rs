@@ -27,7 +27,7 @@ pub fn emit(c: &Catalogue, opts: &EmitOptions) -> Vec<GeneratedFile> {
             push(s.ack);
         }
     }
-    let mut files: Vec<GeneratedFile> = roots.iter().map(|&id| root_schema(c, id, &comment)).collect();
+    let mut files: Vec<GeneratedFile> = roots.iter().map(|&id| root_schema(c, id, opts)).collect();
     let events: Vec<Value> = c
         .events
         .iter()
@@ -55,7 +55,9 @@ fn pretty(v: &Value) -> String {
     s
 }
 
-fn root_schema(c: &Catalogue, id: TypeId, comment: &str) -> GeneratedFile {
+/// One type's schema; its header names only the catalogue files of the types it contains, so
+/// adding a domain leaves other domains' schemas byte-identical.
+fn root_schema(c: &Catalogue, id: TypeId, opts: &EmitOptions) -> GeneratedFile {
     let t = c.ty(id);
     let mut defs: Vec<TypeId> = Vec::new();
     let mut body = named_body(c, id, &mut defs);
@@ -72,6 +74,9 @@ fn root_schema(c: &Catalogue, id: TypeId, comment: &str) -> GeneratedFile {
         let schema = named_body(c, d, &mut defs);
         out_defs.insert(c.ty(d).name.clone(), schema);
     }
+    let domains: BTreeSet<usize> = done.iter().map(|&d| c.ty(d).domain).collect();
+    let sources: Vec<&str> = domains.iter().map(|&d| c.domains[d].file.as_str()).collect();
+    let comment = opts.header_lines(c, &sources).join(" ");
     let mut root = Map::new();
     root.insert("$comment".into(), json!(comment));
     root.insert("$schema".into(), json!("https://json-schema.org/draft/2020-12/schema"));

@@ -25,7 +25,8 @@ pub struct Diagnostic {
     pub severity: Severity,
     /// One sentence saying what is wrong.
     pub message: String,
-    /// The catalogue file, relative to the catalogue folder.
+    /// The catalogue file, relative to the catalogue folder (the CLI makes it relative to the
+    /// current directory with [`Diagnostic::prefixed`]).
     pub file: String,
     /// Where in the file (line 0 = the whole file).
     pub pos: Pos,
@@ -34,6 +35,20 @@ pub struct Diagnostic {
     /// How to fix it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub help: Option<String>,
+    /// Secondary places, e.g. the first declaration of a duplicate name.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub related: Vec<Related>,
+}
+
+/// A secondary place of a diagnostic, shown as a secondary label.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Related {
+    /// The catalogue file (named like [`Diagnostic::file`]).
+    pub file: String,
+    /// Where in the file.
+    pub pos: Pos,
+    /// The label, e.g. "first declared here".
+    pub label: String,
 }
 
 impl Diagnostic {
@@ -48,7 +63,14 @@ impl Diagnostic {
             file: file.to_string(),
             pos,
             help: None,
+            related: Vec::new(),
         }
+    }
+
+    /// Adds a secondary label at `file:pos`.
+    pub fn also(&mut self, file: &str, pos: Pos, label: impl Into<String>) -> &mut Self {
+        self.related.push(Related { file: file.to_string(), pos, label: label.into() });
+        self
     }
 
     /// Sets the label shown under the snippet.
@@ -63,6 +85,13 @@ impl Diagnostic {
         self
     }
 
+    /// The same diagnostic with `dir/` put before its file name, so a path relative to the
+    /// catalogue folder becomes one relative to the current directory (`schema/orders.yaml`).
+    pub fn prefixed(&self, dir: &str) -> Self {
+        let related = self.related.iter().map(|r| Related { file: join_dir(dir, &r.file), ..r.clone() }).collect();
+        Self { file: join_dir(dir, &self.file), related, ..self.clone() }
+    }
+
     /// Makes it a warning.
     pub fn warning(&mut self) -> &mut Self {
         self.severity = Severity::Warning;
@@ -70,11 +99,25 @@ impl Diagnostic {
     }
 }
 
-/// Suggests the closest candidate for a misspelt name ("did you mean").
+/// `dir/name` with `/` separators; `name` alone when `dir` is empty.
+fn join_dir(dir: &str, name: &str) -> String {
+    match dir.trim_end_matches(['/', '\\']) {
+        "" => name.to_string(),
+        d => format!("{d}/{name}"),
+    }
+}
+
+/// Suggests the closest candidate for a misspelt name ("did you mean"), ignoring case: a
+/// candidate that differs only in case wins outright (`in_stock` -> `IN_STOCK`).
 pub(crate) fn did_you_mean<'a>(got: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let candidates: Vec<&str> = candidates.into_iter().collect();
+    if let Some(c) = candidates.iter().find(|c| c.eq_ignore_ascii_case(got) && **c != got) {
+        return Some(c);
+    }
+    let got = got.to_lowercase();
     candidates
         .into_iter()
-        .map(|c| (strsim::jaro_winkler(got, c), c))
+        .map(|c| (strsim::jaro_winkler(&got, &c.to_lowercase()), c))
         .filter(|(score, _)| *score > 0.8)
         .max_by(|a, b| a.0.total_cmp(&b.0).then_with(|| b.1.cmp(a.1)))
         .map(|(_, c)| c)
@@ -92,6 +135,11 @@ impl Sources {
         self.files.push((name, text));
     }
 
+    /// The same files with `dir/` put before every name (see [`Diagnostic::file`]).
+    pub fn prefixed(&self, dir: &str) -> Sources {
+        Sources { files: self.files.iter().map(|(n, t)| (join_dir(dir, n), t.clone())).collect() }
+    }
+
     /// The text of a file.
     pub fn text(&self, name: &str) -> Option<&str> {
         self.files.iter().find(|(n, _)| n == name).map(|(_, t)| t.as_str())
@@ -107,8 +155,7 @@ impl Sources {
         let handler = miette::GraphicalReportHandler::new_themed(theme).with_width(100);
         let mut out = String::new();
         for d in diags {
-            let text = self.text(&d.file).unwrap_or("");
-            let report = Rendered::new(d, text);
+            let report = Rendered::new(d, self);
             let mut buf = String::new();
             if handler.render_report(&mut buf, &report).is_err() {
                 buf = format!("{}: {}\n", d.code, d.message);
@@ -158,6 +205,9 @@ fn token_len(text: &str, offset: usize) -> usize {
     if line.is_empty() {
         return 0;
     }
+    if line.starts_with('\t') {
+        return 1;
+    }
     if let Some(q) = line.chars().next().filter(|c| *c == '"' || *c == '\'')
         && let Some(end) = line[1..].find(q)
     {
@@ -183,30 +233,57 @@ fn token_len(text: &str, offset: usize) -> usize {
 #[derive(Debug)]
 struct Rendered {
     message: String,
-    code: String,
+    code: Option<String>,
     help: Option<String>,
     severity: miette::Severity,
     source: miette::NamedSource<String>,
     labels: Vec<miette::LabeledSpan>,
+    /// Secondary places in other files, rendered as their own snippets.
+    related: Vec<Rendered>,
+}
+
+/// The label span at `pos` in `text`.
+fn span(text: &str, pos: Pos, label: &str, primary: bool) -> miette::LabeledSpan {
+    let offset = offset_of(text, pos);
+    let label = if label.is_empty() { None } else { Some(label.to_string()) };
+    let mut s = miette::LabeledSpan::new(label, offset, token_len(text, offset));
+    if primary {
+        s = miette::LabeledSpan::new_primary_with_span(s.label().map(str::to_string), *s.inner());
+    }
+    s
+}
+
+fn location(file: &str, pos: Pos) -> String {
+    if pos.line > 0 { format!("{file}:{}:{}", pos.line, pos.col) } else { file.to_string() }
 }
 
 impl Rendered {
-    fn new(d: &Diagnostic, text: &str) -> Self {
+    fn new(d: &Diagnostic, sources: &Sources) -> Self {
+        let text = sources.text(&d.file).unwrap_or("");
         let mut labels = Vec::new();
+        let mut related = Vec::new();
         if d.pos.line > 0 {
-            let offset = offset_of(text, d.pos);
-            let len = token_len(text, offset);
-            let label = if d.label.is_empty() { None } else { Some(d.label.clone()) };
-            labels.push(miette::LabeledSpan::new(label, offset, len));
+            labels.push(span(text, d.pos, &d.label, d.related.iter().any(|r| r.file == d.file)));
         }
-        let location = if d.pos.line > 0 {
-            format!("{}:{}:{}", d.file, d.pos.line, d.pos.col)
-        } else {
-            d.file.clone()
-        };
+        for r in d.related.iter().filter(|r| r.pos.line > 0) {
+            if r.file == d.file && d.pos.line > 0 {
+                labels.push(span(text, r.pos, &r.label, false));
+            } else {
+                let rtext = sources.text(&r.file).unwrap_or("");
+                related.push(Self {
+                    message: format!("{} ({})", r.label, location(&r.file, r.pos)),
+                    code: None,
+                    help: None,
+                    severity: miette::Severity::Advice,
+                    source: miette::NamedSource::new(r.file.clone(), rtext.to_string()),
+                    labels: vec![span(rtext, r.pos, &r.label, false)],
+                    related: Vec::new(),
+                });
+            }
+        }
         Self {
-            message: format!("{} ({location})", d.message),
-            code: d.code.to_string(),
+            message: format!("{} ({})", d.message, location(&d.file, d.pos)),
+            code: Some(d.code.to_string()),
             help: d.help.clone(),
             severity: match d.severity {
                 Severity::Error => miette::Severity::Error,
@@ -214,6 +291,7 @@ impl Rendered {
             },
             source: miette::NamedSource::new(d.file.clone(), text.to_string()),
             labels,
+            related,
         }
     }
 }
@@ -228,7 +306,14 @@ impl std::error::Error for Rendered {}
 
 impl miette::Diagnostic for Rendered {
     fn code<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
-        Some(Box::new(&self.code))
+        self.code.as_ref().map(|c| Box::new(c) as Box<dyn std::fmt::Display>)
+    }
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn miette::Diagnostic> + 'a>> {
+        if self.related.is_empty() {
+            None
+        } else {
+            Some(Box::new(self.related.iter().map(|r| r as &dyn miette::Diagnostic)))
+        }
     }
     fn severity(&self) -> Option<miette::Severity> {
         Some(self.severity)
@@ -270,5 +355,7 @@ mod tests {
     fn suggests_close_names() {
         assert_eq!(did_you_mean("payloadd", ["payload", "name"]), Some("payload"));
         assert_eq!(did_you_mean("zzz", ["payload", "name"]), None);
+        assert_eq!(did_you_mean("in_stock", ["IN_STOCK", "LOW_STOCK", "OUT_OF_STOCK"]), Some("IN_STOCK"));
+        assert_eq!(did_you_mean("Reliabel", ["reliable", "volatile"]), Some("reliable"));
     }
 }

@@ -167,10 +167,33 @@ pub fn parse(text: &str) -> Result<Node, ParseError> {
                 if let Some(i) = message.find(" at line ") {
                     message.truncate(i);
                 }
+                if message.contains("tab")
+                    && let Some(tab) = tab_in_indentation(text, pos)
+                {
+                    return ParseError {
+                        code: Code::YamlSyntax,
+                        message: "YAML does not allow tabs for indentation".into(),
+                        pos: Some(tab),
+                        label: "a tab",
+                        help: "indent with spaces",
+                    };
+                }
                 ParseError { code: Code::YamlSyntax, message: format!("invalid YAML: {message}"), pos, label: "here", help: "fix the YAML syntax; every catalogue file is one YAML mapping" }
             }
         }
     })
+}
+
+/// The first tab in the indentation of the reported line, or else of the lines before it.
+fn tab_in_indentation(text: &str, pos: Option<Pos>) -> Option<Pos> {
+    let upto = pos.map_or(usize::MAX, |p| p.line as usize);
+    let lines: Vec<&str> = text.lines().take(upto).collect();
+    let at = |i: usize, line: &str| {
+        let indent = &line[..line.len() - line.trim_start_matches([' ', '\t']).len()];
+        indent.chars().position(|c| c == '\t').map(|c| Pos { line: u32::try_from(i + 1).unwrap_or(u32::MAX), col: u32::try_from(c + 1).unwrap_or(u32::MAX) })
+    };
+    let last = lines.len().checked_sub(1)?;
+    at(last, lines[last]).or_else(|| lines.iter().enumerate().rev().skip(1).find_map(|(i, l)| at(i, l)))
 }
 
 /// Did the reader stop at the nesting cap (the budget's depth, or the scanner's flow nesting)?

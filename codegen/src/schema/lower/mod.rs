@@ -176,6 +176,9 @@ struct Lowerer {
     event_ident_pos: Vec<Loc>,
     /// Where each field is written, by (owning type name, wire name), for cycle messages.
     field_at: BTreeMap<(String, String), Loc>,
+    /// Object types that lost a field to an error already reported; values are not checked
+    /// against them (an `example` mismatch there would be a follow-on error).
+    broken_objects: std::collections::BTreeSet<String>,
 }
 
 impl Lowerer {

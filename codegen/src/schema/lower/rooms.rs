@@ -28,6 +28,8 @@ impl Lowerer {
             if let Some(&other) = self.room_index.get(&id) {
                 let other = self.room_at[other].clone();
                 self.err(Code::DuplicateName, file, k.pos, format!("room `{id}` is already declared at {other}"))
+                    .label("declared again here")
+                    .also(&other.file, other.pos, "first declared here")
                     .help("room ids are global across the catalogue; rename one of them (the wire name goes in `name:`)");
                 continue;
             }
@@ -176,7 +178,17 @@ impl Lowerer {
         }
         let mut cands: Vec<&str> = self.room_index.keys().map(String::as_str).collect();
         cands.push("everyone");
-        let hint = did_you_mean(r, cands).map_or_else(|| "declare it under `rooms:`".to_string(), |s| format!("did you mean `{s}`?"));
+        let hint = did_you_mean(r, cands.iter().copied()).map_or_else(
+            || {
+                let declared: Vec<String> = self.room_index.keys().map(|k| format!("`{k}`")).collect();
+                if declared.is_empty() {
+                    "declare it under `rooms:`; no rooms are declared, the built-in target is `everyone`".to_string()
+                } else {
+                    format!("declare it under `rooms:`; the declared rooms are {}, and the built-in `everyone`", declared.join(", "))
+                }
+            },
+            |s| format!("did you mean `{s}`?"),
+        );
         self.err(Code::UnknownRoom, file, pos, format!("room `{r}` is not declared")).help(hint);
         None
     }

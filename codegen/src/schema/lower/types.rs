@@ -42,6 +42,8 @@ impl Lowerer {
         if let Some(other) = &self.slots[id].defined_at {
             let other = other.clone();
             self.err(Code::DuplicateName, file, pos, format!("type `{name}` is already declared at {other}"))
+                .label("declared again here")
+                .also(&other.file, other.pos, "first declared here")
                 .help("type names are global across the catalogue; rename one of them");
             return None;
         }
@@ -236,6 +238,9 @@ impl Lowerer {
                 example,
                 deprecated,
             });
+        }
+        if fields.len() < entries.len() {
+            self.broken_objects.insert(owner.to_string());
         }
         fields
     }

@@ -95,9 +95,11 @@ impl Lowerer {
                         if values.iter().any(|v| v.wire_name == s) {
                             Ok(())
                         } else {
-                            bad(format!("`{s}` is not one of {}", list(values)))
+                            let hint = did_you_mean(s, values.iter().map(|v| v.wire_name.as_str())).map_or_else(String::new, |v| format!("; did you mean `{v}`?"));
+                            bad(format!("`{s}` is not one of {}{hint}", list(values)))
                         }
                     }
+                    TypeKind::Object { .. } if self.broken_objects.contains(&t.name) => Ok(()),
                     TypeKind::Object { fields } => {
                         let Kind::Map(entries) = &node.kind else { return bad(format!("expected a `{}` object, found {}", t.name, node.kind_name())) };
                         for (k, v) in entries {
