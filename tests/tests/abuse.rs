@@ -44,23 +44,39 @@ async fn events_after_the_token_expired_are_refused_and_the_socket_closed() {
     let answer = ask(&mut stale, 1, serde_json::json!({})).await;
     assert_eq!(answer["error"]["code"], "forbidden", "{answer}");
     assert_eq!(answer["error"]["message"], "the token expired; reconnect with a new one");
-    // The server closes the socket: a DISCONNECT packet or the end of the transport.
-    let mut closed = false;
-    for _ in 0..5 {
-        match raw::next_text(&mut stale).await {
-            None => {
-                closed = true;
-                break;
-            }
-            Some(f) if f.starts_with("41") || f == "1" => {
-                closed = true;
-                break;
-            }
-            Some(_) => {}
+    assert!(closed_by_server(&mut stale, 5).await, "the socket with the expired token was closed");
+    assert_eq!(ask(&mut live, 2, serde_json::json!({})).await["ok"], true, "other sockets are not affected");
+    s.task.abort();
+}
+
+/// The next frames of `ws` until the server closes it (a DISCONNECT packet or the end of the
+/// transport), at most `frames` of them, each within 5 s; true when it was closed. (Waiting less
+/// than `raw::next_text`'s own 10 s keeps silence from counting as a close.)
+async fn closed_by_server(ws: &mut raw::Ws, frames: usize) -> bool {
+    for _ in 0..frames {
+        match tokio::time::timeout(std::time::Duration::from_secs(5), raw::next_text(ws)).await {
+            Err(_) => return false,
+            Ok(None) => return true,
+            Ok(Some(f)) if f.starts_with("41") || f == "1" => return true,
+            Ok(Some(_)) => {}
         }
     }
-    assert!(closed, "the socket with the expired token was closed");
-    assert_eq!(ask(&mut live, 2, serde_json::json!({})).await["ok"], true, "other sockets are not affected");
+    false
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_socket_is_closed_when_its_token_expires() {
+    let s = serve_with(Expiring, ServerConfig::default(), None).await;
+    let mut live = raw::connect_ok(s.addr, &format!("u1:{}", now() + 3600)).await;
+    // Expires in 1 s and never sends an event: only the expiry watch can close it.
+    let started = std::time::Instant::now();
+    let mut silent = raw::connect_ok(s.addr, &format!("u2:{}", now() + 1)).await;
+    assert!(closed_by_server(&mut silent, 10).await, "the socket with the expired token was closed");
+    let took = started.elapsed();
+    assert!(took >= std::time::Duration::from_secs(1), "not closed before its expiry ({took:?})");
+    assert_eq!(s.rt.metrics().snapshot().expired_closed, 1);
+    assert_eq!(ask(&mut live, 1, serde_json::json!({})).await["ok"], true, "other sockets are not affected");
+    assert_eq!(s.rt.metrics().snapshot().expired_closed, 1, "a valid socket is not closed");
     s.task.abort();
 }
 

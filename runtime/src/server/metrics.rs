@@ -38,6 +38,8 @@ pub struct Metrics {
     pub http_timeouts: AtomicU64,
     /// Client events whose name the catalogue does not declare (answered `unknown_event`).
     pub unknown_events: AtomicU64,
+    /// Sockets closed because their credential expired (see `expiry.rs`).
+    pub expired_closed: AtomicU64,
     /// Gauge, not a counter: client events waiting for (or holding) their socket's turn now.
     pub events_waiting: AtomicU64,
 }
@@ -62,6 +64,7 @@ pub struct MetricsSnapshot {
     pub connections_refused: u64,
     pub http_timeouts: u64,
     pub unknown_events: u64,
+    pub expired_closed: u64,
     pub events_waiting: u64,
 }
 
@@ -91,6 +94,7 @@ impl Metrics {
             connections_refused: g(&self.connections_refused),
             http_timeouts: g(&self.http_timeouts),
             unknown_events: g(&self.unknown_events),
+            expired_closed: g(&self.expired_closed),
             events_waiting: g(&self.events_waiting),
         }
     }

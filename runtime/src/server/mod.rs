@@ -8,7 +8,7 @@
 //!
 //! Layout: [`config`] (every limit), [`mount`] (the runtime, authentication, registration),
 //! [`pipeline`] (one event), [`order`] (per-socket lanes), [`session`] (per-socket state and the
-//! handler context), [`emit`] (server-to-client sends), [`listen`] (the TCP/HTTP listener with
+//! handler context), `expiry` (closes a socket when its credential expires), [`emit`] (server-to-client sends), [`listen`] (the TCP/HTTP listener with
 //! timeouts and connection caps), [`adapter`] (rooms in memory or fanned out over Redis),
 //! [`redis`] (the Redis connection, shared dedup store), [`auth`], [`dedup`], [`metrics`].
 
@@ -17,6 +17,7 @@ pub mod auth;
 pub mod config;
 pub mod dedup;
 pub mod emit;
+mod expiry;
 pub mod listen;
 pub mod metrics;
 pub mod mount;

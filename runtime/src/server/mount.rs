@@ -68,6 +68,7 @@ impl Runtime {
         use socketioxide::handler::ConnectHandler;
         let rt = self.clone();
         let auth_rt = self.clone();
+        let expiries = super::expiry::Expiries::new(io.clone(), namespace, self.metrics.clone());
         let handler = move |s: SocketRef| {
             let rt = rt.clone();
             let on_connect = on_connect.clone();
@@ -86,6 +87,7 @@ impl Runtime {
         let middleware = move |s: SocketRef, socketioxide::extract::TryData(auth): socketioxide::extract::TryData<Value>| {
             let rt = auth_rt.clone();
             let register = register.clone();
+            let expiries = expiries.clone();
             async move {
                 let token = auth.ok().as_ref().and_then(|v| v.get("token")).and_then(Value::as_str).map(str::to_string);
                 let result = match token.as_deref() {
@@ -109,6 +111,9 @@ impl Runtime {
                     lane.close();
                     std::future::ready(())
                 });
+                if let Some(exp) = session.principal().expires_at {
+                    expiries.watch(&s, exp);
+                }
                 register(&s, &session);
                 let fallback_rt = rt.clone();
                 s.on_fallback(move |s: SocketRef, Event(event): Event, ticket: Ticket, ack: AckSender| {
