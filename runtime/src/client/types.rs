@@ -139,56 +139,31 @@ pub enum ClientEvent {
     },
 }
 
-/// Counters (monotonic), written by the connection task; read them with [`Stats::snapshot`].
-#[derive(Debug, Default)]
-pub struct Stats {
-    pub(super) dropped_queue_full: AtomicU64,
-    pub(super) dropped_offline: AtomicU64,
-    pub(super) dropped_cleared: AtomicU64,
-    pub(super) dropped_listener: AtomicU64,
-    pub(super) dropped_ack_timeout: AtomicU64,
-    pub(super) connects: AtomicU64,
-    pub(super) resent: AtomicU64,
-    pub(super) protocol_errors: AtomicU64,
-}
-
-/// The counters at one moment (each read on its own: two counters may be a few events apart).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct StatsSnapshot {
-    /// Messages dropped because the queue was full.
-    pub dropped_queue_full: u64,
-    /// Volatile messages dropped while offline.
-    pub dropped_offline: u64,
-    /// Messages removed by `clear_queue()` or on close.
-    pub dropped_cleared: u64,
-    /// Server events not delivered to a full listener.
-    pub dropped_listener: u64,
-    /// Reliable messages given up after their ack did not come (`DropReason::AckTimeout`).
-    pub dropped_ack_timeout: u64,
-    /// Successful connections.
-    pub connects: u64,
-    /// Reliable messages sent again (after a reconnect or a missing ack).
-    pub resent: u64,
-    /// Malformed frames received.
-    pub protocol_errors: u64,
+crate::counters::counters! {
+    /// Counters (monotonic), written by the connection task; read them with [`Stats::snapshot`].
+    pub struct Stats [pub(super)] {
+        /// Messages dropped because the queue was full.
+        dropped_queue_full,
+        /// Volatile messages dropped while offline.
+        dropped_offline,
+        /// Messages removed by `clear_queue()` or on close.
+        dropped_cleared,
+        /// Server events not delivered to a full listener.
+        dropped_listener,
+        /// Reliable messages given up after their ack did not come (`DropReason::AckTimeout`).
+        dropped_ack_timeout,
+        /// Successful connections.
+        connects,
+        /// Reliable messages sent again (after a reconnect or a missing ack).
+        resent,
+        /// Malformed frames received.
+        protocol_errors,
+    }
+    /// The counters at one moment (each read on its own: two counters may be a few events apart).
+    snapshot StatsSnapshot;
 }
 
 impl Stats {
-    /// Reads every counter.
-    pub fn snapshot(&self) -> StatsSnapshot {
-        let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
-        StatsSnapshot {
-            dropped_queue_full: get(&self.dropped_queue_full),
-            dropped_offline: get(&self.dropped_offline),
-            dropped_cleared: get(&self.dropped_cleared),
-            dropped_listener: get(&self.dropped_listener),
-            dropped_ack_timeout: get(&self.dropped_ack_timeout),
-            connects: get(&self.connects),
-            resent: get(&self.resent),
-            protocol_errors: get(&self.protocol_errors),
-        }
-    }
-
     /// Counts a drop under its reason's counter.
     pub(super) fn count_drop(&self, reason: DropReason) {
         let counter = match reason {
