@@ -200,8 +200,8 @@ export type ChatAttachmentType = 'image' | 'file';
 export interface ChatAttachment {
   type: ChatAttachmentType;
   /**
-   * Where the file was uploaded.
-   * Constraints: length <= 2048.
+   * Where the file was uploaded (an https URL; other clients open it).
+   * Constraints: length <= 2048, URL (https).
    */
   url: string;
   /** Original file name, for display. */

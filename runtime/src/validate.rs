@@ -89,6 +89,19 @@ pub fn pattern(path: &str, s: &str, re: &regex::Regex, source: &str) -> Result<(
     if re.is_match(s) { Ok(()) } else { fail(path, format!("must match the pattern `{source}`")) }
 }
 
+/// `format: uri`: see [`is_uri`].
+pub fn uri(path: &str, s: &str, schemes: &[&str]) -> Result<(), ValidationError> {
+    if is_uri(s, schemes) { Ok(()) } else { fail(path, format!("must be an absolute URL with scheme {}", schemes.join(" or "))) }
+}
+
+/// The one URL rule, used by the server's validation and by the generator's check of catalogue
+/// examples: an absolute URL as browsers parse it (WHATWG, the `url` crate) whose scheme is one
+/// of `schemes`. Parsing as the app's WebView would is what keeps `javascript:` and look-alikes
+/// (` javascript:`, `JavaScript:`, tabs inside the scheme) out: the parser normalises them first.
+pub fn is_uri(s: &str, schemes: &[&str]) -> bool {
+    url::Url::parse(s).is_ok_and(|u| schemes.contains(&u.scheme()))
+}
+
 /// A number within `[min, max]`.
 pub fn range(path: &str, v: f64, min: Option<f64>, max: Option<f64>) -> Result<(), ValidationError> {
     if !v.is_finite() {
@@ -170,5 +183,18 @@ mod tests {
         assert!(datetime("t", "2024-02-29T00:00:00Z").is_ok());
         assert!(datetime("t", "2100-02-29T00:00:00Z").is_err());
         assert_eq!(index(&field("", "items"), 2), "items[2]");
+    }
+
+    #[test]
+    fn uris_are_parsed_as_browsers_do_and_their_scheme_checked() {
+        let web = ["https", "http"];
+        assert!(is_uri("https://cdn.example.com/a.png", &web));
+        assert!(is_uri("HTTP://EXAMPLE.com/x", &web), "schemes are case-insensitive");
+        for bad in ["javascript:alert(1)", "JavaScript:alert(1)", " javascript:alert(1)", "java\tscript:alert(1)", "data:text/html,<script>", "vbscript:x", "//evil.example/x", "/relative/path", "", "https://", "http:// spaces .com", "file:///etc/passwd"] {
+            let bad = bad.replace("\\t", "\t");
+            assert!(!is_uri(&bad, &web), "{bad:?} must be refused");
+        }
+        assert!(is_uri("mailto:a@example.com", &["mailto"]));
+        assert_eq!(uri("att.url", "javascript:alert(1)", &web).unwrap_err().to_string(), "`att.url`: must be an absolute URL with scheme https or http");
     }
 }

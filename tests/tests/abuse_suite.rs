@@ -316,8 +316,16 @@ async fn hostile_payloads_get_exact_answers() {
     let over = serde_json::json!({ "productId": "p", "pad": "x".repeat(65_537 - base) });
     assert_eq!(code(&answer_to(&gw, format!(r#"421["subscribe:product",{at}]"#)).await), "ok", "exactly at the limit");
     assert_eq!(code(&answer_to(&gw, format!(r#"421["subscribe:product",{over}]"#)).await), "payload_too_large", "one byte over");
+    // A link other clients open must be a web URL (`format: uri`, schemes [https]): `javascript:`
+    // in any spelling is refused and the field named; an https link is accepted.
+    let send = |url: &str| format!(r#"421["chat:send_message",{}]"#, serde_json::json!({"chatId": "c-1", "message": "see", "timestamp": "2026-12-03T00:00:00Z", "attachments": [{"type": "file", "url": url}]}));
+    for url in ["javascript:alert(1)", " JavaScript:alert(1)", "data:text/html,<script>alert(1)</script>", "http://cdn.example.com/a.png"] {
+        let a = answer_to(&gw, send(url)).await;
+        assert_eq!((code(&a), a["error"]["field"].as_str()), ("invalid_payload", Some("attachments[0].url")), "{url}: {a}");
+    }
+    assert_eq!(code(&answer_to(&gw, send("https://cdn.example.com/a.png")).await), "ok", "an https link");
     let m = gw.runtime.metrics().snapshot();
-    assert_eq!((m.invalid_payloads, m.too_large), (4, 1), "{m:?}");
+    assert_eq!((m.invalid_payloads, m.too_large), (8, 1), "{m:?}");
     probe(&gw).await;
     gw.abort();
 }

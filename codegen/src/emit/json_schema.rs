@@ -220,6 +220,11 @@ fn type_schema(c: &Catalogue, t: &TypeRef, defs: &mut Vec<TypeId>) -> Value {
     if let Some(p) = &k.pattern {
         o.insert("pattern".into(), json!(format!("^(?:{p})$")));
     }
+    if let Some(schemes) = &k.uri_schemes {
+        // JSON Schema has no keyword for allowed schemes: `format` plus an annotation.
+        o.insert("format".into(), json!("uri"));
+        o.insert("x-schemes".into(), json!(schemes));
+    }
     if let Some(m) = k.min_items {
         o.insert("minItems".into(), json!(m));
     }

@@ -92,6 +92,7 @@ pub(crate) fn merge_constraints(target: &Constraints, outer: &Constraints) -> Co
         maximum: outer.maximum.or(target.maximum),
         min_items: outer.min_items.or(target.min_items),
         max_items: outer.max_items.or(target.max_items),
+        uri_schemes: outer.uri_schemes.clone().or_else(|| target.uri_schemes.clone()),
     }
 }
 

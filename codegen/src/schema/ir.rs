@@ -249,6 +249,8 @@ pub struct Constraints {
     pub min_items: Option<u64>,
     /// Maximum list length.
     pub max_items: Option<u64>,
+    /// `format: uri`: an absolute URL (WHATWG parsing) whose scheme is one of these (lowercase).
+    pub uri_schemes: Option<Vec<String>>,
 }
 
 impl Constraints {
@@ -268,6 +270,9 @@ impl Constraints {
         }
         if let Some(p) = &self.pattern {
             parts.push(format!("pattern `{p}`"));
+        }
+        if let Some(schemes) = &self.uri_schemes {
+            parts.push(format!("URL ({})", schemes.join(", ")));
         }
         match (self.minimum, self.maximum) {
             (Some(a), Some(b)) => parts.push(format!("{a} ..= {b}")),

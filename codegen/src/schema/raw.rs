@@ -222,12 +222,22 @@ pub struct LongType {
     pub maximum: Option<f64>,
     pub min_items: Option<u64>,
     pub max_items: Option<u64>,
+    /// `uri`: the string is an absolute URL whose scheme is in `schemes`.
+    pub format: Option<FormatSpec>,
+    /// With `format: uri`: the allowed schemes (default `[https, http]`).
+    pub schemes: Option<Vec<String>>,
     /// Required for `int64`.
     pub encoding: Option<Int64EncodingSpec>,
     pub description: Option<String>,
     pub example: Option<serde_json::Value>,
     pub default: Option<serde_json::Value>,
     pub deprecated: Option<DeprecatedSpec>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum FormatSpec {
+    Uri,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -277,7 +287,7 @@ pub mod keys {
         &["joins", "leaves", "leaves_all", "ack", "ack_name", "delivery", "rate_limit", "max_bytes"];
     pub const LONG_TYPE: &[&str] = &[
         "type", "fields", "enum", "items", "values", "name", "nullable", "min_length", "max_length", "pattern",
-        "minimum", "maximum", "min_items", "max_items", "encoding", "description", "example", "default",
+        "minimum", "maximum", "min_items", "max_items", "format", "schemes", "encoding", "description", "example", "default",
         "deprecated",
     ];
     pub const DEPRECATED: &[&str] = &["since", "replacement", "note"];

@@ -303,6 +303,9 @@ fn check_ref(c: &Catalogue, t: &TypeRef, v: TokenStream, depth: usize) -> TokenS
                     }
                 });
             }
+            if let Some(schemes) = &k.uri_schemes {
+                out.push(quote!(__v::uri(path, #v, &[#( #schemes ),*])?;));
+            }
             quote!(#( #out )*)
         }
         RefKind::DateTime => quote!(__v::datetime(path, #v)?;),

@@ -5,9 +5,47 @@ use crate::schema::codes::Code;
 use super::read::{Map, present};
 use super::{JS_SAFE_INT, Lowerer, Pending};
 use crate::schema::ir::*;
-use crate::schema::yaml::Pos;
+use crate::schema::yaml::{Kind, Pos};
 
 impl Lowerer {
+    /// `format: uri` and its `schemes` (lowercase scheme names; default `https`, `http`).
+    pub(super) fn uri_schemes(&mut self, file: &str, m: &Map) -> Option<Vec<String>> {
+        let format = self.string(file, m.get("format"), "`format`");
+        let schemes_pos = m.key_pos("schemes");
+        match format.as_deref() {
+            None => {
+                if let Some(pos) = schemes_pos {
+                    self.err(Code::ConflictingKeys, file, pos, "`schemes` only applies with `format: uri`");
+                }
+                return None;
+            }
+            Some("uri") => {}
+            Some(other) => {
+                let pos = m.get("format").map_or_else(Pos::default, |n| n.pos);
+                self.err(Code::ConstraintMismatch, file, pos, format!("unknown `format` `{other}`")).help("the only format is `uri` (an absolute URL, with `schemes:`)");
+                return None;
+            }
+        }
+        let Some(node) = m.get("schemes") else { return Some(DEFAULT_URI_SCHEMES.iter().map(|s| (*s).to_string()).collect()) };
+        let Kind::Seq(items) = &node.kind else {
+            self.err(Code::ConstraintMismatch, file, node.pos, "`schemes` must be a list such as `[https]`");
+            return None;
+        };
+        let mut schemes = Vec::new();
+        for item in items {
+            match item.as_str() {
+                Some(s) if is_scheme(s) => schemes.push(s.to_string()),
+                _ => {
+                    self.err(Code::ConstraintMismatch, file, item.pos, "a scheme is a lowercase name such as `https` (letters, digits, `+`, `-`, `.`; a letter first)");
+                }
+            }
+        }
+        if schemes.is_empty() && items.is_empty() {
+            self.err(Code::ConstraintMismatch, file, node.pos, "`schemes` needs at least one scheme");
+        }
+        Some(schemes)
+    }
+
     pub(super) fn check_constraints(&mut self, file: &str, m: &Map, ty: &TypeRef, c: &Constraints) {
         // Where each constraint is written: (key, key position, value position).
         let keys: Vec<(&'static str, Pos, Pos)> = CONSTRAINT_KEYS
@@ -61,7 +99,7 @@ impl Lowerer {
         let is_array = matches!(kind, RefKind::Array(_));
         for &(key, pos, _) in keys {
             let (ok, what) = match key {
-                "min_length" | "max_length" | "pattern" => (is_string, "strings"),
+                "min_length" | "max_length" | "pattern" | "format" => (is_string, "strings"),
                 "minimum" | "maximum" => (is_num, "numbers"),
                 _ => (is_array, "arrays"),
             };
@@ -94,7 +132,15 @@ impl Lowerer {
 }
 
 /// The constraint keys of the long form, in the order they are checked.
-const CONSTRAINT_KEYS: [&str; 7] = ["min_length", "max_length", "pattern", "minimum", "maximum", "min_items", "max_items"];
+const CONSTRAINT_KEYS: [&str; 8] = ["min_length", "max_length", "pattern", "format", "minimum", "maximum", "min_items", "max_items"];
+
+/// Schemes of `format: uri` without `schemes:`: web links only (`javascript:`, `data:` refused).
+const DEFAULT_URI_SCHEMES: [&str; 2] = ["https", "http"];
+
+/// A URL scheme as WHATWG URL parsing reports it: lowercase, a letter first.
+fn is_scheme(s: &str) -> bool {
+    s.starts_with(|c: char| c.is_ascii_lowercase()) && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '+' | '-' | '.'))
+}
 
 /// Is the constraint named `key` set in `c`?
 pub(super) fn constraint_set(c: &Constraints, key: &str) -> bool {
@@ -102,6 +148,7 @@ pub(super) fn constraint_set(c: &Constraints, key: &str) -> bool {
         "min_length" => c.min_length.is_some(),
         "max_length" => c.max_length.is_some(),
         "pattern" => c.pattern.is_some(),
+        "format" => c.uri_schemes.is_some(),
         "minimum" => c.minimum.is_some(),
         "maximum" => c.maximum.is_some(),
         "min_items" => c.min_items.is_some(),

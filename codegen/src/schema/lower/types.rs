@@ -367,6 +367,7 @@ impl Lowerer {
             maximum: self.float(file, m.get("maximum"), "`maximum`"),
             min_items: self.uint(file, m.get("min_items"), "`min_items`"),
             max_items: self.uint(file, m.get("max_items"), "`max_items`"),
+            uri_schemes: self.uri_schemes(file, m),
         };
         self.check_constraints(file, m, &ty, &c);
         ty.constraints = c;

@@ -45,6 +45,11 @@ impl Lowerer {
                 {
                     return bad(format!("`{s}` does not match the pattern `{p}`"));
                 }
+                if let Some(schemes) = &c.uri_schemes
+                    && !switchboard_runtime::validate::is_uri(s, &schemes.iter().map(String::as_str).collect::<Vec<_>>())
+                {
+                    return bad(format!("`{s}` is not an absolute URL with scheme {}", schemes.join(" or ")));
+                }
                 Ok(())
             }
             RefKind::Integer | RefKind::Int64(Int64Encoding::Number) => {
