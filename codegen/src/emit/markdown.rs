@@ -352,6 +352,10 @@ fn type_body(c: &Catalogue, from: usize, id: TypeId) -> String {
             "One of: {}.",
             values.iter().map(|v| format!("`{}`", v.wire_name)).collect::<Vec<_>>().join(", ")
         ),
+        TypeKind::Alias { target } if c.value_payload(id).is_some() => {
+            let constraints = if target.constraints.is_empty() { String::new() } else { format!(" Constraints: {}.", target.constraints.summary()) };
+            format!("One bare value (not an object) of type {}.{constraints}", type_text(c, from, target))
+        }
         TypeKind::Alias { target } => format!("Alias of {}.", type_text(c, from, target)),
     }
 }

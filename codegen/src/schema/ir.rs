@@ -505,6 +505,15 @@ impl Catalogue {
         self.types.iter().position(|t| t.name == name)
     }
 
+    /// The scalar a `value:` payload type stands for (a payload alias); None for an object
+    /// payload or any other type.
+    pub fn value_payload(&self, id: TypeId) -> Option<&TypeRef> {
+        match &self.types[id] {
+            NamedType { origin: TypeOrigin::Payload, kind: TypeKind::Alias { target }, .. } => Some(target),
+            _ => None,
+        }
+    }
+
     /// Migration notes that concern an event.
     pub fn migrations_of(&self, event: EventId) -> impl Iterator<Item = &Migration> {
         self.migrations.iter().filter(move |m| m.events.contains(&event))

@@ -139,6 +139,9 @@ pub struct SideSpec {
     pub name: Option<String>,
     /// A type name, or a mapping of fields. Absent: no payload.
     pub payload: Option<PayloadSpec>,
+    /// A payload that is one scalar value (string, integer, number, boolean, datetime or an
+    /// enum; constraints allowed) instead of an object, e.g. a bare room id. Not with `payload`.
+    pub value: Option<TypeSpec>,
     pub description: Option<String>,
     /// An example payload (checked).
     pub example: Option<serde_json::Value>,
@@ -269,7 +272,7 @@ pub mod keys {
     pub const EVENT: &[&str] =
         &["description", "const", "constants", "ident", "deprecated", "to_client", "to_server"];
     pub const SIDE: &[&str] = &[
-        "name", "payload", "description", "example", "to", "joins", "leaves", "leaves_all", "ack", "ack_name",
+        "name", "payload", "value", "description", "example", "to", "joins", "leaves", "leaves_all", "ack", "ack_name",
         "delivery", "rate_limit", "max_bytes",
     ];
     pub const TO_CLIENT_ONLY: &[&str] = &["to"];

@@ -14,7 +14,13 @@ use quote::{format_ident, quote};
 fn room_key(c: &Catalogue, room: RoomId, payload: Option<TypeId>) -> TokenStream {
     let r = &c.rooms[room];
     let mut args = Vec::new();
+    let value = payload.filter(|id| c.value_payload(*id).is_some());
     let name = room_format(r, |param| {
+        if let (ParamSource::Payload, Some(_)) = (param.source, value) {
+            // A `value:` payload is the room's one payload parameter.
+            args.push(quote!(payload.0));
+            return "{}";
+        }
         let field = payload.and_then(|id| match &c.ty(id).kind {
             TypeKind::Object { fields } => fields.iter().find(|f| f.wire_name == param.name && !f.optional),
             _ => None,

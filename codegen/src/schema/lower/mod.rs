@@ -141,6 +141,8 @@ struct HeartbeatSpec {
 enum Pending {
     Value { file: String, node: Node, ty: TypeRef, what: &'static str },
     PayloadIsObject { at: Loc, ty: TypeId, what: &'static str },
+    /// A `value:` payload must be one non-null scalar.
+    PayloadIsScalar { at: Loc, target: TypeRef },
     RoomParam { at: Loc, room: RoomId, payload: Option<TypeId>, event: String, required: bool },
     /// Constraints written on a use of a named type (an alias, once resolved, must accept them).
     NamedConstraints { file: String, ty: TypeId, constraints: Constraints, keys: Vec<(&'static str, Pos, Pos)> },
