@@ -2,7 +2,7 @@
 // (node:test mock.timers). tests/tests/ts_client.rs compiles generated/ts and runs this file.
 import assert from 'node:assert/strict';
 import { mock, test } from 'node:test';
-import { chat, fakeServer, flush, okAck, realtime, refusal, transportError } from './fake.mjs';
+import { chat, fakeServer, flush, okAck, realtime, refusal, transportError, until } from './fake.mjs';
 
 const { createRealtimeClient, RealtimeError } = realtime;
 
@@ -94,6 +94,22 @@ test('rooms are re-joined, and their acks awaited, before queued messages drain'
   await Promise.all(sends);
   assert.deepEqual(server.log.map((m) => m.ev), ['subscribe:chat', 'chat:send_message', 'chat:send_message'], 'the left order room is forgotten');
   assert.deepEqual(server.log[0].payload, { chatId: 'c-1' });
+  c.disconnect();
+});
+
+test('rooms joined with a bare id are re-joined with that id, without a _mid; leaving forgets them', async () => {
+  const server = fakeServer({ onEmit: (_s, m) => okAck(m) });
+  const { c } = client(server);
+  await c.joinTournament('t-1');
+  await c.joinTournament('t-2');
+  await c.leaveTournament('t-2');
+  await c.joinEarningsRoom('u-1');
+  assert.deepEqual(server.log[0].payload, 't-1', 'sent bare, as the app sends it');
+  server.last().drop();
+  server.log.length = 0;
+  c.resume();
+  await until('re-joined', () => server.log.length === 2);
+  assert.deepEqual(server.log.map((m) => [m.ev, m.payload]), [['join-tournament', 't-1'], ['join-earnings-room', 'u-1']]);
   c.disconnect();
 });
 
