@@ -5,7 +5,7 @@
 // `realtime-core.ts`. Copy this folder into the app; socket.io-client 4.8 is a peer dependency.
 
 import { RealtimeCore } from './realtime-core';
-import type { CoreOptions, HeartbeatOptions, Unsubscribe } from './realtime-core';
+import type { BackoffOptions, CoreOptions, HeartbeatOptions, Unsubscribe } from './realtime-core';
 import type * as T from './socket.types';
 
 export { RealtimeError } from './realtime-core';
@@ -32,6 +32,9 @@ export type RealtimeEventName = keyof RealtimeEvents & string;
 
 /** The catalogue's `settings.heartbeat`. */
 export const HEARTBEAT: HeartbeatOptions | null = { event: 'heartbeat', intervalMs: 30000, maxMissed: 2 };
+
+/** The catalogue's `settings.reconnect`: attempt n waits `delaysMs[min(n, len) - 1]`. */
+export const BACKOFF: BackoffOptions = { delaysMs: [1000, 2000, 4000, 8000, 16000], maxAttempts: 10 };
 
 /** The realtime client: connection, offline queue and rooms, plus one method per event. */
 export class RealtimeClient extends RealtimeCore<RealtimeEvents, T.AckErrorCode> {
@@ -1074,5 +1077,5 @@ export class RealtimeClient extends RealtimeCore<RealtimeEvents, T.AckErrorCode>
 
 /** Creates the client; it connects at once unless `autoConnect: false`. */
 export function createRealtimeClient(options: RealtimeOptions): RealtimeClient {
-  return new RealtimeClient({ heartbeat: HEARTBEAT, ...options });
+  return new RealtimeClient({ heartbeat: HEARTBEAT, ...options, backoff: { ...BACKOFF, ...options.backoff } });
 }

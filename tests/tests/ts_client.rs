@@ -151,7 +151,7 @@ fn wrong_usage_fails_to_compile() {
 
 #[tokio::test]
 async fn core_guarantees() {
-    assert_eq!(node_test("ts-client/core.test.mjs", &[]).await, 13);
+    assert_eq!(node_test("ts-client/core.test.mjs", &[]).await, 14);
 }
 
 #[tokio::test]

@@ -211,6 +211,11 @@ fn index(c: &Catalogue, opts: &EmitOptions, by_room: &[RoomEvents]) -> Generated
         json!({ "event": e.wire_name, "link": event_link(c, None, e), "interval_seconds": h.interval_seconds, "max_missed": h.max_missed })
     });
     ctx.insert("heartbeat", &heartbeat);
+    let reconnect = c.reconnect.map(|r| {
+        let delays: Vec<String> = r.delays_seconds().iter().map(u32::to_string).collect();
+        json!({ "delays": delays.join(", "), "max_attempts": r.max_attempts })
+    });
+    ctx.insert("reconnect", &reconnect);
     ctx.insert("domains", &domains);
     ctx.insert("rooms", &rooms);
     ctx.insert("events", &events);

@@ -48,6 +48,24 @@ test('backoff is 1, 2, 4, 8, 16 s for 10 attempts, then failed; retry() starts a
   }
 });
 
+test("the schedule is the catalogue's settings.reconnect; an option overrides one field and keeps the rest", () => {
+  // schema/session.yaml: reconnect { base_seconds: 1, max_seconds: 16, max_attempts: 10 }.
+  assert.deepEqual(realtime.BACKOFF, { delaysMs: [1000, 2000, 4000, 8000, 16000], maxAttempts: 10 });
+  mock.timers.enable({ apis: ['setTimeout', 'setInterval'] });
+  try {
+    const server = fakeServer({ onConnect: (s) => s.fire('connect_error', transportError()) });
+    const { c } = client(server, { backoff: { maxAttempts: 3 } });
+    for (const delay of [1000, 2000, 4000]) {
+      assert.equal(c.getState().nextRetryInMs, delay, 'the catalogue delays stay');
+      mock.timers.tick(delay);
+    }
+    assert.equal(c.getState().status, 'failed', 'after the 3 attempts the option asked for');
+    assert.equal(server.sockets.length, 4);
+  } finally {
+    mock.timers.reset();
+  }
+});
+
 test('150 reliable sends offline: queue 100, 50 drops oldest first, then 100 delivered in order', async () => {
   const server = fakeServer({ onEmit: (_s, m) => okAck(m, { messageId: `id-${m.payload.message}` }) });
   const { c, drops } = client(server, { autoConnect: false });

@@ -247,6 +247,7 @@ impl Lowerer {
             constant_groups: self.groups,
             migrations: self.migrations,
             heartbeat: self.heartbeat,
+            reconnect: self.reconnect,
         };
         let mut warnings = self.diags;
         warnings.extend(collisions(&catalogue, &self.event_pos));
