@@ -4,6 +4,8 @@
 //! * `client_compiles_strict`: the runtime, the generated layer, the React bindings and a
 //!   consumer (`tests/js/ts-client/consumer.ts`) pass `tsc --strict` with the app's settings plus
 //!   `exactOptionalPropertyTypes` and the unused checks (`tests/js/tsconfig.client.json`).
+//! * `readme_banner_compiles`: the README's `ConnectionStatus` banner, extracted and compiled as
+//!   written (react-native's components stubbed), so the README cannot rot.
 //! * `wrong_usage_fails_to_compile`: `tests/js/ts-client-fail/wrong-usage.ts` (wrong and missing
 //!   payload fields, unknown events by method and wire name, wrong ack and listener fields, a
 //!   wrong option) fails with exactly the errors its `// expect: TSnnnn` comments name.
@@ -121,6 +123,67 @@ fn runtime_is_portable_and_typed() {
             }
         }
     }
+}
+
+/// Stand-ins for react-native's components and a stylesheet: the README's banner uses them.
+const BANNER_PRELUDE: &str = "import type { ReactNode } from 'react';
+declare function View(props: { style?: object; children?: ReactNode }): null;
+declare function Text(props: { children?: ReactNode }): null;
+declare function Button(props: { title: string; onPress: () => void }): null;
+declare const styles: { banner: object };
+";
+
+/// What the banner's closing comment says (provider, `useRealtimeEvent`), checked too.
+const BANNER_USE: &str = "
+import type { RealtimeClient } from './realtime';
+import { useRealtimeEvent } from './realtime-react';
+export function App({ client }: { client: RealtimeClient }) {
+  return <RealtimeProvider client={client}><ConnectionStatus /><Chat /></RealtimeProvider>;
+}
+function Chat() {
+  useRealtimeEvent('chat:message', (m) => void m.text);
+  return null;
+}
+";
+
+/// `tsc` over the README's `ConnectionStatus` banner (the ```tsx block after its heading line)
+/// as written, with the client's strict settings; `mutate` edits the snippet first.
+fn check_readme_banner(mutate: impl Fn(&str) -> String) -> Output {
+    let readme = std::fs::read_to_string(switchboard_tests::js::repo_root().join("README.md")).expect("README.md");
+    let after = readme.split_once("A `ConnectionStatus` banner on the hooks:").expect("the README's banner section").1;
+    let snippet = after.split_once("```tsx\n").and_then(|(_, s)| s.split_once("```")).expect("a ```tsx block").0;
+    assert!(snippet.contains("export function ConnectionStatus()"), "the block is not the banner:\n{snippet}");
+    let generated = switchboard_tests::js::repo_root().join("generated/ts");
+    let module = |name: &str| format!("'{}'", generated.join(name).display());
+    let source = format!("{BANNER_PRELUDE}{}{BANNER_USE}", mutate(snippet))
+        .replace("'./realtime-react'", &module("realtime-react"))
+        .replace("'./realtime'", &module("realtime"));
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("readme-banner-{}-{}", std::process::id(), source.len()));
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    std::fs::write(dir.join("banner.tsx"), source).expect("write the snippet");
+    let js = js_dir();
+    let config = serde_json::json!({
+        "extends": js.join("tsconfig.client.json"),
+        "compilerOptions": { "jsx": "react-jsx", "paths": {
+            "socket.io-client": [js.join("node_modules/socket.io-client")],
+            "react": [js.join("node_modules/@types/react")],
+            "react/jsx-runtime": [js.join("node_modules/@types/react/jsx-runtime")],
+        } },
+        "files": [dir.join("banner.tsx")],
+    });
+    std::fs::write(dir.join("tsconfig.json"), config.to_string()).expect("write tsconfig");
+    let out = Command::new(tsc()).arg("-p").arg(dir.join("tsconfig.json")).args(["--pretty", "false"]).current_dir(&js).output().expect("tsc runs");
+    let _ = std::fs::remove_dir_all(&dir);
+    out
+}
+
+/// The README's banner compiles as written (so it cannot rot), and the check can fail.
+#[test]
+fn readme_banner_compiles() {
+    let out = check_readme_banner(str::to_owned);
+    assert!(out.status.success(), "the README's ConnectionStatus banner does not compile:\n{}", both(&out));
+    let broken = check_readme_banner(|s| s.replace("state.attempt", "state.attempts"));
+    assert!(!broken.status.success() && String::from_utf8_lossy(&broken.stdout).contains("error TS2551"), "a misspelt field passed:\n{}", both(&broken));
 }
 
 #[test]
