@@ -12,6 +12,9 @@
 //! * `core_guarantees`: `tests/js/ts-client/core.test.mjs` against a scripted socket with exact
 //!   timers (backoff, queue of 100 with 150 sends, `_mid` resends, rooms before drain, token,
 //!   heartbeat).
+//! * `offline_queue_of_150_against_the_rust_server`: the TS client generated for the minimal
+//!   fixture (`ping`, no rate limit) against its generated Rust server: 150 sends offline, 100
+//!   kept, the 50 oldest dropped and reported, the 100 acked in order and run once each.
 //! * `against_the_rust_gateway`: `tests/js/ts-client/gateway.test.mjs` against an in-process
 //!   gateway on `127.0.0.1:0`.
 //!
@@ -263,6 +266,56 @@ async fn against_the_rust_gateway() {
     let m = gw.runtime.metrics().snapshot();
     assert_eq!(m.invalid_payloads, 0, "{m:?}");
     gw.abort();
+}
+
+/// The TS client generated for the minimal fixture, compiled to CommonJS in a scratch folder.
+fn compile_minimal_client(dir: &Path) -> PathBuf {
+    let fixture = switchboard_tests::js::repo_root().join("codegen/tests/fixtures/valid/minimal");
+    let files = switchboard::output::load_catalogue(&fixture).expect("the minimal fixture");
+    let generation = switchboard::generate(&files, &switchboard::emit::EmitOptions::default()).expect("it generates");
+    let ts = dir.join("ts");
+    std::fs::create_dir_all(&ts).expect("scratch dir");
+    let mut names = Vec::new();
+    // No React: this check needs only the client.
+    for f in generation.files.iter().filter(|f| f.path.starts_with("ts/") && !f.path.ends_with("react.ts")) {
+        let path = dir.join(&f.path);
+        std::fs::write(&path, &f.contents).expect("write a generated file");
+        names.push(path);
+    }
+    assert_eq!(names.len(), 3, "socket.types.ts, realtime.ts and realtime-core.ts");
+    let js = js_dir();
+    let out = dir.join("out");
+    let config = serde_json::json!({
+        "compilerOptions": {
+            "strict": true, "target": "es2020", "module": "commonjs", "lib": ["es2020"], "types": [], "skipLibCheck": true,
+            "rootDir": ts, "outDir": out, "paths": { "socket.io-client": [js.join("node_modules/socket.io-client")] },
+        },
+        "files": names,
+    });
+    std::fs::write(dir.join("tsconfig.json"), config.to_string()).expect("write tsconfig");
+    let res = Command::new(tsc()).arg("-p").arg(dir.join("tsconfig.json")).current_dir(&js).output().expect("tsc runs");
+    assert!(res.status.success(), "compiling the minimal client failed:\n{}", both(&res));
+    out
+}
+
+/// 150 reliable sends offline against a real Rust server: `ping` of the minimal fixture has no
+/// rate limit, so all 100 queued messages drain at once; the server runs exactly those 100.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn offline_queue_of_150_against_the_rust_server() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("minimal-client-{}", std::process::id()));
+    let out = compile_minimal_client(&dir);
+    let served = switchboard_tests::minimal::serve(Default::default(), None).await;
+    let env = [
+        ("MINIMAL_CLIENT_OUT", out.display().to_string()),
+        ("E2E_URL", format!("http://{}", served.addr)),
+        ("E2E_TOKEN", switchboard_tests::minimal::token("u1")),
+    ];
+    assert_eq!(node_test("ts-client/minimal-gateway.test.mjs", &env).await, 1);
+    assert_eq!(served.handlers.runs.load(std::sync::atomic::Ordering::SeqCst), 100, "the server ran the 100 kept messages, once each");
+    let m = served.rt.metrics().snapshot();
+    assert_eq!((m.duplicates, m.rate_limited, m.invalid_payloads), (0, 0, 0), "{m:?}");
+    served.task.abort();
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// Answers one command per connection: `effects` (chat c-1's stored message ids as JSON),
