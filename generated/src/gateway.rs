@@ -237,6 +237,7 @@ impl server::GroupBuyingHandlers for DemoBackend {
 }
 impl server::FeedHandlers for DemoBackend {}
 impl server::LeaderboardHandlers for DemoBackend {}
+impl server::EarningsHandlers for DemoBackend {}
 
 impl server::CartHandlers for DemoBackend {
     async fn may_join_cart(&self, ctx: &Ctx, room: &rooms::CartRoom) -> bool {

@@ -326,6 +326,8 @@ export class RealtimeCore<Events extends object = Record<string, unknown>, Code 
   }
 
   private _roomKey(kind: string, params: readonly string[], payload: unknown): string {
+    // A bare value (a catalogue `value:` payload) is the room's one payload parameter.
+    if (payload !== undefined && !isObject(payload)) return `${kind}:${params.map(() => String(payload)).join(',')}`;
     const p = isObject(payload) ? payload : {};
     return `${kind}:${params.map((name) => (p[name] === undefined ? '@me' : String(p[name]))).join(',')}`;
   }

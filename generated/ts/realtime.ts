@@ -5,7 +5,7 @@
 // `realtime-core.ts`. Copy this folder into the app; socket.io-client 4.8 is a peer dependency.
 
 import { RealtimeCore } from './realtime-core';
-import type { CoreOptions, HeartbeatOptions, Unsubscribe } from './realtime-core';
+import type { BackoffOptions, CoreOptions, HeartbeatOptions, Unsubscribe } from './realtime-core';
 import type * as T from './socket.types';
 
 export { RealtimeError } from './realtime-core';
@@ -32,6 +32,9 @@ export type RealtimeEventName = keyof RealtimeEvents & string;
 
 /** The catalogue's `settings.heartbeat`. */
 export const HEARTBEAT: HeartbeatOptions | null = { event: 'heartbeat', intervalMs: 30000, maxMissed: 2 };
+
+/** The catalogue's `settings.reconnect`: attempt n waits `delaysMs[min(n, len) - 1]`. */
+export const BACKOFF: BackoffOptions = { delaysMs: [1000, 2000, 4000, 8000, 16000], maxAttempts: 10 };
 
 /** The realtime client: connection, offline queue and rooms, plus one method per event. */
 export class RealtimeClient extends RealtimeCore<RealtimeEvents, T.AckErrorCode> {
@@ -856,6 +859,17 @@ export class RealtimeClient extends RealtimeCore<RealtimeEvents, T.AckErrorCode>
   }
 
   /**
+   * Receive one merchant's events (`product_created`). The merchant app sends the bare merchant
+   * id: `socket.emit('join-merchant-room', merchantId)`. The backend lets only merchant and
+   * admin roles in and has no leave event (the room is left on disconnect).
+   * Sends `join-merchant-room`: reliable (queued while offline). Resolves with the ack's data; rejects with a `RealtimeError`.
+   * Joins `merchant-{merchantId}` (decided by the application). Remembered and re-joined after every reconnect, before queued messages drain.
+   */
+  joinMerchantRoom(payload: T.JoinMerchantRoomPayload): Promise<null> {
+    return this._request('join-merchant-room', payload, { delivery: 'reliable', room: { action: 'join', kind: 'merchant', params: ['merchantId'] } }) as Promise<null>;
+  }
+
+  /**
    * Someone started or stopped typing in the chat.
    * Sends `chat:typing`: volatile (dropped while offline). Resolves with the ack's data; rejects with a `RealtimeError`.
    */
@@ -895,6 +909,26 @@ export class RealtimeClient extends RealtimeCore<RealtimeEvents, T.AckErrorCode>
    */
   unsubscribeChat(payload: T.UnsubscribeChatPayload): Promise<null> {
     return this._request('unsubscribe:chat', payload, { delivery: 'reliable', room: { action: 'leave', kind: 'chat', params: ['chatId'] } }) as Promise<null>;
+  }
+
+  /**
+   * Open the earnings screen's live updates. The app sends its user id as a bare string
+   * (`socket.emit('join-earnings-room', userId.toString())`); the room is the user's own,
+   * named from the token (`self`), whatever id is sent.
+   * Sends `join-earnings-room`: reliable (queued while offline). Resolves with the ack's data; rejects with a `RealtimeError`.
+   * Joins `earnings-{userId}` (only the user themselves). Remembered and re-joined after every reconnect, before queued messages drain.
+   */
+  joinEarningsRoom(payload: T.JoinEarningsRoomPayload): Promise<null> {
+    return this._request('join-earnings-room', payload, { delivery: 'reliable', room: { action: 'join', kind: 'earnings', params: [] } }) as Promise<null>;
+  }
+
+  /**
+   * Close the earnings screen's live updates (`socket.emit('leave-earnings-room', userId)`).
+   * Sends `leave-earnings-room`: reliable (queued while offline). Resolves with the ack's data; rejects with a `RealtimeError`.
+   * Leaves `earnings-{userId}`. Remembered and re-joined after every reconnect, before queued messages drain.
+   */
+  leaveEarningsRoom(payload: T.LeaveEarningsRoomPayload): Promise<null> {
+    return this._request('leave-earnings-room', payload, { delivery: 'reliable', room: { action: 'leave', kind: 'earnings', params: [] } }) as Promise<null>;
   }
 
   /**
@@ -957,6 +991,25 @@ export class RealtimeClient extends RealtimeCore<RealtimeEvents, T.AckErrorCode>
    */
   unsubscribeLeaderboard(): Promise<null> {
     return this._request('unsubscribe:leaderboard', undefined, { delivery: 'reliable', room: { action: 'leave_all', kind: 'leaderboard', params: ['period'] } }) as Promise<null>;
+  }
+
+  /**
+   * Watch one tournament's live leaderboard (`leaderboard-update`, `score-update`). The app
+   * sends the bare tournament id: `socket.emit('join-tournament', tournamentId)`.
+   * Sends `join-tournament`: reliable (queued while offline). Resolves with the ack's data; rejects with a `RealtimeError`.
+   * Joins `tournament-{tournamentId}` (anyone authenticated). Remembered and re-joined after every reconnect, before queued messages drain.
+   */
+  joinTournament(payload: T.JoinTournamentPayload): Promise<null> {
+    return this._request('join-tournament', payload, { delivery: 'reliable', room: { action: 'join', kind: 'tournament', params: ['tournamentId'] } }) as Promise<null>;
+  }
+
+  /**
+   * Stop watching one tournament (`socket.emit('leave-tournament', tournamentId)`).
+   * Sends `leave-tournament`: reliable (queued while offline). Resolves with the ack's data; rejects with a `RealtimeError`.
+   * Leaves `tournament-{tournamentId}`. Remembered and re-joined after every reconnect, before queued messages drain.
+   */
+  leaveTournament(payload: T.LeaveTournamentPayload): Promise<null> {
+    return this._request('leave-tournament', payload, { delivery: 'reliable', room: { action: 'leave', kind: 'tournament', params: ['tournamentId'] } }) as Promise<null>;
   }
 
   /**
@@ -1024,5 +1077,5 @@ export class RealtimeClient extends RealtimeCore<RealtimeEvents, T.AckErrorCode>
 
 /** Creates the client; it connects at once unless `autoConnect: false`. */
 export function createRealtimeClient(options: RealtimeOptions): RealtimeClient {
-  return new RealtimeClient({ heartbeat: HEARTBEAT, ...options });
+  return new RealtimeClient({ heartbeat: HEARTBEAT, ...options, backoff: { ...BACKOFF, ...options.backoff } });
 }

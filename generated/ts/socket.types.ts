@@ -180,6 +180,9 @@ export interface UnsubscribeStorePayload {
   storeId: string;
 }
 
+/** Sent as one bare value, not an object. */
+export type JoinMerchantRoomPayload = RoomKey;
+
 export interface ProductCreatedPayload {
   productId: string;
   productName: string;
@@ -300,10 +303,9 @@ export interface UnsubscribeChatPayload {
 // The earnings screen's live updates, sent by the backend's `earningsSocketService` to the
 // `earnings-{userId}` room. The backend joins that room on `join-earnings-room` and leaves it on
 // `leave-earnings-room`, whose only argument is the bare user id string
-// (`socket.emit('join-earnings-room', userId)`). This catalogue's format requires object
-// payloads, so those two client events are not catalogued yet (see the migration notes); the
-// backend also lets any socket join any user's earnings room, while this catalogue's room is
-// `self`: only the user may join it.
+// (`socket.emit('join-earnings-room', userId)`). The backend lets any socket join any user's
+// earnings room; this catalogue's room is `self`: the id sent is checked for shape, and the
+// socket joins its own user's room (see the migration notes).
 // ---------------------------------------------------------------------------
 
 export interface EarningsBreakdown {
@@ -362,6 +364,12 @@ export interface AchievementUnlockedPayload {
 }
 
 export type AchievementUnlockedCallback = (payload: AchievementUnlockedPayload) => void;
+
+/** Sent as one bare value, not an object. */
+export type JoinEarningsRoomPayload = RoomKey;
+
+/** Sent as one bare value, not an object. */
+export type LeaveEarningsRoomPayload = RoomKey;
 
 // ---------------------------------------------------------------------------
 // Social feed (feed.yaml)
@@ -725,6 +733,12 @@ export interface TournamentScoreUpdatePayload {
 }
 
 export type TournamentScoreUpdateCallback = (payload: TournamentScoreUpdatePayload) => void;
+
+/** Sent as one bare value, not an object. */
+export type JoinTournamentPayload = RoomKey;
+
+/** Sent as one bare value, not an object. */
+export type LeaveTournamentPayload = RoomKey;
 
 // ---------------------------------------------------------------------------
 // Loyalty (loyalty.yaml)
@@ -1256,6 +1270,13 @@ export type OrderListUpdatedCallback = (payload: OrderListUpdatedPayload) => voi
 // ---------------------------------------------------------------------------
 
 /**
+ * An id a client sends as a bare string argument to join or leave a room
+ * (`socket.emit('join-tournament', tournamentId)`): 1 to 50 letters, digits, `_` or `-`, the
+ * backend's `isValidSocketId` rule. A MongoDB ObjectId (24 hex digits) fits.
+ */
+export type RoomKey = string;
+
+/**
  * Client-side options naming what to subscribe to; kept because the app's
  * `types/socket.types.ts` exports it. Not sent on the wire as such.
  */
@@ -1521,12 +1542,16 @@ export const EarningsSocketEvents = {
   NEW_TRANSACTION: 'new-transaction',
   PROJECT_STATUS_UPDATE: 'project-status-update',
   ACHIEVEMENT_UNLOCKED: 'achievement-unlocked',
+  JOIN_EARNINGS_ROOM: 'join-earnings-room',
+  LEAVE_EARNINGS_ROOM: 'leave-earnings-room',
   LEADERBOARD_UPDATE: 'leaderboard-update',
 } as const;
 
 export const TournamentSocketEvents = {
   LEADERBOARD_UPDATE: 'leaderboard-update',
   SCORE_UPDATE: 'score-update',
+  JOIN_TOURNAMENT: 'join-tournament',
+  LEAVE_TOURNAMENT: 'leave-tournament',
 } as const;
 
 export const LoyaltySocketEvents = {
@@ -1550,6 +1575,7 @@ export const GroupBuyingSocketEvents = {
 } as const;
 
 export const MerchantSocketEvents = {
+  JOIN_MERCHANT_ROOM: 'join-merchant-room',
   PRODUCT_CREATED: 'product_created',
 } as const;
 
@@ -2089,6 +2115,14 @@ export interface ClientToServerEvents {
    */
   'unsubscribe:store': (payload: UnsubscribeStorePayload, ack?: (response: AckResponse<null>) => void) => void;
   /**
+   * Receive one merchant's events (`product_created`). The merchant app sends the bare merchant
+   * id: `socket.emit('join-merchant-room', merchantId)`. The backend lets only merchant and
+   * admin roles in and has no leave event (the room is left on disconnect).
+   * Joins `merchant-{merchantId}` (decided by the application).
+   * Delivery: reliable (queued while offline). Rate limit: 10/s.
+   */
+  'join-merchant-room': (payload: JoinMerchantRoomPayload, ack?: (response: AckResponse<null>) => void) => void;
+  /**
    * Someone started or stopped typing in the chat.
    * Delivery: volatile (dropped while offline). Rate limit: 5/s.
    */
@@ -2115,6 +2149,20 @@ export interface ClientToServerEvents {
    * Delivery: reliable (queued while offline). Rate limit: 20/s.
    */
   'unsubscribe:chat': (payload: UnsubscribeChatPayload, ack?: (response: AckResponse<null>) => void) => void;
+  /**
+   * Open the earnings screen's live updates. The app sends its user id as a bare string
+   * (`socket.emit('join-earnings-room', userId.toString())`); the room is the user's own,
+   * named from the token (`self`), whatever id is sent.
+   * Joins `earnings-{userId}` (only the user themselves).
+   * Delivery: reliable (queued while offline). Rate limit: 10/s.
+   */
+  'join-earnings-room': (payload: JoinEarningsRoomPayload, ack?: (response: AckResponse<null>) => void) => void;
+  /**
+   * Close the earnings screen's live updates (`socket.emit('leave-earnings-room', userId)`).
+   * Leaves `earnings-{userId}`.
+   * Delivery: reliable (queued while offline). Rate limit: 10/s.
+   */
+  'leave-earnings-room': (payload: LeaveEarningsRoomPayload, ack?: (response: AckResponse<null>) => void) => void;
   /**
    * Join the caller's own feed room.
    * Joins `feed-{userId}` (only the user themselves).
@@ -2156,6 +2204,19 @@ export interface ClientToServerEvents {
    * Delivery: reliable (queued while offline). Rate limit: 20/s.
    */
   'unsubscribe:leaderboard': (ack?: (response: AckResponse<null>) => void) => void;
+  /**
+   * Watch one tournament's live leaderboard (`leaderboard-update`, `score-update`). The app
+   * sends the bare tournament id: `socket.emit('join-tournament', tournamentId)`.
+   * Joins `tournament-{tournamentId}` (anyone authenticated).
+   * Delivery: reliable (queued while offline). Rate limit: 20/s.
+   */
+  'join-tournament': (payload: JoinTournamentPayload, ack?: (response: AckResponse<null>) => void) => void;
+  /**
+   * Stop watching one tournament (`socket.emit('leave-tournament', tournamentId)`).
+   * Leaves `tournament-{tournamentId}`.
+   * Delivery: reliable (queued while offline). Rate limit: 20/s.
+   */
+  'leave-tournament': (payload: LeaveTournamentPayload, ack?: (response: AckResponse<null>) => void) => void;
   /**
    * Typing started. The client sends it when its user starts typing; the server relays it to the conversation.
    * Delivery: volatile (dropped while offline). Rate limit: 5/s.
@@ -2212,11 +2273,14 @@ export interface ClientToServerEventsWithAck {
   'unsubscribe:product': (payload: UnsubscribeProductPayload, ack: (response: AckResponse<null>) => void) => void;
   'subscribe:store': (payload: SubscribeStorePayload, ack: (response: AckResponse<null>) => void) => void;
   'unsubscribe:store': (payload: UnsubscribeStorePayload, ack: (response: AckResponse<null>) => void) => void;
+  'join-merchant-room': (payload: JoinMerchantRoomPayload, ack: (response: AckResponse<null>) => void) => void;
   'chat:typing': (payload: ChatTypingRequest, ack: (response: AckResponse<null>) => void) => void;
   'chat:read': (payload: ChatReadRequest, ack: (response: AckResponse<null>) => void) => void;
   'chat:send_message': (payload: SendChatMessagePayload, ack: (response: AckResponse<SendChatMessageAck>) => void) => void;
   'subscribe:chat': (payload: SubscribeChatPayload, ack: (response: AckResponse<null>) => void) => void;
   'unsubscribe:chat': (payload: UnsubscribeChatPayload, ack: (response: AckResponse<null>) => void) => void;
+  'join-earnings-room': (payload: JoinEarningsRoomPayload, ack: (response: AckResponse<null>) => void) => void;
+  'leave-earnings-room': (payload: LeaveEarningsRoomPayload, ack: (response: AckResponse<null>) => void) => void;
   'subscribe:feed': (ack: (response: AckResponse<null>) => void) => void;
   'unsubscribe:feed': (ack: (response: AckResponse<null>) => void) => void;
   'groupbuying:join': (payload: GroupRoomPayload, ack: (response: AckResponse<null>) => void) => void;
@@ -2224,6 +2288,8 @@ export interface ClientToServerEventsWithAck {
   'groupbuying:send_message': (payload: GroupSendMessagePayload, ack: (response: AckResponse<null>) => void) => void;
   'subscribe:leaderboard': (payload: SubscribeLeaderboardPayload, ack: (response: AckResponse<null>) => void) => void;
   'unsubscribe:leaderboard': (ack: (response: AckResponse<null>) => void) => void;
+  'join-tournament': (payload: JoinTournamentPayload, ack: (response: AckResponse<null>) => void) => void;
+  'leave-tournament': (payload: LeaveTournamentPayload, ack: (response: AckResponse<null>) => void) => void;
   'typing:start': (payload: TypingRequest, ack: (response: AckResponse<null>) => void) => void;
   'typing:stop': (payload: TypingRequest, ack: (response: AckResponse<null>) => void) => void;
   'join:conversation': (payload: JoinConversationPayload, ack: (response: AckResponse<null>) => void) => void;
@@ -2343,11 +2409,14 @@ export interface ClientToServerPayloads {
   'unsubscribe:product': UnsubscribeProductPayload;
   'subscribe:store': SubscribeStorePayload;
   'unsubscribe:store': UnsubscribeStorePayload;
+  'join-merchant-room': JoinMerchantRoomPayload;
   'chat:typing': ChatTypingRequest;
   'chat:read': ChatReadRequest;
   'chat:send_message': SendChatMessagePayload;
   'subscribe:chat': SubscribeChatPayload;
   'unsubscribe:chat': UnsubscribeChatPayload;
+  'join-earnings-room': JoinEarningsRoomPayload;
+  'leave-earnings-room': LeaveEarningsRoomPayload;
   'subscribe:feed': undefined;
   'unsubscribe:feed': undefined;
   'groupbuying:join': GroupRoomPayload;
@@ -2355,6 +2424,8 @@ export interface ClientToServerPayloads {
   'groupbuying:send_message': GroupSendMessagePayload;
   'subscribe:leaderboard': SubscribeLeaderboardPayload;
   'unsubscribe:leaderboard': undefined;
+  'join-tournament': JoinTournamentPayload;
+  'leave-tournament': LeaveTournamentPayload;
   'typing:start': TypingRequest;
   'typing:stop': TypingRequest;
   'join:conversation': JoinConversationPayload;
@@ -2372,11 +2443,14 @@ export interface ClientToServerAcks {
   'unsubscribe:product': null;
   'subscribe:store': null;
   'unsubscribe:store': null;
+  'join-merchant-room': null;
   'chat:typing': null;
   'chat:read': null;
   'chat:send_message': SendChatMessageAck;
   'subscribe:chat': null;
   'unsubscribe:chat': null;
+  'join-earnings-room': null;
+  'leave-earnings-room': null;
   'subscribe:feed': null;
   'unsubscribe:feed': null;
   'groupbuying:join': null;
@@ -2384,6 +2458,8 @@ export interface ClientToServerAcks {
   'groupbuying:send_message': null;
   'subscribe:leaderboard': null;
   'unsubscribe:leaderboard': null;
+  'join-tournament': null;
+  'leave-tournament': null;
   'typing:start': null;
   'typing:stop': null;
   'join:conversation': null;

@@ -4,12 +4,17 @@
 //! * `client_compiles_strict`: the runtime, the generated layer, the React bindings and a
 //!   consumer (`tests/js/ts-client/consumer.ts`) pass `tsc --strict` with the app's settings plus
 //!   `exactOptionalPropertyTypes` and the unused checks (`tests/js/tsconfig.client.json`).
+//! * `readme_banner_compiles`: the README's `ConnectionStatus` banner, extracted and compiled as
+//!   written (react-native's components stubbed), so the README cannot rot.
 //! * `wrong_usage_fails_to_compile`: `tests/js/ts-client-fail/wrong-usage.ts` (wrong and missing
 //!   payload fields, unknown events by method and wire name, wrong ack and listener fields, a
 //!   wrong option) fails with exactly the errors its `// expect: TSnnnn` comments name.
 //! * `core_guarantees`: `tests/js/ts-client/core.test.mjs` against a scripted socket with exact
 //!   timers (backoff, queue of 100 with 150 sends, `_mid` resends, rooms before drain, token,
 //!   heartbeat).
+//! * `offline_queue_of_150_against_the_rust_server`: the TS client generated for the minimal
+//!   fixture (`ping`, no rate limit) against its generated Rust server: 150 sends offline, 100
+//!   kept, the 50 oldest dropped and reported, the 100 acked in order and run once each.
 //! * `against_the_rust_gateway`: `tests/js/ts-client/gateway.test.mjs` against an in-process
 //!   gateway on `127.0.0.1:0`.
 //!
@@ -123,6 +128,67 @@ fn runtime_is_portable_and_typed() {
     }
 }
 
+/// Stand-ins for react-native's components and a stylesheet: the README's banner uses them.
+const BANNER_PRELUDE: &str = "import type { ReactNode } from 'react';
+declare function View(props: { style?: object; children?: ReactNode }): null;
+declare function Text(props: { children?: ReactNode }): null;
+declare function Button(props: { title: string; onPress: () => void }): null;
+declare const styles: { banner: object };
+";
+
+/// What the banner's closing comment says (provider, `useRealtimeEvent`), checked too.
+const BANNER_USE: &str = "
+import type { RealtimeClient } from './realtime';
+import { useRealtimeEvent } from './realtime-react';
+export function App({ client }: { client: RealtimeClient }) {
+  return <RealtimeProvider client={client}><ConnectionStatus /><Chat /></RealtimeProvider>;
+}
+function Chat() {
+  useRealtimeEvent('chat:message', (m) => void m.text);
+  return null;
+}
+";
+
+/// `tsc` over the README's `ConnectionStatus` banner (the ```tsx block after its heading line)
+/// as written, with the client's strict settings; `mutate` edits the snippet first.
+fn check_readme_banner(mutate: impl Fn(&str) -> String) -> Output {
+    let readme = std::fs::read_to_string(switchboard_tests::js::repo_root().join("README.md")).expect("README.md");
+    let after = readme.split_once("A `ConnectionStatus` banner on the hooks:").expect("the README's banner section").1;
+    let snippet = after.split_once("```tsx\n").and_then(|(_, s)| s.split_once("```")).expect("a ```tsx block").0;
+    assert!(snippet.contains("export function ConnectionStatus()"), "the block is not the banner:\n{snippet}");
+    let generated = switchboard_tests::js::repo_root().join("generated/ts");
+    let module = |name: &str| format!("'{}'", generated.join(name).display());
+    let source = format!("{BANNER_PRELUDE}{}{BANNER_USE}", mutate(snippet))
+        .replace("'./realtime-react'", &module("realtime-react"))
+        .replace("'./realtime'", &module("realtime"));
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("readme-banner-{}-{}", std::process::id(), source.len()));
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    std::fs::write(dir.join("banner.tsx"), source).expect("write the snippet");
+    let js = js_dir();
+    let config = serde_json::json!({
+        "extends": js.join("tsconfig.client.json"),
+        "compilerOptions": { "jsx": "react-jsx", "paths": {
+            "socket.io-client": [js.join("node_modules/socket.io-client")],
+            "react": [js.join("node_modules/@types/react")],
+            "react/jsx-runtime": [js.join("node_modules/@types/react/jsx-runtime")],
+        } },
+        "files": [dir.join("banner.tsx")],
+    });
+    std::fs::write(dir.join("tsconfig.json"), config.to_string()).expect("write tsconfig");
+    let out = Command::new(tsc()).arg("-p").arg(dir.join("tsconfig.json")).args(["--pretty", "false"]).current_dir(&js).output().expect("tsc runs");
+    let _ = std::fs::remove_dir_all(&dir);
+    out
+}
+
+/// The README's banner compiles as written (so it cannot rot), and the check can fail.
+#[test]
+fn readme_banner_compiles() {
+    let out = check_readme_banner(str::to_owned);
+    assert!(out.status.success(), "the README's ConnectionStatus banner does not compile:\n{}", both(&out));
+    let broken = check_readme_banner(|s| s.replace("state.attempt", "state.attempts"));
+    assert!(!broken.status.success() && String::from_utf8_lossy(&broken.stdout).contains("error TS2551"), "a misspelt field passed:\n{}", both(&broken));
+}
+
 #[test]
 fn wrong_usage_fails_to_compile() {
     let file = "ts-client-fail/wrong-usage.ts";
@@ -151,7 +217,7 @@ fn wrong_usage_fails_to_compile() {
 
 #[tokio::test]
 async fn core_guarantees() {
-    assert_eq!(node_test("ts-client/core.test.mjs", &[]).await, 12);
+    assert_eq!(node_test("ts-client/core.test.mjs", &[]).await, 14);
 }
 
 #[tokio::test]
@@ -200,6 +266,56 @@ async fn against_the_rust_gateway() {
     let m = gw.runtime.metrics().snapshot();
     assert_eq!(m.invalid_payloads, 0, "{m:?}");
     gw.abort();
+}
+
+/// The TS client generated for the minimal fixture, compiled to CommonJS in a scratch folder.
+fn compile_minimal_client(dir: &Path) -> PathBuf {
+    let fixture = switchboard_tests::js::repo_root().join("codegen/tests/fixtures/valid/minimal");
+    let files = switchboard::output::load_catalogue(&fixture).expect("the minimal fixture");
+    let generation = switchboard::generate(&files, &switchboard::emit::EmitOptions::default()).expect("it generates");
+    let ts = dir.join("ts");
+    std::fs::create_dir_all(&ts).expect("scratch dir");
+    let mut names = Vec::new();
+    // No React: this check needs only the client.
+    for f in generation.files.iter().filter(|f| f.path.starts_with("ts/") && !f.path.ends_with("react.ts")) {
+        let path = dir.join(&f.path);
+        std::fs::write(&path, &f.contents).expect("write a generated file");
+        names.push(path);
+    }
+    assert_eq!(names.len(), 3, "socket.types.ts, realtime.ts and realtime-core.ts");
+    let js = js_dir();
+    let out = dir.join("out");
+    let config = serde_json::json!({
+        "compilerOptions": {
+            "strict": true, "target": "es2020", "module": "commonjs", "lib": ["es2020"], "types": [], "skipLibCheck": true,
+            "rootDir": ts, "outDir": out, "paths": { "socket.io-client": [js.join("node_modules/socket.io-client")] },
+        },
+        "files": names,
+    });
+    std::fs::write(dir.join("tsconfig.json"), config.to_string()).expect("write tsconfig");
+    let res = Command::new(tsc()).arg("-p").arg(dir.join("tsconfig.json")).current_dir(&js).output().expect("tsc runs");
+    assert!(res.status.success(), "compiling the minimal client failed:\n{}", both(&res));
+    out
+}
+
+/// 150 reliable sends offline against a real Rust server: `ping` of the minimal fixture has no
+/// rate limit, so all 100 queued messages drain at once; the server runs exactly those 100.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn offline_queue_of_150_against_the_rust_server() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("minimal-client-{}", std::process::id()));
+    let out = compile_minimal_client(&dir);
+    let served = switchboard_tests::minimal::serve(Default::default(), None).await;
+    let env = [
+        ("MINIMAL_CLIENT_OUT", out.display().to_string()),
+        ("E2E_URL", format!("http://{}", served.addr)),
+        ("E2E_TOKEN", switchboard_tests::minimal::token("u1")),
+    ];
+    assert_eq!(node_test("ts-client/minimal-gateway.test.mjs", &env).await, 1);
+    assert_eq!(served.handlers.runs.load(std::sync::atomic::Ordering::SeqCst), 100, "the server ran the 100 kept messages, once each");
+    let m = served.rt.metrics().snapshot();
+    assert_eq!((m.duplicates, m.rate_limited, m.invalid_payloads), (0, 0, 0), "{m:?}");
+    served.task.abort();
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// Answers one command per connection: `effects` (chat c-1's stored message ids as JSON),

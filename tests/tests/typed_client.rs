@@ -56,6 +56,18 @@ fn the_catalogue_heartbeat_setting_configures_the_client() {
     assert_eq!((h.event.as_str(), h.interval, h.max_missed), ("heartbeat", Duration::from_secs(30), 2));
 }
 
+#[test]
+fn the_catalogue_reconnect_setting_configures_the_client() {
+    use switchboard_runtime::client::Backoff;
+    // schema/session.yaml: settings.reconnect { base_seconds: 1, max_seconds: 16, max_attempts: 10 }.
+    let rez = Client::config("http://127.0.0.1:1").backoff;
+    assert_eq!(rez, Backoff { base: Duration::from_secs(1), max: Duration::from_secs(16), max_attempts: 10, jitter: 0.0 });
+    // The value_payloads fixture sets another schedule: 2, 4, 8, 10 s, 5 attempts.
+    let b = switchboard_tests::fixtures::value_payloads::client::Client::config("http://127.0.0.1:1").backoff;
+    let secs: Vec<u64> = (1..=6).filter_map(|n| b.delay(n)).map(|d| d.as_secs()).collect();
+    assert_eq!((secs, b.max_attempts), (vec![2, 4, 8, 10, 10], 5));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rooms_per_socket_are_capped() {
     // The user room counts: with a cap of 2 the socket may join one more room.

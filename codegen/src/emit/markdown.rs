@@ -211,6 +211,11 @@ fn index(c: &Catalogue, opts: &EmitOptions, by_room: &[RoomEvents]) -> Generated
         json!({ "event": e.wire_name, "link": event_link(c, None, e), "interval_seconds": h.interval_seconds, "max_missed": h.max_missed })
     });
     ctx.insert("heartbeat", &heartbeat);
+    let reconnect = c.reconnect.map(|r| {
+        let delays: Vec<String> = r.delays_seconds().iter().map(u32::to_string).collect();
+        json!({ "delays": delays.join(", "), "max_attempts": r.max_attempts })
+    });
+    ctx.insert("reconnect", &reconnect);
     ctx.insert("domains", &domains);
     ctx.insert("rooms", &rooms);
     ctx.insert("events", &events);
@@ -352,6 +357,10 @@ fn type_body(c: &Catalogue, from: usize, id: TypeId) -> String {
             "One of: {}.",
             values.iter().map(|v| format!("`{}`", v.wire_name)).collect::<Vec<_>>().join(", ")
         ),
+        TypeKind::Alias { target } if c.value_payload(id).is_some() => {
+            let constraints = if target.constraints.is_empty() { String::new() } else { format!(" Constraints: {}.", target.constraints.summary()) };
+            format!("One bare value (not an object) of type {}.{constraints}", type_text(c, from, target))
+        }
         TypeKind::Alias { target } => format!("Alias of {}.", type_text(c, from, target)),
     }
 }

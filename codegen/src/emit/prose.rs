@@ -52,3 +52,13 @@ pub(crate) fn delivery_text(d: Delivery, reader: Reader) -> &'static str {
 pub(crate) fn param_source_text(s: ParamSource) -> &'static str {
     if s == ParamSource::User { "the token" } else { "the payload" }
 }
+
+/// What a `value:` payload type says about itself: sent bare, and its constraints.
+pub(crate) fn value_note(c: &Catalogue, id: TypeId) -> Vec<String> {
+    let Some(target) = c.value_payload(id) else { return Vec::new() };
+    let mut s = "Sent as one bare value, not an object.".to_string();
+    if !target.constraints.is_empty() {
+        s.push_str(&format!(" Constraints: {}.", target.constraints.summary()));
+    }
+    vec![s]
+}

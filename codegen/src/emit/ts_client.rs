@@ -100,8 +100,14 @@ pub fn emit(c: &Catalogue, opts: &EmitOptions) -> Vec<GeneratedFile> {
         interval_ms: u64::from(h.interval_seconds) * 1000,
         max_missed: h.max_missed,
     });
+    // Only a catalogue that sets it overrides the runtime's own default (the same 1..16 s x10).
+    let backoff = c.reconnect.map(|r| {
+        let delays: Vec<String> = r.delays_seconds().iter().map(|s| (u64::from(*s) * 1000).to_string()).collect();
+        format!("{{ delaysMs: [{}], maxAttempts: {} }}", delays.join(", "), r.max_attempts)
+    });
     let mut ctx = tera::Context::new();
     ctx.insert("header", &header);
+    ctx.insert("backoff", &backoff);
     ctx.insert("listeners", &listeners);
     ctx.insert("senders", &senders);
     ctx.insert("heartbeat", &heartbeat);

@@ -79,7 +79,7 @@ pub fn emit(c: &Catalogue, opts: &EmitOptions) -> Vec<GeneratedFile> {
                 if !t.explicit_name {
                     continue;
                 }
-                decls.push(DeclView { doc: jsdoc(t.description.as_deref(), t.deprecated.as_ref(), &[], ""), code: declaration(c, t) });
+                decls.push(DeclView { doc: jsdoc(t.description.as_deref(), t.deprecated.as_ref(), &super::prose::value_note(c, id), ""), code: declaration(c, t) });
                 if let Some(cb) = callback_name(c, id)
                     && callbacks_done.insert(cb.clone())
                 {

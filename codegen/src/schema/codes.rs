@@ -70,7 +70,7 @@ codes! {
     InvalidPattern = "invalid-pattern", "A `pattern` is not a valid regular expression.";
     MissingDirection = "missing-direction", "An event has neither `to_client` nor `to_server`.";
     DirectionMismatch = "direction-mismatch", "A key belongs to the other direction, or clients join or leave an automatic room.";
-    InvalidPayload = "invalid-payload", "A payload or ack is not an object type.";
+    InvalidPayload = "invalid-payload", "A payload or ack is not an object type, a `value:` payload is not one scalar, or a reliable event other than a room join or leave has a `value:`.";
     MissingTarget = "missing-target", "A server-to-client event has no `to:`, or an empty one.";
     InvalidTarget = "invalid-target", "`everyone` is combined with rooms in `to:`.";
     ExampleMismatch = "example-mismatch", "An example or default does not match its type, or there is no payload for it.";

@@ -34,6 +34,36 @@ pub struct Catalogue {
     pub migrations: Vec<Migration>,
     /// The app-level heartbeat (settings.heartbeat), if the catalogue has one.
     pub heartbeat: Option<Heartbeat>,
+    /// The clients' reconnect schedule (settings.reconnect); None: the runtimes' defaults,
+    /// which are [`Reconnect::DEFAULT`].
+    pub reconnect: Option<Reconnect>,
+}
+
+/// settings.reconnect, checked: delays double from `base_seconds` up to `max_seconds`.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+pub struct Reconnect {
+    /// Delay before the first attempt.
+    pub base_seconds: u32,
+    /// Largest delay (>= base).
+    pub max_seconds: u32,
+    /// Failed attempts in a row before the client gives up (>= 1).
+    pub max_attempts: u32,
+}
+
+impl Reconnect {
+    /// 1, 2, 4, 8, 16 s, 10 attempts: what both client runtimes do without the setting.
+    pub const DEFAULT: Reconnect = Reconnect { base_seconds: 1, max_seconds: 16, max_attempts: 10 };
+
+    /// The distinct delays in order, the last repeating: base, 2 base, ... capped at max.
+    pub fn delays_seconds(&self) -> Vec<u32> {
+        let mut out = vec![self.base_seconds.min(self.max_seconds)];
+        while let Some(&last) = out.last()
+            && last < self.max_seconds
+        {
+            out.push(last.saturating_mul(2).min(self.max_seconds));
+        }
+        out
+    }
 }
 
 /// settings.heartbeat, checked: a client-to-server event that takes `{ timestamp }`.
@@ -508,6 +538,15 @@ impl Catalogue {
     /// Finds a type by name.
     pub fn type_named(&self, name: &str) -> Option<TypeId> {
         self.types.iter().position(|t| t.name == name)
+    }
+
+    /// The scalar a `value:` payload type stands for (a payload alias); None for an object
+    /// payload or any other type.
+    pub fn value_payload(&self, id: TypeId) -> Option<&TypeRef> {
+        match &self.types[id] {
+            NamedType { origin: TypeOrigin::Payload, kind: TypeKind::Alias { target }, .. } => Some(target),
+            _ => None,
+        }
     }
 
     /// Migration notes that concern an event.

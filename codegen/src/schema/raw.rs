@@ -49,6 +49,21 @@ pub struct Settings {
     pub constants: Option<BTreeMap<String, ConstGroupSpec>>,
     /// The app-level heartbeat the generated Rust client sends.
     pub heartbeat: Option<HeartbeatSpec>,
+    /// The generated clients' reconnect schedule (default 1, 2, 4, 8, 16 s, 10 attempts).
+    pub reconnect: Option<ReconnectSpec>,
+}
+
+/// Reconnect delays double from `base_seconds` up to `max_seconds`; after `max_attempts` failed
+/// attempts in a row the client stops (the `failed` state).
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReconnectSpec {
+    /// Delay before the first attempt (default 1).
+    pub base_seconds: Option<u32>,
+    /// Largest delay (default 16).
+    pub max_seconds: Option<u32>,
+    /// Attempts before giving up (default 10).
+    pub max_attempts: Option<u32>,
 }
 
 /// The app-level heartbeat: a client-to-server event whose payload is `{ timestamp: datetime }`,
@@ -139,6 +154,9 @@ pub struct SideSpec {
     pub name: Option<String>,
     /// A type name, or a mapping of fields. Absent: no payload.
     pub payload: Option<PayloadSpec>,
+    /// A payload that is one scalar value (string, integer, number, boolean, datetime or an
+    /// enum; constraints allowed) instead of an object, e.g. a bare room id. Not with `payload`.
+    pub value: Option<TypeSpec>,
     pub description: Option<String>,
     /// An example payload (checked).
     pub example: Option<serde_json::Value>,
@@ -272,14 +290,15 @@ pub struct MigrationSpec {
 pub mod keys {
     pub const FILE: &[&str] =
         &["domain", "title", "description", "constants", "settings", "types", "rooms", "events", "migrations"];
-    pub const SETTINGS: &[&str] = &["catalogue", "namespace", "constants", "heartbeat"];
+    pub const SETTINGS: &[&str] = &["catalogue", "namespace", "constants", "heartbeat", "reconnect"];
     pub const HEARTBEAT: &[&str] = &["event", "interval_seconds", "max_missed"];
+    pub const RECONNECT: &[&str] = &["base_seconds", "max_seconds", "max_attempts"];
     pub const CONST_GROUP: &[&str] = &["description", "extends", "extra"];
     pub const ROOM: &[&str] = &["name", "params", "access", "description"];
     pub const EVENT: &[&str] =
         &["description", "const", "constants", "ident", "deprecated", "to_client", "to_server"];
     pub const SIDE: &[&str] = &[
-        "name", "payload", "description", "example", "to", "joins", "leaves", "leaves_all", "ack", "ack_name",
+        "name", "payload", "value", "description", "example", "to", "joins", "leaves", "leaves_all", "ack", "ack_name",
         "delivery", "rate_limit", "max_bytes",
     ];
     pub const TO_CLIENT_ONLY: &[&str] = &["to"];
@@ -329,6 +348,7 @@ mod tests {
         assert_eq!(props(&schema, Some("Settings")), sorted(keys::SETTINGS));
         assert_eq!(props(&schema, Some("ConstGroupSpec")), sorted(keys::CONST_GROUP));
         assert_eq!(props(&schema, Some("HeartbeatSpec")), sorted(keys::HEARTBEAT));
+        assert_eq!(props(&schema, Some("ReconnectSpec")), sorted(keys::RECONNECT));
         assert_eq!(props(&schema, Some("RoomSpec")), sorted(keys::ROOM));
         assert_eq!(props(&schema, Some("EventSpec")), sorted(keys::EVENT));
         assert_eq!(props(&schema, Some("SideSpec")), sorted(keys::SIDE));

@@ -10,6 +10,9 @@ void client.subscribeChat({ chatId: 42 }); // expect: TS2322
 // A missing required field.
 void client.chatSendMessage({ chatId: 'c-1', timestamp: '2026-12-01T00:00:00Z' }); // expect: TS2741
 
+// A bare-id room event given an object.
+void client.joinTournament({ tournamentId: 't-1' }); // expect: TS2345
+
 // An unknown event, by method and by wire name.
 void client.subscribeProducts({ productId: 'p1' }); // expect: TS2551
 client.on('stock:deleted', () => {}); // expect: TS2345

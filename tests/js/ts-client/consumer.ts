@@ -21,6 +21,9 @@ export async function app(getToken: () => Promise<string | null>): Promise<strin
   });
   client.connect();
   await client.subscribeChat({ chatId: 'c-1' });
+  // A room joined with a bare id (`value:` in the catalogue): the argument is the id itself.
+  await client.joinTournament('t-1');
+  await client.joinEarningsRoom('u-1');
   try {
     const ack = await client.chatSendMessage({ chatId: 'c-1', message: 'hi', timestamp: new Date().toISOString() });
     offMessage();

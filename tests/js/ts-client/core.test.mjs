@@ -2,7 +2,7 @@
 // (node:test mock.timers). tests/tests/ts_client.rs compiles generated/ts and runs this file.
 import assert from 'node:assert/strict';
 import { mock, test } from 'node:test';
-import { chat, fakeServer, flush, okAck, realtime, refusal, transportError } from './fake.mjs';
+import { chat, fakeServer, flush, okAck, realtime, refusal, transportError, until } from './fake.mjs';
 
 const { createRealtimeClient, RealtimeError } = realtime;
 
@@ -43,6 +43,24 @@ test('backoff is 1, 2, 4, 8, 16 s for 10 attempts, then failed; retry() starts a
     assert.equal(server.sockets.length, 12);
     assert.deepEqual(c.getState(), { status: 'connected', attempt: 0 });
     c.disconnect();
+  } finally {
+    mock.timers.reset();
+  }
+});
+
+test("the schedule is the catalogue's settings.reconnect; an option overrides one field and keeps the rest", () => {
+  // schema/session.yaml: reconnect { base_seconds: 1, max_seconds: 16, max_attempts: 10 }.
+  assert.deepEqual(realtime.BACKOFF, { delaysMs: [1000, 2000, 4000, 8000, 16000], maxAttempts: 10 });
+  mock.timers.enable({ apis: ['setTimeout', 'setInterval'] });
+  try {
+    const server = fakeServer({ onConnect: (s) => s.fire('connect_error', transportError()) });
+    const { c } = client(server, { backoff: { maxAttempts: 3 } });
+    for (const delay of [1000, 2000, 4000]) {
+      assert.equal(c.getState().nextRetryInMs, delay, 'the catalogue delays stay');
+      mock.timers.tick(delay);
+    }
+    assert.equal(c.getState().status, 'failed', 'after the 3 attempts the option asked for');
+    assert.equal(server.sockets.length, 4);
   } finally {
     mock.timers.reset();
   }
@@ -94,6 +112,22 @@ test('rooms are re-joined, and their acks awaited, before queued messages drain'
   await Promise.all(sends);
   assert.deepEqual(server.log.map((m) => m.ev), ['subscribe:chat', 'chat:send_message', 'chat:send_message'], 'the left order room is forgotten');
   assert.deepEqual(server.log[0].payload, { chatId: 'c-1' });
+  c.disconnect();
+});
+
+test('rooms joined with a bare id are re-joined with that id, without a _mid; leaving forgets them', async () => {
+  const server = fakeServer({ onEmit: (_s, m) => okAck(m) });
+  const { c } = client(server);
+  await c.joinTournament('t-1');
+  await c.joinTournament('t-2');
+  await c.leaveTournament('t-2');
+  await c.joinEarningsRoom('u-1');
+  assert.deepEqual(server.log[0].payload, 't-1', 'sent bare, as the app sends it');
+  server.last().drop();
+  server.log.length = 0;
+  c.resume();
+  await until('re-joined', () => server.log.length === 2);
+  assert.deepEqual(server.log.map((m) => [m.ev, m.payload]), [['join-tournament', 't-1'], ['join-earnings-room', 'u-1']]);
   c.disconnect();
 });
 

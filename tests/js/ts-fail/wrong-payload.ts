@@ -26,6 +26,9 @@ socket.on('stock:updated', (p) => {
 const status: StockStatus = 'SOLD_OUT'; // expect: TS2322
 void status;
 
+// A bare-id room event given an object: the backend reads the id as the whole argument.
+socket.emit('join-tournament', { tournamentId: 't-1' }); // expect: TS2345
+
 // A no-payload event given a payload.
 socket.emit('subscribe:feed', { userId: 'u1' }); // expect: TS2353
 

@@ -5,11 +5,12 @@
 // key or field the generated file loses fails `tsc` here.
 import { io, Socket } from 'socket.io-client';
 
-import { SocketEvents } from '../../../generated/ts/socket.types';
+import { EarningsSocketEvents, MerchantSocketEvents, SocketEvents, TournamentSocketEvents } from '../../../generated/ts/socket.types';
 import type {
   CashbackCreditedCallback,
   CashbackCreditedPayload,
   CashbackReversedCallback,
+  ClientToServerEvents,
   ConnectionCallback,
   ErrorCallback,
   FlashSaleEndedCallback,
@@ -24,6 +25,7 @@ import type {
   FlashSaleStockLowPayload,
   FlashSaleStockUpdatedCallback,
   FlashSaleStockUpdatedPayload,
+  JoinTournamentPayload,
   LeaderboardRankChangePayload,
   LeaderboardUpdatePayload,
   LeaderboardUserScoredPayload,
@@ -39,6 +41,8 @@ import type {
   PriceUpdatePayload,
   ProductAvailabilityCallback,
   ProductAvailabilityPayload,
+  RoomKey,
+  ServerToClientEvents,
   SocialCommentPayload,
   SocialFollowPayload,
   SocialLikePayload,
@@ -173,7 +177,26 @@ socket.on(SocketEvents.SOCIAL_LIKE, (p: SocialLikePayload) => void [p.activityId
 socket.on(SocketEvents.SOCIAL_COMMENT, (p: SocialCommentPayload) => void [p.activityId, p.commentsCount]);
 socket.on(SocketEvents.SOCIAL_FOLLOW, (p: SocialFollowPayload) => void [p.followerId, p.followingId, p.followerName]);
 
+// --- useEarningsSocket, tournament and merchant screens: rooms joined with a bare id ---------
+// The app emits these on an untyped socket with the id as the only argument; with the generated
+// maps the same calls are checked: the argument is a string (`RoomKey`), not an object.
+const typed = socket as unknown as Socket<ServerToClientEvents, ClientToServerEvents>;
+function useEarningsRoom(user: { _id?: { toString(): string }; id?: string }): () => void {
+  const userId = user._id || user.id;
+  if (!userId) return () => {};
+  typed.emit(EarningsSocketEvents.JOIN_EARNINGS_ROOM, userId.toString());
+  return () => { typed.emit(EarningsSocketEvents.LEAVE_EARNINGS_ROOM, userId.toString()); };
+}
+function joinTournament(tournamentId: string): () => void {
+  const id: JoinTournamentPayload = tournamentId;
+  typed.emit(TournamentSocketEvents.JOIN_TOURNAMENT, id, (r) => { if (!r.ok) console.warn(r.error.code); });
+  return () => { typed.emit(TournamentSocketEvents.LEAVE_TOURNAMENT, tournamentId); };
+}
+const merchantRoomId: RoomKey = 'm_5f2a';
+typed.emit(MerchantSocketEvents.JOIN_MERCHANT_ROOM, merchantRoomId);
+
 export const hooks = {
+  useEarningsRoom, joinTournament,
   config, batchEnded, subscribeToProduct, unsubscribeFromProduct, subscribeToStore, unsubscribeFromStore,
   subscribeToOrder, unsubscribeFromOrder,
 };

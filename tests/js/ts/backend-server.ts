@@ -139,6 +139,12 @@ export const handlers: { [E in keyof ClientToServerEvents]: (socket: Sock) => vo
   'leave:conversation': (socket) => { socket.on('leave:conversation', (payload, ack) => { void payload; ack?.({ ok: true, data: null }); }); },
   'subscribe:order': (socket) => { socket.on('subscribe:order', (payload, ack) => { void payload; ack?.({ ok: true, data: null }); }); },
   'unsubscribe:order': (socket) => { socket.on('unsubscribe:order', (payload, ack) => { void payload; ack?.({ ok: true, data: null }); }); },
+  // Rooms joined with a bare id, as the backend's services do (`socket.join(`tournament-${id}`)`).
+  'join-tournament': (socket) => { socket.on('join-tournament', (tournamentId, ack) => { const id: string = tournamentId; void socket.join(`tournament-${id}`); ack?.({ ok: true, data: null }); }); },
+  'leave-tournament': (socket) => { socket.on('leave-tournament', (tournamentId, ack) => { const id: string = tournamentId; void socket.leave(`tournament-${id}`); ack?.({ ok: true, data: null }); }); },
+  'join-earnings-room': (socket) => { socket.on('join-earnings-room', (userId, ack) => { const id: string = userId; void id; void socket.join(`earnings-${String(socket.handshake.auth.token)}`); ack?.({ ok: true, data: null }); }); },
+  'leave-earnings-room': (socket) => { socket.on('leave-earnings-room', (userId, ack) => { const id: string = userId; void id; void socket.leave(`earnings-${String(socket.handshake.auth.token)}`); ack?.({ ok: true, data: null }); }); },
+  'join-merchant-room': (socket) => { socket.on('join-merchant-room', (merchantId, ack) => { const id: string = merchantId; void socket.join(`merchant-${id}`); ack?.({ ok: true, data: null }); }); },
   'heartbeat': (socket) => { socket.on('heartbeat', (payload, ack) => { void payload; ack?.({ ok: true, data: { serverTime: now } }); }); },
 };
 

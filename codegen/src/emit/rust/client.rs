@@ -14,7 +14,13 @@ use quote::{format_ident, quote};
 fn room_key(c: &Catalogue, room: RoomId, payload: Option<TypeId>) -> TokenStream {
     let r = &c.rooms[room];
     let mut args = Vec::new();
+    let value = payload.filter(|id| c.value_payload(*id).is_some());
     let name = room_format(r, |param| {
+        if let (ParamSource::Payload, Some(_)) = (param.source, value) {
+            // A `value:` payload is the room's one payload parameter.
+            args.push(quote!(payload.0));
+            return "{}";
+        }
         let field = payload.and_then(|id| match &c.ty(id).kind {
             TypeKind::Object { fields } => fields.iter().find(|f| f.wire_name == param.name && !f.optional),
             _ => None,
@@ -113,6 +119,22 @@ pub fn emit_client(c: &Catalogue) -> TokenStream {
         }
         None => quote!(),
     };
+    let config_doc = if c.reconnect.is_some() {
+        " Settings for `url` with the catalogue's namespace, reconnect schedule and heartbeat (if any)."
+    } else {
+        " Settings for `url` with the catalogue's namespace (and its heartbeat, if any)."
+    };
+    let reconnect = match &c.reconnect {
+        Some(r) => {
+            let (base, max, attempts) = (u64::from(r.base_seconds), u64::from(r.max_seconds), r.max_attempts);
+            quote! {
+                config.backoff.base = ::std::time::Duration::from_secs(#base);
+                config.backoff.max = ::std::time::Duration::from_secs(#max);
+                config.backoff.max_attempts = #attempts;
+            }
+        }
+        None => quote!(),
+    };
     quote! {
         use super::{events, types};
         pub use ::switchboard_runtime::client::{Backoff, ClientConfig, ClientError, ClientEvent, ConnectionState, DropReason, Forget, Heartbeat, Listener, Stats, TokenFuture, TokenProvider};
@@ -149,11 +171,12 @@ pub fn emit_client(c: &Catalogue) -> TokenStream {
 
         #[allow(deprecated)]
         impl Client {
-            /// Settings for `url` with the catalogue's namespace (and its heartbeat, if any).
+            #[doc = #config_doc]
             pub fn config(url: &str) -> ClientConfig {
                 let mut config = ClientConfig::new(url);
                 config.namespace = super::NAMESPACE.into();
                 #heartbeat
+                #reconnect
                 config
             }
 

@@ -64,18 +64,32 @@ pub fn emit_rooms(c: &Catalogue) -> TokenStream {
     quote!(#( #items )*)
 }
 
-/// An expression producing the `String` value of payload field `field` (string, integer or enum).
+/// An expression producing the `String` value of payload field `param` (string, integer or enum).
 fn field_string(c: &Catalogue, payload: TypeId, param: &str, p: TokenStream) -> Option<TokenStream> {
     let TypeKind::Object { fields } = &c.ty(payload).kind else { return None };
     let f = fields.iter().find(|f| f.wire_name == param)?;
     let fid = ident(&f.rust_ident);
-    let t = resolve(c, &f.ty);
+    scalar_string(c, &f.ty, quote!(#p.#fid))
+}
+
+/// An expression producing the `String` value of `v`, a string, integer or enum.
+fn scalar_string(c: &Catalogue, ty: &TypeRef, v: TokenStream) -> Option<TokenStream> {
+    let t = resolve(c, ty);
     Some(match &t.kind {
-        RefKind::String => quote!(#p.#fid.clone()),
-        RefKind::Integer | RefKind::Int64(_) => quote!(#p.#fid.to_string()),
-        RefKind::Named(_) => quote!(#p.#fid.as_str().to_string()),
+        RefKind::String => quote!(#v.clone()),
+        RefKind::Integer | RefKind::Int64(_) => quote!(#v.to_string()),
+        RefKind::Named(_) => quote!(#v.as_str().to_string()),
         _ => return None,
     })
+}
+
+/// The room parameter a payload gives: a field of an object, or a whole `value:` payload
+/// (lowering allows it one payload parameter).
+fn param_string(c: &Catalogue, payload: TypeId, param: &str, p: TokenStream) -> Option<TokenStream> {
+    match c.value_payload(payload) {
+        Some(target) => scalar_string(c, target, quote!(#p.0)),
+        None => field_string(c, payload, param, p),
+    }
 }
 
 /// Builds a room value from a payload `p` and `principal` (an expression of type `&Principal`).
@@ -87,7 +101,7 @@ fn room_value(c: &Catalogue, room: RoomId, payload: Option<TypeId>, principal: T
         let v = match p.source {
             ParamSource::User => quote!(#principal.user_id.clone()),
             ParamSource::Payload => payload
-                .and_then(|id| field_string(c, id, &p.name, quote!(p)))
+                .and_then(|id| param_string(c, id, &p.name, quote!(p)))
                 .unwrap_or_else(|| quote!(::std::string::String::new())),
         };
         quote!(#f: #v)

@@ -67,7 +67,8 @@ pub(crate) fn docs(text: Option<&str>, extra: &[String]) -> TokenStream {
 /// Lowering rejected alias cycles, so a walk as long as the number of types always ends.
 pub(crate) fn resolve(c: &Catalogue, t: &TypeRef) -> TypeRef {
     let alias_of = |id: TypeId| match &c.ty(id).kind {
-        TypeKind::Alias { target } => Some(Some(target)),
+        // A `value:` payload is a newtype in Rust, not an alias.
+        TypeKind::Alias { target } if c.value_payload(id).is_none() => Some(Some(target)),
         _ => Some(None),
     };
     match follow_aliases(t, c.types.len() + 1, alias_of) {

@@ -127,7 +127,7 @@ fn deprecated_attr(d: Option<&Deprecation>) -> TokenStream {
 fn emit_type(c: &Catalogue, id: TypeId) -> TokenStream {
     let t = c.ty(id);
     let name = ident(&t.name);
-    let doc = docs(t.description.as_deref(), &[]);
+    let doc = docs(t.description.as_deref(), &crate::emit::prose::value_note(c, id));
     let dep = deprecated_attr(t.deprecated.as_ref());
     let serde_crate = quote!(#[serde(crate = "::switchboard_runtime::__private::serde")]);
     match &t.kind {
@@ -166,6 +166,7 @@ fn emit_type(c: &Catalogue, id: TypeId) -> TokenStream {
                 }
             }
         }
+        TypeKind::Alias { target } if c.value_payload(id).is_some() => value_payload(c, id, target, doc, dep, serde_crate),
         TypeKind::Alias { target } => {
             let ty = rust_type(c, target, Some(id));
             quote! {
@@ -270,6 +271,40 @@ fn emit_type(c: &Catalogue, id: TypeId) -> TokenStream {
                         Ok(())
                     }
                 }
+            }
+        }
+    }
+}
+
+/// A `value:` payload: a newtype (transparent on the wire) so the server validates its
+/// constraints like any payload's.
+fn value_payload(c: &Catalogue, id: TypeId, target: &TypeRef, doc: TokenStream, dep: TokenStream, serde_crate: TokenStream) -> TokenStream {
+    let name = ident(&c.ty(id).name);
+    let ty = rust_type(c, target, Some(id));
+    let resolved = resolve(c, target);
+    let eq = if matches!(resolved.kind, RefKind::Number) { quote!() } else { quote!(Eq,) };
+    let with = int64_string_leaf(c, target).then(|| quote!(#[serde(with = "::switchboard_runtime::wire::int64_string")]));
+    let check = check_ref(c, &resolved, quote!(v), 0);
+    quote! {
+        #doc
+        #dep
+        #[derive(Debug, Clone, PartialEq, #eq ::switchboard_runtime::__private::serde::Serialize, ::switchboard_runtime::__private::serde::Deserialize)]
+        #serde_crate
+        #[serde(transparent)]
+        pub struct #name(#with pub #ty);
+
+        impl ::std::convert::From<#ty> for #name {
+            fn from(v: #ty) -> Self {
+                Self(v)
+            }
+        }
+
+        impl Validate for #name {
+            #[allow(unused_variables)]
+            fn validate_at(&self, path: &str) -> ::std::result::Result<(), __v::ValidationError> {
+                let v = &self.0;
+                #check
+                Ok(())
             }
         }
     }

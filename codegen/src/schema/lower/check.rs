@@ -70,6 +70,7 @@ impl Lowerer {
                     }
                 }
                 Pending::PayloadIsObject { at, ty, what } => self.check_payload_is_object(&at, ty, what),
+                Pending::PayloadIsScalar { at, target } => self.check_payload_is_scalar(&at, &target),
                 Pending::RoomParam { at, room, payload, event, required } => self.check_room_param(&at, room, payload, &event, required),
                 Pending::NamedConstraints { file, ty, constraints, keys } => self.check_named_constraints(&file, ty, &constraints, &keys),
             }
@@ -99,13 +100,39 @@ impl Lowerer {
         };
         if let Some(msg) = problem {
             self.err(Code::InvalidPayload, &at.file, at.pos, msg)
-                .help("Socket.IO sends a tuple as several arguments, so every payload is an object with fields");
+                .help("a `payload:` is an object with fields; for one bare value (an id string, a number, an enum) write `value:` instead");
+        }
+    }
+
+    /// A `value:` payload is one non-null string, integer, number, boolean, datetime or enum.
+    fn check_payload_is_scalar(&mut self, at: &Loc, target: &TypeRef) {
+        // An alias cycle or an unknown type, reported on its own.
+        let Some(r) = self.resolve_ref(target) else { return };
+        let problem = match &r.kind {
+            _ if r.nullable => Some(format!("`{}` may be null", self.show(&r))),
+            RefKind::String | RefKind::Integer | RefKind::Int64(_) | RefKind::Number | RefKind::Boolean | RefKind::DateTime => None,
+            RefKind::Named(id) if matches!(self.slots[*id].ty.as_ref().map(|t| &t.kind), Some(TypeKind::Enum { .. })) => None,
+            RefKind::Named(_) => Some(format!("`{}` is an object type", self.show(&r))),
+            RefKind::Json => Some("`json` is any value".to_string()),
+            RefKind::Array(_) | RefKind::Map(_) => Some(format!("`{}` is a collection", self.show(&r))),
+        };
+        if let Some(problem) = problem {
+            self.err(Code::InvalidPayload, &at.file, at.pos, format!("a `value:` payload is one string, integer, number, boolean, datetime or enum; {problem}"))
+                .help("use `payload:` for an object; a `value:` is what Socket.IO sends as one bare argument");
         }
     }
 
     /// A room joined, left or targeted by an event takes its payload-sourced parameters from
-    /// required scalar fields of that event's payload.
+    /// required scalar fields of that event's payload; a `value:` payload is the room's one
+    /// payload parameter.
     fn check_room_param(&mut self, at: &Loc, room: RoomId, payload: Option<TypeId>, event: &str, required: bool) {
+        if let Some(id) = payload.filter(|id| self.is_value_payload(*id)) {
+            // Sent to rooms, the emitter takes every parameter as an argument.
+            if required {
+                self.check_value_room_param(at, room, id, event);
+            }
+            return;
+        }
         let fields: Vec<Field> = match payload {
             None => Vec::new(),
             Some(id) => match self.payload_object(id).and_then(|o| self.slots[o].ty.as_ref()).map(|t| &t.kind) {
@@ -130,6 +157,26 @@ impl Lowerer {
                 }
                 _ => {}
             }
+        }
+    }
+
+    /// A joined or left room takes at most one parameter from a `value:` payload, which must be
+    /// a string, integer or enum.
+    fn check_value_room_param(&mut self, at: &Loc, room: RoomId, payload: TypeId, event: &str) {
+        let r = self.rooms[room].clone();
+        let from_payload: Vec<&RoomParam> = r.params.iter().filter(|p| p.source == ParamSource::Payload).collect();
+        if from_payload.len() > 1 {
+            let names: Vec<String> = from_payload.iter().map(|p| format!("`{}`", p.name)).collect();
+            self.err(Code::RoomParamMissing, &at.file, at.pos, format!("room `{}` (`{}`) needs {} from the payload, but the `value:` of `{event}` is one value", r.name, r.template, names.join(" and ")))
+                .label("joins this room")
+                .help("use `payload:` with one field per parameter, or take the others from the token with `params: { name: user }`");
+            return;
+        }
+        let Some(TypeKind::Alias { target }) = self.slots[payload].ty.as_ref().map(|t| t.kind.clone()) else { return };
+        // Not a scalar at all: reported by the scalar check.
+        if !from_payload.is_empty() && self.resolve_ref(&target).is_some_and(|t| !t.nullable) && !self.is_scalar_key(&target) {
+            self.err(Code::RoomParamType, &at.file, at.pos, format!("the `value:` of `{event}` names room `{}`, so it must be a string, integer or enum", r.name))
+                .help("a number, boolean or datetime cannot name a room");
         }
     }
 
@@ -200,6 +247,7 @@ impl Lowerer {
             constant_groups: self.groups,
             migrations: self.migrations,
             heartbeat: self.heartbeat,
+            reconnect: self.reconnect,
         };
         let mut warnings = self.diags;
         warnings.extend(collisions(&catalogue, &self.event_pos));

@@ -126,7 +126,7 @@ impl Lowerer {
                 }
                 if !names::is_type_name(s) {
                     self.err(Code::InvalidPayload, file, node.pos, format!("a {what} must be a named object type, not `{s}`"))
-                        .help("Socket.IO sends a tuple as several arguments, so every payload is an object: wrap the value in fields");
+                        .help("a `payload:` is an object with fields; for one bare value write `value:` instead (e.g. `value: string`)");
                     return None;
                 }
                 let id = self.type_slot(s);
@@ -150,6 +150,22 @@ impl Lowerer {
         }
     }
 
+    /// `value:`: a payload that is one scalar, declared as a named alias (`name:` or `derived`)
+    /// so every target has a name for it; checked to be a scalar once types resolve.
+    fn value_payload(&mut self, file: &str, domain: usize, node: &Node, name: Option<(String, Pos)>, derived: String) -> Option<TypeId> {
+        let (tname, pos) = match name { Some((n, p)) => (n, p), None => (derived, node.pos) };
+        let id = self.declare_type(file, pos, &tname)?;
+        let target = self.lower_spec(file, domain, &format!("{tname}Value"), node)?;
+        self.pending.push(Pending::PayloadIsScalar { at: Loc::new(file, node.pos), target: target.clone() });
+        self.define(id, NamedType { name: tname, domain, origin: TypeOrigin::Payload, explicit_name: true, kind: TypeKind::Alias { target }, description: None, deprecated: None, example: None });
+        Some(id)
+    }
+
+    /// Is this payload a `value:` (one scalar) rather than an object?
+    pub(super) fn is_value_payload(&self, id: TypeId) -> bool {
+        self.slots[id].ty.as_ref().is_some_and(|t| t.origin == TypeOrigin::Payload && matches!(t.kind, TypeKind::Alias { .. }))
+    }
+
     pub(super) fn side_common(&mut self, file: &str, m: &Map, wrong: &[&str], dir: &str) {
         for k in wrong {
             if let Some(pos) = m.key_pos(k) {
@@ -169,6 +185,16 @@ impl Lowerer {
     fn side_payload(&mut self, file: &str, domain: usize, m: &Map, origin: TypeOrigin, derived: String) -> Option<TypeId> {
         let (what, name_key) = if origin == TypeOrigin::Ack { ("ack", "ack_name") } else { ("payload", "name") };
         let name = self.name_key(file, m, name_key);
+        if origin != TypeOrigin::Ack
+            && let Some(v) = present(m.get("value"))
+        {
+            if let Some(pos) = present(m.get("payload")).map(|p| p.pos) {
+                self.err(Code::ConflictingKeys, file, pos, "a side has `payload:` (an object) or `value:` (one scalar), not both")
+                    .help("keep `payload:` for fields, or `value:` for a bare string, number or enum");
+                return None;
+            }
+            return self.value_payload(file, domain, v, name, derived);
+        }
         match present(m.get(what)) {
             Some(p) => self.lower_payload(file, domain, p, name, derived, origin, what),
             None => {
@@ -312,6 +338,18 @@ impl Lowerer {
                 None => DEFAULT_MAX_BYTES,
             },
         };
+        // A scalar has no room for `_mid`, so the server could not deduplicate a resend; joins
+        // and leaves are idempotent (and never deduplicated), anything else must be volatile.
+        if let Some(id) = payload
+            && self.is_value_payload(id)
+            && delivery == Delivery::Reliable
+            && room_action.is_none()
+        {
+            let pos = m.get("value").map_or(node.pos, |n| n.pos);
+            self.err(Code::InvalidPayload, file, pos, format!("`{wire}` is reliable, but a `value:` payload cannot carry the message id `_mid` that deduplicates resends"))
+                .label("one scalar")
+                .help("write `delivery: volatile`, or use `payload:` with fields; only room joins and leaves may be reliable with a `value:`");
+        }
         let description = self.string(file, m.get("description"), "`description`");
         let example = self.side_example(file, &m, payload, wire);
         Some(ToServer { payload, ack, room_action, delivery, rate_limit, max_bytes, description, example })

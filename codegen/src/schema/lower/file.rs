@@ -127,6 +127,9 @@ impl Lowerer {
                     }
                 }
             }
+            if let Some(r) = present(m.get("reconnect")) {
+                self.reconnect = self.reconnect_settings(&d.file, r);
+            }
             let Some(groups) = present(m.get("constants")) else { continue };
             let Kind::Map(entries) = &groups.kind else {
                 self.err(Code::ExpectedMapping, &d.file, groups.pos, "`constants` must be a mapping of group name: { extends, extra }");
@@ -177,6 +180,34 @@ impl Lowerer {
                 self.groups.push(ConstGroup { name: name.to_string(), description, extends, extra });
             }
         }
+    }
+
+    /// settings.reconnect: each key optional (defaults 1, 16, 10), delays 1-3600 s with
+    /// max >= base, 1-1000 attempts.
+    fn reconnect_settings(&mut self, file: &str, node: &Node) -> Option<Reconnect> {
+        let m = self.map(file, node, "`reconnect`", keys::RECONNECT)?;
+        let bounded = |l: &mut Self, key: &str, default: u32, max: u32| match l.uint(file, m.get(key), &format!("`{key}`")) {
+            None => Some(default),
+            Some(n) if (1..=u64::from(max)).contains(&n) => Some(n as u32),
+            Some(_) => {
+                let pos = m.get(key).map_or(node.pos, |n| n.pos);
+                l.err(Code::InvalidValue, file, pos, format!("`{key}` must be between 1 and {max}"));
+                None
+            }
+        };
+        let d = Reconnect::DEFAULT;
+        let base = bounded(self, "base_seconds", d.base_seconds, 3600);
+        let max = bounded(self, "max_seconds", d.max_seconds.max(base.unwrap_or(1)), 3600);
+        let attempts = bounded(self, "max_attempts", d.max_attempts, 1000);
+        if let (Some(base), Some(max)) = (base, max)
+            && max < base
+        {
+            let pos = m.get("max_seconds").map_or(node.pos, |n| n.pos);
+            self.err(Code::InvalidValue, file, pos, format!("`max_seconds` ({max}) is less than `base_seconds` ({base})"))
+                .help("delays double from `base_seconds` up to `max_seconds`");
+            return None;
+        }
+        Some(Reconnect { base_seconds: base?, max_seconds: max?, max_attempts: attempts? })
     }
 
     /// settings.heartbeat names a declared client-to-server event with an ack; its payload is

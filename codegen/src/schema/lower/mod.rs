@@ -141,6 +141,8 @@ struct HeartbeatSpec {
 enum Pending {
     Value { file: String, node: Node, ty: TypeRef, what: &'static str },
     PayloadIsObject { at: Loc, ty: TypeId, what: &'static str },
+    /// A `value:` payload must be one non-null scalar.
+    PayloadIsScalar { at: Loc, target: TypeRef },
     RoomParam { at: Loc, room: RoomId, payload: Option<TypeId>, event: String, required: bool },
     /// Constraints written on a use of a named type (an alias, once resolved, must accept them).
     NamedConstraints { file: String, ty: TypeId, constraints: Constraints, keys: Vec<(&'static str, Pos, Pos)> },
@@ -169,6 +171,7 @@ struct Lowerer {
     migrations: Vec<Migration>,
     heartbeat_spec: Option<HeartbeatSpec>,
     heartbeat: Option<Heartbeat>,
+    reconnect: Option<Reconnect>,
     pending: Vec<Pending>,
     /// Where each event's const was written (its key without one), for collision messages.
     event_pos: Vec<Loc>,
@@ -203,6 +206,20 @@ mod tests {
         assert_eq!(warnings.iter().map(|w| (w.code.as_str(), w.severity)).collect::<Vec<_>>(), vec![("unlimited-fan-out", crate::schema::diagnostic::Severity::Warning)]);
         let (_, warnings) = one(&both.replace("%LIMIT%", ", rate_limit: 10/s")).unwrap();
         assert!(warnings.is_empty(), "{warnings:?}");
+    }
+
+    #[test]
+    fn the_reconnect_schedule_doubles_up_to_its_cap() {
+        let text = "domain: t\nsettings:\n  reconnect: %R%\nevents:\n  e:\n    to_client: { to: everyone }\n";
+        let schedule = |r: &str| one(&text.replace("%R%", r)).expect("valid").0.reconnect.expect("set");
+        let r = schedule("{}");
+        assert_eq!((r, r.delays_seconds()), (Reconnect::DEFAULT, vec![1, 2, 4, 8, 16]));
+        assert_eq!(schedule("{ base_seconds: 3, max_seconds: 10, max_attempts: 4 }").delays_seconds(), vec![3, 6, 10]);
+        assert_eq!(schedule("{ base_seconds: 5, max_seconds: 5 }").delays_seconds(), vec![5]);
+        // A base above the default cap moves the cap up with it.
+        assert_eq!(schedule("{ base_seconds: 30 }").delays_seconds(), vec![30]);
+        let (c, _) = lower(&[SourceFile { name: "t.yaml".into(), text: "domain: t\nevents:\n  e:\n    to_client: { to: everyone }\n".into() }]).unwrap();
+        assert!(c.reconnect.is_none(), "absent: the runtimes' defaults apply");
     }
 
     #[test]
