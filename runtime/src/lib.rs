@@ -6,6 +6,7 @@
 //! policy, rate and size limits, deduplication of reliable events and per-socket ordering.
 #![warn(missing_docs)]
 
+pub mod recovery;
 pub mod validate;
 pub mod wire;
 

@@ -38,6 +38,13 @@ pub struct Metrics {
     pub http_timeouts: AtomicU64,
     /// Client events whose name the catalogue does not declare (answered `unknown_event`).
     pub unknown_events: AtomicU64,
+    /// History store failures (a recoverable event sent without a position, or a room answered
+    /// `resync_required` with reason `unavailable`).
+    pub history_failures: AtomicU64,
+    /// Rooms a reconnecting socket recovered (missed events replayed, maybe none).
+    pub rooms_recovered: AtomicU64,
+    /// Rooms a reconnecting socket was told to resync (the gap could not be filled).
+    pub rooms_resync: AtomicU64,
     /// Gauge, not a counter: client events waiting for (or holding) their socket's turn now.
     pub events_waiting: AtomicU64,
 }
@@ -62,6 +69,9 @@ pub struct MetricsSnapshot {
     pub connections_refused: u64,
     pub http_timeouts: u64,
     pub unknown_events: u64,
+    pub history_failures: u64,
+    pub rooms_recovered: u64,
+    pub rooms_resync: u64,
     pub events_waiting: u64,
 }
 
@@ -91,6 +101,9 @@ impl Metrics {
             connections_refused: g(&self.connections_refused),
             http_timeouts: g(&self.http_timeouts),
             unknown_events: g(&self.unknown_events),
+            history_failures: g(&self.history_failures),
+            rooms_recovered: g(&self.rooms_recovered),
+            rooms_resync: g(&self.rooms_resync),
             events_waiting: g(&self.events_waiting),
         }
     }
