@@ -169,6 +169,7 @@ struct Lowerer {
     migrations: Vec<Migration>,
     heartbeat_spec: Option<HeartbeatSpec>,
     heartbeat: Option<Heartbeat>,
+    recovery: Option<Recovery>,
     pending: Vec<Pending>,
     /// Where each event's const was written (its key without one), for collision messages.
     event_pos: Vec<Loc>,
