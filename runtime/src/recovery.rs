@@ -56,7 +56,7 @@ pub struct RecoverRequest {
 }
 
 /// Why a room's gap cannot be filled.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ResyncReason {
     /// The client was away longer than the recovery window.

@@ -104,6 +104,7 @@ impl Link {
 
     /// Re-joins the remembered rooms; queued messages drain once every re-join is answered.
     pub(super) async fn start(&mut self, s: &mut Session) -> Result<(), Down> {
+        s.link_started();
         let rooms: Vec<(String, String, Option<Value>)> = s.rooms().map(|r| (r.key.clone(), r.event.clone(), r.payload.clone())).collect();
         for (key, event, payload) in rooms {
             let id = s.take_ack_id();

@@ -64,10 +64,15 @@ impl Track {
 pub(super) struct Tracker {
     enabled: bool,
     rooms: HashMap<String, Track>,
-    /// Positioned events received while a request is in flight.
+    /// Positioned events received on a link before its recovery is answered.
     held: Option<Vec<(String, Value, Vec<Position>)>>,
     /// When the last frame from the server arrived.
     heard: Option<Instant>,
+    /// The last frame before the gap being recovered (kept until a recovery is answered, so a
+    /// link that dies before its answer does not move it).
+    away: Option<Instant>,
+    /// A recovery is due on the next link.
+    owed: bool,
 }
 
 /// What the session does with the outcome of a step.
@@ -80,20 +85,34 @@ pub(super) struct Steps {
 
 impl Tracker {
     pub(super) fn new(enabled: bool) -> Self {
-        Self { enabled, rooms: HashMap::new(), held: None, heard: None }
+        Self { enabled, rooms: HashMap::new(), held: None, heard: None, away: None, owed: false }
+    }
+
+    /// A link is up: when a recovery is due, positioned events are held from now on (a live
+    /// event must not overtake the replay).
+    pub(super) fn link_started(&mut self) {
+        if !self.enabled {
+            return;
+        }
+        if !self.owed {
+            self.away = self.heard;
+            self.owed = self.away.is_some();
+        }
+        if self.owed {
+            self.held = Some(Vec::new());
+        }
     }
 
     pub(super) fn heard(&mut self) {
         self.heard = Some(Instant::now());
     }
 
-    /// The request for a new link, when recovery is on and an earlier link heard the server.
+    /// The request for this link, when a recovery is due (an earlier link heard the server).
     pub(super) fn request(&mut self) -> Option<RecoverRequest> {
-        if !self.enabled {
+        if !self.owed {
             return None;
         }
-        let gone_ms = u64::try_from(self.heard?.elapsed().as_millis()).unwrap_or(u64::MAX);
-        self.held = Some(Vec::new());
+        let gone_ms = u64::try_from(self.away?.elapsed().as_millis()).unwrap_or(u64::MAX);
         let mut rooms: Vec<Position> = self.rooms.iter().map(|(room, t)| Position { room: room.clone(), epoch: t.epoch.clone(), offset: t.mark }).collect();
         rooms.sort_by(|a, b| a.room.cmp(&b.room));
         Some(RecoverRequest { gone_ms, rooms })
@@ -141,6 +160,7 @@ impl Tracker {
 
     /// The server's answer: the replay, then the held events, each once.
     pub(super) fn answered(&mut self, reply: RecoverReply, out: &mut Steps) {
+        self.owed = false;
         let held = self.held.take().unwrap_or_default();
         for r in &reply.rooms {
             match r {
@@ -186,6 +206,7 @@ impl Tracker {
     /// The request failed (refused, unanswered): every known room is told to resync, unless the
     /// server has no recovery at all (`unsupported`); held events are delivered.
     pub(super) fn failed(&mut self, unsupported: bool, out: &mut Steps) {
+        self.owed = false;
         let held = self.held.take().unwrap_or_default();
         if !unsupported {
             let mut rooms: Vec<String> = self.rooms.keys().cloned().collect();
@@ -241,6 +262,7 @@ mod tests {
         let mut out = Steps::default();
         t.live("e".into(), json!(1), Some(at("r", "e1", 1)), &mut out);
         t.heard();
+        t.link_started();
         let req = t.request().expect("a request");
         assert_eq!(req.rooms, at("r", "e1", 1));
         let mut out = Steps::default();
@@ -265,6 +287,7 @@ mod tests {
         t.live("e".into(), json!(2), Some(at("r", "e2", 1)), &mut out);
         assert_eq!(out.resync, vec![("r".to_string(), ResyncReason::EpochChanged)]);
         t.heard();
+        t.link_started();
         t.request();
         let mut out = Steps::default();
         t.failed(false, &mut out);

@@ -222,6 +222,11 @@ impl Session {
         self.apply(steps);
     }
 
+    /// A link is up (before its re-joins).
+    pub(super) fn link_started(&mut self) {
+        self.recovery.link_started();
+    }
+
     /// The recovery request for a new link, if one is due.
     pub(super) fn recovery_request(&mut self) -> Option<RecoverRequest> {
         self.recovery.request()

@@ -90,15 +90,17 @@ pub enum Plan<'a> {
 }
 
 /// The decision for one room. `known`: the client's last contiguous position in this room;
-/// `cutoff_ms`: the store time from which the client may have missed events (it heard nothing
-/// from the server after it). The client was away for at most the window (checked before).
+/// `away_ms`: the store time of the last frame the client heard (it may have missed events
+/// from then on); `slack_ms`: how much earlier a replay by time starts, for the frame's transit.
+/// The client was away for at most the window (checked before).
 ///
 /// - Same epoch as the client: the events after its offset, unless some of them are no longer
 ///   kept (window or caps: `too_old` / `capped`).
 /// - No position, or an old epoch: the events appended since `cutoff_ms`. That is exact only
 ///   when the store held the room's history all along (`since_ms <= cutoff_ms`, else
 ///   `epoch_changed`) and nothing appended after `cutoff_ms` was dropped (else `capped`).
-pub fn plan<'a>(log: &'a RoomLog, known: Option<&Position>, cutoff_ms: u64, policy: &RecoveryPolicy) -> Plan<'a> {
+pub fn plan<'a>(log: &'a RoomLog, known: Option<&Position>, away_ms: u64, slack_ms: u64, policy: &RecoveryPolicy) -> Plan<'a> {
+    let cutoff_ms = away_ms.saturating_sub(slack_ms);
     let floor = log.now_ms.saturating_sub(policy.window_ms());
     let kept: Vec<&Stored> = log.entries.iter().filter(|e| e.at_ms >= floor).collect();
     // The first offset still readable; everything below it is gone.
@@ -118,7 +120,9 @@ pub fn plan<'a>(log: &'a RoomLog, known: Option<&Position>, cutoff_ms: u64, poli
         }
         return replay(kept.into_iter().filter(|e| e.offset >= start).collect());
     }
-    if log.since_ms > cutoff_ms {
+    // A store that started after the client last heard its server may have lost history. (Not
+    // `cutoff_ms`: a client of a server that started just before would always be told so.)
+    if log.since_ms > away_ms {
         return Plan::Resync(ResyncReason::EpochChanged);
     }
     if log.epoch.is_none() {
@@ -322,22 +326,22 @@ mod tests {
         let log = read(&h, "a");
         let epoch = log.epoch.clone().unwrap();
         let at = |o| Position { room: "a".into(), epoch: epoch.clone(), offset: o };
-        let Plan::Replay { events, head, .. } = plan(&log, Some(&at(3)), 0, &POLICY) else { panic!("replay") };
+        let Plan::Replay { events, head, .. } = plan(&log, Some(&at(3)), 0, 0, &POLICY) else { panic!("replay") };
         assert_eq!((events.iter().map(|e| e.offset).collect::<Vec<_>>(), head), (vec![4, 5], 5));
-        assert_eq!(plan(&log, Some(&at(1)), 0, &POLICY), Plan::Resync(ResyncReason::Capped), "offset 2 was capped away");
-        assert_eq!(plan(&log, Some(&at(9)), 0, &POLICY), Plan::Resync(ResyncReason::EpochChanged), "ahead of the head");
+        assert_eq!(plan(&log, Some(&at(1)), 0, 0, &POLICY), Plan::Resync(ResyncReason::Capped), "offset 2 was capped away");
+        assert_eq!(plan(&log, Some(&at(9)), 0, 0, &POLICY), Plan::Resync(ResyncReason::EpochChanged), "ahead of the head");
         let other = Position { room: "a".into(), epoch: "old".into(), offset: 1 };
-        assert_eq!(plan(&log, Some(&other), 1_001, &POLICY), Plan::Resync(ResyncReason::Capped), "by time: offset 2 (at 1001) is gone");
-        let Plan::Replay { events, .. } = plan(&log, Some(&other), 1_003, &POLICY) else { panic!("replay") };
+        assert_eq!(plan(&log, Some(&other), 1_001, 0, &POLICY), Plan::Resync(ResyncReason::Capped), "by time: offset 2 (at 1001) is gone");
+        let Plan::Replay { events, .. } = plan(&log, Some(&other), 1_003, 0, &POLICY) else { panic!("replay") };
         assert_eq!(events.iter().map(|e| e.offset).collect::<Vec<_>>(), vec![4, 5], "by time: what was appended since the cutoff");
-        let Plan::Replay { events, .. } = plan(&log, None, 1_000_000, &POLICY) else { panic!("replay") };
+        let Plan::Replay { events, .. } = plan(&log, None, 1_000_000, 0, &POLICY) else { panic!("replay") };
         assert!(events.is_empty(), "nothing after a late cutoff");
         let mut late = log.clone();
         late.since_ms = 2_000;
-        assert_eq!(plan(&late, None, 1_500, &POLICY), Plan::Resync(ResyncReason::EpochChanged), "the store started after the client left");
+        assert_eq!(plan(&late, None, 1_500, 0, &POLICY), Plan::Resync(ResyncReason::EpochChanged), "the store started after the client left");
         let mut old = log.clone();
         old.now_ms = 1_004 + 60_001;
-        assert_eq!(plan(&old, Some(&at(3)), 0, &POLICY), Plan::Resync(ResyncReason::TooOld), "past the window");
+        assert_eq!(plan(&old, Some(&at(3)), 0, 0, &POLICY), Plan::Resync(ResyncReason::TooOld), "past the window");
     }
 
     #[test]

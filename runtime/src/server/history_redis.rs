@@ -65,10 +65,25 @@ pub struct RedisHistory {
     conn: RedisConn,
 }
 
+const MARK: &str = r"
+local t = redis.call('TIME')
+redis.call('SET', KEYS[1], tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000), 'NX')
+return 1
+";
+
 impl RedisHistory {
-    /// A store on `conn`.
+    /// A store on `conn`. Prefer [`RedisHistory::open`].
     pub fn new(conn: RedisConn) -> Self {
         Self { conn }
+    }
+
+    /// A store on `conn` that marks, now, since when Redis holds the history (unless it already
+    /// does): a client of this node is then never told that history before its first event was
+    /// lost.
+    pub async fn open(conn: RedisConn) -> Result<Self, HistoryError> {
+        let this = Self { conn };
+        this.eval(MARK, &[SINCE_KEY.to_string()], &[]).await?;
+        Ok(this)
     }
 
     async fn eval(&self, script: &str, keys: &[String], args: &[String]) -> Result<RedisValue, HistoryError> {

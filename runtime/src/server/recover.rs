@@ -103,8 +103,8 @@ impl Runtime {
                 reply.rooms.push(resync(room, ResyncReason::TooOld, log.epoch.clone(), log.seq));
                 continue;
             }
-            let cutoff = log.now_ms.saturating_sub(req.gone_ms.saturating_add(RECOVERY_SLACK_MS));
-            match plan(&log, known.get(room.as_str()).copied(), cutoff, policy) {
+            let away = log.now_ms.saturating_sub(req.gone_ms);
+            match plan(&log, known.get(room.as_str()).copied(), away, RECOVERY_SLACK_MS, policy) {
                 Plan::Replay { epoch, head, events } => {
                     let replayed = events.len();
                     for e in events {
