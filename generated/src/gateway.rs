@@ -37,6 +37,8 @@ pub struct GatewayConfig {
     /// Redis URL (`redis://host:port`): room broadcasts reach every gateway on the same Redis.
     /// `None`: everything stays in this process.
     pub redis_url: Option<String>,
+    /// Replaces the catalogue's `settings.recovery` (tests use a short window or a small cap).
+    pub recovery: Option<switchboard_runtime::server::RecoveryPolicy>,
 }
 
 impl Default for GatewayConfig {
@@ -48,6 +50,7 @@ impl Default for GatewayConfig {
             demo_interval: Duration::from_secs(2),
             server: ServerConfig::default(),
             redis_url: None,
+            recovery: None,
         }
     }
 }
@@ -92,8 +95,12 @@ pub async fn start(config: GatewayConfig) -> std::io::Result<Gateway> {
         None => None,
     };
     let (runtime, adapter) = match &redis {
-        // Reliable resends are deduplicated across nodes; rooms fan out through Redis.
-        Some(conn) => (runtime.with_dedup(server::RedisDedup::new(conn.clone(), config.server.dedup_ttl)), server::AdapterState::redis(conn.clone())),
+        // Reliable resends are deduplicated across nodes, rooms fan out through Redis, and the
+        // history of recoverable events lives in Redis Streams.
+        Some(conn) => {
+            let history = switchboard_runtime::server::RedisHistory::open(conn.clone()).await.map_err(std::io::Error::other)?;
+            (runtime.with_dedup(server::RedisDedup::new(conn.clone(), config.server.dedup_ttl)).with_history(history), server::AdapterState::redis(conn.clone()))
+        }
         None => (runtime, server::AdapterState::local()),
     };
     let runtime = Arc::new(runtime);
@@ -102,6 +109,10 @@ pub async fn start(config: GatewayConfig) -> std::io::Result<Gateway> {
     let io_handle = io.clone();
     let backend = Arc::new(DemoBackend { emitter: emitter.clone(), seq: AtomicU64::new(1), effects: Mutex::new(BTreeMap::new()) });
     let metrics = runtime.metrics().clone();
+    // Set first, so the catalogue's own policy (set by `mount`) does not apply.
+    if let Some(policy) = config.recovery {
+        runtime.enable_recovery(policy);
+    }
     server::mount(&io, runtime.clone(), backend.clone());
     runtime.mounted(MOUNT_TIMEOUT).await.map_err(std::io::Error::other)?;
     let app = axum::Router::new()

@@ -7,6 +7,7 @@
 #![warn(missing_docs)]
 
 mod counters;
+pub mod recovery;
 pub mod validate;
 pub mod wire;
 

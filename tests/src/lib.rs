@@ -9,6 +9,7 @@ pub mod faults;
 pub mod js;
 pub mod minimal;
 pub mod raw;
+pub mod recovery;
 pub mod redis;
 pub mod synth;
 pub mod task;

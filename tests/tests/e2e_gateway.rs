@@ -257,6 +257,18 @@ async fn chat_message_reaches_each_member_once() {
     assert_eq!(m.emit_drops, 0, "{m:?}");
 }
 
+/// 6b. A recoverable event reaches a plain socket.io-client's one-parameter listener with the
+/// catalogue's payload only; its position is a second argument (README "Recovery").
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plain_clients_ignore_the_recovery_position() {
+    let gw = start_gateway().await;
+    let r = run("recovery_plain_client", &gw).await;
+    assert_eq!(r["payloadKeys"], json!(["chatId", "messageId", "senderId", "senderName", "senderType", "text", "timestamp"]), "{r}");
+    assert_eq!(u64_of(&r, "extraArgs"), 1, "{r}");
+    assert_eq!(r["position"]["_rec"][0]["room"], "chat-c-1", "{r}");
+    assert_eq!(r["position"]["_rec"][0]["offset"], 1, "{r}");
+}
+
 /// 7. `flashsale:started` reaches every connected socket once, with no subscription.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn flash_sale_reaches_everyone_once() {

@@ -282,6 +282,19 @@ fn room_view(c: &Catalogue, from: usize, ri: RoomId, by_room: &RoomEvents) -> Ro
     }
 }
 
+/// Whether a reconnecting client gets this event if it missed it, and why not.
+fn recovery_text(r: &Recovery, s: &ToClient, ts: Option<&ToServer>) -> String {
+    if s.recover {
+        return format!("recoverable: kept {} s (at most {} per room) and replayed to a client that reconnects within that time", r.window_seconds, r.max_events_per_room);
+    }
+    let why = match (&s.target, ts.map(|t| t.delivery)) {
+        (Target::Everyone, _) => "sent to everyone, which has no room history",
+        (_, Some(Delivery::Volatile)) => "volatile",
+        _ => "`recover: false`",
+    };
+    format!("not recovered ({why}): a client that was offline never gets it")
+}
+
 fn event_view(c: &Catalogue, from: usize, id: EventId) -> EventView {
     let e = &c.events[id];
     let mut facts: Vec<(String, String)> = vec![("Direction".into(), direction(e).into())];
@@ -294,6 +307,9 @@ fn event_view(c: &Catalogue, from: usize, id: EventId) -> EventView {
         if let Target::Rooms(rs) = &s.target {
             let who: Vec<String> = rs.iter().map(|&r| format!("`{}`: {}", c.rooms[r].template, c.rooms[r].access.describe())).collect();
             facts.push(("Who receives it".into(), who.join("; ")));
+        }
+        if let Some(r) = &c.recovery {
+            facts.push(("Recovery".into(), recovery_text(r, s, e.to_server.as_ref())));
         }
         facts.push(("Server → client payload".into(), s.payload.map_or("none".into(), |p| type_link(c, from, p))));
         if let Some(p) = s.payload {

@@ -76,6 +76,7 @@ codes! {
     ExampleMismatch = "example-mismatch", "An example or default does not match its type, or there is no payload for it.";
     UnknownEvent = "unknown-event", "A migration note or the heartbeat names an event that is not declared.";
     InvalidHeartbeat = "invalid-heartbeat", "The heartbeat event has no client-to-server side, or its payload is not `{ timestamp }`.";
+    InvalidRecovery = "invalid-recovery", "`recover` cannot apply: there is no `settings.recovery`, the event goes to everyone (no room history), or it is volatile.";
     UnknownType = "unknown-type", "A type is named but not declared.";
     TypeCycle = "type-cycle", "A recursive type that no finite value or no target can handle.";
     RoomParamMissing = "room-param-missing", "An event joins or leaves a room whose parameter its payload does not carry.";

@@ -37,6 +37,8 @@ pub struct Catalogue {
     /// The clients' reconnect schedule (settings.reconnect); None: the runtimes' defaults,
     /// which are [`Reconnect::DEFAULT`].
     pub reconnect: Option<Reconnect>,
+    /// Recovery of missed server-to-client events (settings.recovery), if enabled.
+    pub recovery: Option<Recovery>,
 }
 
 /// settings.reconnect, checked: delays double from `base_seconds` up to `max_seconds`.
@@ -64,6 +66,15 @@ impl Reconnect {
         }
         out
     }
+}
+
+/// settings.recovery: how long, and how many per room, recoverable events are kept.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+pub struct Recovery {
+    /// Seconds events are kept and a client may be away and still recover.
+    pub window_seconds: u32,
+    /// Events kept per room.
+    pub max_events_per_room: u32,
 }
 
 /// settings.heartbeat, checked: a client-to-server event that takes `{ timestamp }`.
@@ -421,6 +432,9 @@ pub struct ToClient {
     pub description: Option<String>,
     /// Checked example payload.
     pub example: Option<Value>,
+    /// Kept for recovery: the catalogue has `settings.recovery`, the event goes to rooms, it is
+    /// not volatile and does not say `recover: false`.
+    pub recover: bool,
 }
 
 /// Delivery policy of a client-to-server event in the client runtime.

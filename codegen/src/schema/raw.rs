@@ -51,6 +51,8 @@ pub struct Settings {
     pub heartbeat: Option<HeartbeatSpec>,
     /// The generated clients' reconnect schedule (default 1, 2, 4, 8, 16 s, 10 attempts).
     pub reconnect: Option<ReconnectSpec>,
+    /// Recovery of missed server-to-client events after a reconnect.
+    pub recovery: Option<RecoverySpec>,
 }
 
 /// Reconnect delays double from `base_seconds` up to `max_seconds`; after `max_attempts` failed
@@ -64,6 +66,18 @@ pub struct ReconnectSpec {
     pub max_seconds: Option<u32>,
     /// Attempts before giving up (default 10).
     pub max_attempts: Option<u32>,
+}
+
+/// Recovery: every server-to-client event sent to rooms is kept this long (and at most this
+/// many per room), so a client that reconnects within the window gets what it missed; events
+/// opt out with `recover: false`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RecoverySpec {
+    /// How long events are kept and a client may be away (1-86400).
+    pub window_seconds: u32,
+    /// Events kept per room (1-100000; default 1000).
+    pub max_events_per_room: Option<u32>,
 }
 
 /// The app-level heartbeat: a client-to-server event whose payload is `{ timestamp: datetime }`,
@@ -178,6 +192,9 @@ pub struct SideSpec {
     pub rate_limit: Option<String>,
     /// Largest accepted payload in bytes.
     pub max_bytes: Option<u64>,
+    /// `false`: not kept for recovery (default: recoverable when `settings.recovery` is set and
+    /// the event goes to rooms).
+    pub recover: Option<bool>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -290,7 +307,8 @@ pub struct MigrationSpec {
 pub mod keys {
     pub const FILE: &[&str] =
         &["domain", "title", "description", "constants", "settings", "types", "rooms", "events", "migrations"];
-    pub const SETTINGS: &[&str] = &["catalogue", "namespace", "constants", "heartbeat", "reconnect"];
+    pub const SETTINGS: &[&str] = &["catalogue", "namespace", "constants", "heartbeat", "reconnect", "recovery"];
+    pub const RECOVERY: &[&str] = &["window_seconds", "max_events_per_room"];
     pub const HEARTBEAT: &[&str] = &["event", "interval_seconds", "max_missed"];
     pub const RECONNECT: &[&str] = &["base_seconds", "max_seconds", "max_attempts"];
     pub const CONST_GROUP: &[&str] = &["description", "extends", "extra"];
@@ -299,9 +317,9 @@ pub mod keys {
         &["description", "const", "constants", "ident", "deprecated", "to_client", "to_server"];
     pub const SIDE: &[&str] = &[
         "name", "payload", "value", "description", "example", "to", "joins", "leaves", "leaves_all", "ack", "ack_name",
-        "delivery", "rate_limit", "max_bytes",
+        "delivery", "rate_limit", "max_bytes", "recover",
     ];
-    pub const TO_CLIENT_ONLY: &[&str] = &["to"];
+    pub const TO_CLIENT_ONLY: &[&str] = &["to", "recover"];
     pub const TO_SERVER_ONLY: &[&str] =
         &["joins", "leaves", "leaves_all", "ack", "ack_name", "delivery", "rate_limit", "max_bytes"];
     pub const LONG_TYPE: &[&str] = &[
@@ -349,6 +367,7 @@ mod tests {
         assert_eq!(props(&schema, Some("ConstGroupSpec")), sorted(keys::CONST_GROUP));
         assert_eq!(props(&schema, Some("HeartbeatSpec")), sorted(keys::HEARTBEAT));
         assert_eq!(props(&schema, Some("ReconnectSpec")), sorted(keys::RECONNECT));
+        assert_eq!(props(&schema, Some("RecoverySpec")), sorted(keys::RECOVERY));
         assert_eq!(props(&schema, Some("RoomSpec")), sorted(keys::ROOM));
         assert_eq!(props(&schema, Some("EventSpec")), sorted(keys::EVENT));
         assert_eq!(props(&schema, Some("SideSpec")), sorted(keys::SIDE));

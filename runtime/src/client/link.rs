@@ -29,6 +29,7 @@ enum InFlight {
     Join { key: String },
     Leave(Reply),
     Heartbeat,
+    Recover,
 }
 
 /// An ack id's entry; `deadline` is its key in `Link::deadlines` (heartbeats have none: the
@@ -103,6 +104,7 @@ impl Link {
 
     /// Re-joins the remembered rooms; queued messages drain once every re-join is answered.
     pub(super) async fn start(&mut self, s: &mut Session) -> Result<(), Down> {
+        s.link_started();
         let rooms: Vec<(String, String, Option<Value>)> = s.rooms().map(|r| (r.key.clone(), r.event.clone(), r.payload.clone())).collect();
         for (key, event, payload) in rooms {
             let id = s.take_ack_id();
@@ -112,6 +114,7 @@ impl Link {
         }
         if self.rejoining.is_empty() {
             self.drained = true;
+            self.recover(s).await?;
             self.drain(s).await?;
         }
         Ok(())
@@ -152,6 +155,7 @@ impl Link {
             Some(Ok(Message::Binary(_))) => Err(codec::CodecError { message: "binary frames are not supported".into(), frame_start: String::new() }),
             Some(Ok(_)) => return Ok(()),
         };
+        s.heard();
         let packet = match packet {
             Ok(p) => p,
             Err(e) => {
@@ -168,9 +172,8 @@ impl Link {
             }
             EioPacket::Close => Err(Down::Lost("the server closed the session".into())),
             EioPacket::Message(SioPacket { kind, .. }) => match kind {
-                SioKind::Event { name, mut args, id } => {
-                    let payload = if args.is_empty() { Value::Null } else { args.swap_remove(0) };
-                    s.dispatch(&name, payload);
+                SioKind::Event { name, args, id } => {
+                    s.receive(name, args);
                     match id {
                         // Answer the server's ack request so it never waits.
                         Some(id) => self.send(&EioPacket::Message(SioPacket { nsp: self.namespace.clone(), kind: SioKind::Ack { args: vec![], id } })).await,
@@ -207,6 +210,7 @@ impl Link {
                 }
                 s.joined(&key, &result);
             }
+            Some(InFlight::Recover) => s.recovery_answer(unwrap_ack(data)),
             Some(InFlight::Heartbeat) => {
                 if let Some(b) = self.beat.as_mut().filter(|b| b.pending == Some(id)) {
                     b.pending = None;
@@ -244,6 +248,7 @@ impl Link {
                     s.joined(&key, &Err(ClientError::Timeout));
                     self.rejoining.remove(&id);
                 }
+                Some(InFlight::Recover) => s.recovery_answer(Err(ClientError::Timeout)),
                 Some(InFlight::Heartbeat) | None => {}
             }
         }
@@ -280,7 +285,16 @@ impl Link {
         }
         self.drained = true;
         s.event(ClientEvent::Rejoined { rooms: self.rejoined });
+        self.recover(s).await?;
         self.drain(s).await
+    }
+
+    /// After the re-joins: asks for the events missed while away (see `recovery.rs`).
+    async fn recover(&mut self, s: &mut Session) -> Result<(), Down> {
+        let Some(req) = s.recovery_request() else { return Ok(()) };
+        let id = s.take_ack_id();
+        self.track(id, InFlight::Recover, true);
+        self.send(&self.event_packet(crate::recovery::RECOVER_EVENT, &serde_json::to_value(req).ok(), Some(id))).await
     }
 
     /// Sends every queued message, oldest first.
@@ -340,6 +354,7 @@ impl Link {
                 InFlight::Volatile(reply) | InFlight::Leave(reply) => {
                     let _ = reply.send(Err(ClientError::Disconnected));
                 }
+                InFlight::Recover => s.recovery_abandoned(),
                 InFlight::Join { .. } | InFlight::Heartbeat => {}
             }
         }

@@ -28,6 +28,7 @@ pub mod backoff;
 pub mod codec;
 mod link;
 pub mod queue;
+mod recovery;
 mod session;
 mod types;
 

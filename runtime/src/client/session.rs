@@ -3,6 +3,8 @@
 //! through (counter, event, log, the caller's reply).
 
 use super::queue::OfflineQueue;
+use super::recovery::{Steps, Tracker};
+use crate::recovery::{Positions, RecoverReply, RecoverRequest};
 use super::types::{ClientConfig, ClientError, ClientEvent, DropReason, Forget, Reply, Stats, TokenProvider};
 use super::Listeners;
 use crate::wire::MESSAGE_ID_FIELD;
@@ -47,6 +49,8 @@ pub(super) struct Session {
     pub(super) stats: Arc<Stats>,
     queue_len: Arc<AtomicUsize>,
     listeners: Listeners,
+    /// Positions per room and the recovery in flight.
+    recovery: Tracker,
 }
 
 impl Session {
@@ -73,6 +77,7 @@ impl Session {
             stats,
             queue_len,
             listeners,
+            recovery: Tracker::new(config.recovery),
         }
     }
 
@@ -199,6 +204,67 @@ impl Session {
         }
         for r in self.join_replies.remove(key).unwrap_or_default() {
             let _ = r.send(result.clone());
+        }
+    }
+
+    /// A frame arrived from the server (the start of "away" if it is the last one).
+    pub(super) fn heard(&mut self) {
+        self.recovery.heard();
+    }
+
+    /// A server event: its trailing positions (if any) decide whether it is new, held during a
+    /// recovery, or already seen; new ones go to the listeners.
+    pub(super) fn receive(&mut self, event: String, mut args: Vec<Value>) {
+        let rec = args.get(1).and_then(Positions::from_arg).map(|p| p.rec);
+        let payload = if args.is_empty() { Value::Null } else { args.swap_remove(0) };
+        let mut steps = Steps::default();
+        self.recovery.live(event, payload, rec, &mut steps);
+        self.apply(steps);
+    }
+
+    /// A link is up (before its re-joins).
+    pub(super) fn link_started(&mut self) {
+        self.recovery.link_started();
+    }
+
+    /// The recovery request for a new link, if one is due.
+    pub(super) fn recovery_request(&mut self) -> Option<RecoverRequest> {
+        self.recovery.request()
+    }
+
+    /// The answer to the recovery request (or its failure).
+    pub(super) fn recovery_answer(&mut self, answer: Result<Value, ClientError>) {
+        let mut steps = Steps::default();
+        match answer.map(serde_json::from_value::<RecoverReply>) {
+            Ok(Ok(reply)) => self.recovery.answered(reply, &mut steps),
+            Ok(Err(e)) => {
+                tracing::warn!("unreadable recovery answer: {e}");
+                self.recovery.failed(false, &mut steps);
+            }
+            Err(ClientError::Refused(e)) if e.code == crate::wire::ErrorCode::UnknownEvent => self.recovery.failed(true, &mut steps),
+            Err(e) => {
+                tracing::warn!("recovery failed: {e}");
+                self.recovery.failed(false, &mut steps);
+            }
+        }
+        self.apply(steps);
+    }
+
+    /// The link ended before the answer: the next link asks again.
+    pub(super) fn recovery_abandoned(&mut self) {
+        self.recovery.abandoned();
+    }
+
+    fn apply(&self, steps: Steps) {
+        for (room, reason) in steps.resync {
+            tracing::info!(room, reason = reason.as_str(), "missed events cannot be recovered: resync required");
+            self.event(ClientEvent::ResyncRequired { room, reason });
+        }
+        if let Some((rooms, events)) = steps.recovered {
+            self.event(ClientEvent::Recovered { rooms, events });
+        }
+        for (event, payload) in steps.deliver {
+            self.dispatch(&event, payload);
         }
     }
 

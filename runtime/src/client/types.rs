@@ -43,6 +43,8 @@ pub struct ClientConfig {
     pub max_frame: usize,
     /// Messages buffered per listener before new ones are dropped (and reported).
     pub listener_buffer: usize,
+    /// After a reconnect, ask the server for the events missed meanwhile (README "Recovery").
+    pub recovery: bool,
 }
 
 impl ClientConfig {
@@ -59,6 +61,7 @@ impl ClientConfig {
             heartbeat: None,
             max_frame: codec::DEFAULT_MAX_FRAME,
             listener_buffer: 1024,
+            recovery: true,
         }
     }
 }
@@ -131,6 +134,22 @@ pub enum ClientEvent {
     Rejoined {
         /// How many were re-joined (refused or unanswered re-joins are not counted).
         rooms: usize,
+    },
+    /// After a reconnect, the server replayed what this client missed in `rooms` rooms
+    /// (`events` events, delivered to the listeners before any live one).
+    Recovered {
+        /// Rooms recovered.
+        rooms: usize,
+        /// Events replayed.
+        events: usize,
+    },
+    /// Events of `room` were missed and cannot be replayed (too old, history lost or capped,
+    /// store unavailable): the app refetches what it shows from that room.
+    ResyncRequired {
+        /// The server's room name (e.g. `order-o-100`).
+        room: String,
+        /// Why.
+        reason: crate::recovery::ResyncReason,
     },
     /// The server sent a frame the codec refused.
     ProtocolError {

@@ -38,6 +38,9 @@ pub struct ServerConfig {
     /// Open TCP connections from one IP address (with [`super::Runtime::serve`]). Behind a
     /// proxy every connection comes from the proxy's address: raise it there.
     pub max_connections_per_ip: usize,
+    /// Recoverable events kept in all by the in-memory history (also its most rooms); the
+    /// catalogue's `settings.recovery` bounds each room.
+    pub history_capacity: usize,
 }
 
 impl Default for ServerConfig {
@@ -57,6 +60,7 @@ impl Default for ServerConfig {
             http_header_timeout: Duration::from_secs(10),
             max_connections: 20_000,
             max_connections_per_ip: 1_000,
+            history_capacity: 100_000,
         }
     }
 }

@@ -73,6 +73,9 @@ pub enum EmitError {
         /// How many sockets missed it.
         dropped: usize,
     },
+    /// The event was sent live, but the history store failed: it cannot be recovered.
+    #[error("history not written: {0}")]
+    History(String),
     /// The event could not be sent at all.
     #[error("emit failed: {0}")]
     Failed(String),

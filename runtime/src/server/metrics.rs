@@ -40,6 +40,13 @@ crate::counters::counters! {
         unknown_events,
         /// Sockets closed because their credential expired (see `expiry.rs`).
         expired_closed,
+        /// History store failures (a recoverable event sent without a position, or a room answered
+        /// `resync_required` with reason `unavailable`).
+        history_failures,
+        /// Rooms a reconnecting socket recovered (missed events replayed, maybe none).
+        rooms_recovered,
+        /// Rooms a reconnecting socket was told to resync (the gap could not be filled).
+        rooms_resync,
         /// Gauge, not a counter: client events waiting for (or holding) their socket's turn now.
         events_waiting,
     }

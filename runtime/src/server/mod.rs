@@ -10,7 +10,9 @@
 //! [`pipeline`] (one event), [`order`] (per-socket lanes), [`session`] (per-socket state and the
 //! handler context), `expiry` (closes a socket when its credential expires), [`emit`] (server-to-client sends), [`listen`] (the TCP/HTTP listener with
 //! timeouts and connection caps), [`adapter`] (rooms in memory or fanned out over Redis),
-//! [`redis`] (the Redis connection, shared dedup store), [`auth`], [`dedup`], [`metrics`].
+//! [`redis`] (the Redis connection, shared dedup store), [`auth`], [`dedup`], [`metrics`];
+//! recovery of missed events: [`recover`] (positions on broadcasts, the `_recover` answer),
+//! [`history`] (the store trait, the in-memory store, the decision per room), [`history_redis`].
 
 pub mod adapter;
 pub mod auth;
@@ -18,11 +20,14 @@ pub mod config;
 pub mod dedup;
 pub mod emit;
 mod expiry;
+pub mod history;
+pub mod history_redis;
 pub mod listen;
 pub mod metrics;
 pub mod mount;
 pub mod order;
 pub mod pipeline;
+pub mod recover;
 pub mod redis;
 pub mod session;
 
@@ -31,6 +36,8 @@ pub use auth::{AuthError, Authenticator, JwtHs256, Principal};
 pub use config::{EventSpec, ServerConfig};
 pub use dedup::{DedupStore, MemoryDedup, Seen};
 pub use emit::EmitError;
+pub use history::{History, HistoryError, MemoryHistory, RecoveryPolicy};
+pub use history_redis::RedisHistory;
 pub use metrics::{Metrics, MetricsSnapshot};
 pub use mount::Runtime;
 pub use redis::{RedisConn, RedisDedup};

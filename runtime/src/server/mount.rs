@@ -23,6 +23,10 @@ pub struct Runtime {
     /// Set when the namespace's adapter is initialised (see [`Runtime::mounted`]).
     pub(crate) mounted: super::adapter::Mounted,
     pub(crate) drop_log: super::emit::DropLog,
+    /// Recoverable events per room (in memory unless replaced with [`Runtime::with_history`]).
+    pub(crate) history: Arc<dyn super::history::History>,
+    /// Set by the generated `mount` when the catalogue has `settings.recovery`.
+    pub(crate) recovery: std::sync::OnceLock<super::history::RecoveryPolicy>,
 }
 
 impl Runtime {
@@ -34,7 +38,25 @@ impl Runtime {
     /// A runtime with the given limits.
     pub fn with_config(auth: impl Authenticator, config: ServerConfig) -> Self {
         let dedup = Arc::new(MemoryDedup::with_per_user(config.dedup_capacity, config.dedup_per_user, config.dedup_ttl));
-        Self { config, auth: Arc::new(auth), dedup, metrics: Arc::new(Metrics::default()), users: Arc::default(), mounted: Default::default(), drop_log: Default::default() }
+        let history = Arc::new(super::history::MemoryHistory::new(config.history_capacity));
+        Self {
+            config,
+            auth: Arc::new(auth),
+            dedup,
+            metrics: Arc::new(Metrics::default()),
+            users: Arc::default(),
+            mounted: Default::default(),
+            drop_log: Default::default(),
+            history,
+            recovery: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// Replaces the history of recoverable events (e.g. with one in Redis shared by every node).
+    #[must_use]
+    pub fn with_history(mut self, store: impl super::history::History) -> Self {
+        self.history = Arc::new(store);
+        self
     }
 
     /// Replaces the dedup store (e.g. with a shared one).
@@ -115,6 +137,13 @@ impl Runtime {
                     expiries.watch(&s, exp);
                 }
                 register(&s, &session);
+                if rt.recovery.get().is_some() {
+                    let (recover_rt, recover_session) = (rt.clone(), session.clone());
+                    s.on(crate::recovery::RECOVER_EVENT, move |s: SocketRef, socketioxide::extract::TryData(data): socketioxide::extract::TryData<Value>, ticket: Ticket, ack: AckSender| {
+                        let (rt, session) = (recover_rt.clone(), recover_session.clone());
+                        async move { rt.answer_recover(s, session, data.ok(), ticket, ack).await }
+                    });
+                }
                 let fallback_rt = rt.clone();
                 s.on_fallback(move |s: SocketRef, Event(event): Event, ticket: Ticket, ack: AckSender| {
                     let rt = fallback_rt.clone();

@@ -114,6 +114,11 @@ impl RedisConn {
         });
     }
 
+    /// The connection, for other stores on the same Redis (history).
+    pub(crate) fn manager(&self) -> ConnectionManager {
+        self.conn.clone()
+    }
+
     /// True when Redis answers `PING` within [`COMMAND_TIMEOUT`].
     pub async fn ping(&self) -> Result<(), RedisError> {
         let mut c = self.conn.clone();

@@ -108,9 +108,13 @@ export function errorOf(ack, code, what) {
 
 /** Records every event a socket receives: `rec.all` is `[event, payload]` in arrival order. */
 export function record(s) {
-  const rec = { all: [] };
+  // `extra`: arguments after the payload (a recoverable event's position, `{ _rec: [...] }`).
+  const rec = { all: [], extra: [] };
   rec.of = (event) => rec.all.filter(([e]) => e === event).map(([, p]) => p);
-  s.onAny((event, ...args) => rec.all.push([event, args.length === 1 ? args[0] : args]));
+  s.onAny((event, payload, ...extra) => {
+    rec.all.push([event, payload]);
+    rec.extra.push([event, extra]);
+  });
   s.rec = rec;
   return rec;
 }

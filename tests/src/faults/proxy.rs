@@ -19,6 +19,8 @@ struct Ctl {
     refuse: bool,
     /// Latency added to every chunk, each direction.
     delay: Duration,
+    /// Where new connections go.
+    upstream: SocketAddr,
 }
 
 /// A TCP proxy on 127.0.0.1:0 in front of `upstream`, with fault controls.
@@ -33,7 +35,7 @@ impl Proxy {
     pub async fn start(upstream: SocketAddr) -> Proxy {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind the proxy");
         let addr = listener.local_addr().expect("proxy addr");
-        let ctl = Arc::new(watch::channel(Ctl { forward: true, refuse: false, delay: Duration::ZERO }).0);
+        let ctl = Arc::new(watch::channel(Ctl { forward: true, refuse: false, delay: Duration::ZERO, upstream }).0);
         let conns: Arc<Mutex<Vec<JoinHandle<()>>>> = Arc::new(Mutex::new(Vec::new()));
         let accept = tokio::spawn({
             let ctl = ctl.clone();
@@ -51,7 +53,8 @@ impl Proxy {
                         drop(client);
                         continue;
                     }
-                    let h = tokio::spawn(relay(client, upstream, ctl.subscribe()));
+                    let to = ctl.borrow().upstream;
+                    let h = tokio::spawn(relay(client, to, ctl.subscribe()));
                     let mut c = conns.lock().unwrap();
                     c.retain(|h| !h.is_finished());
                     c.push(h);
@@ -92,6 +95,11 @@ impl Proxy {
             c.forward = true;
             c.refuse = false;
         });
+    }
+
+    /// New connections go to `upstream` from now on (open ones stay where they are).
+    pub fn retarget(&self, upstream: SocketAddr) {
+        self.ctl.send_modify(|c| c.upstream = upstream);
     }
 
     /// Latency added to every chunk, in each direction.

@@ -135,6 +135,8 @@ pub fn emit_client(c: &Catalogue) -> TokenStream {
         }
         None => quote!(),
     };
+    // The client asks for missed events after a reconnect only when the server keeps them.
+    let recovery = if c.recovery.is_some() { quote!() } else { quote!(config.recovery = false;) };
     quote! {
         use super::{events, types};
         pub use ::switchboard_runtime::client::{Backoff, ClientConfig, ClientError, ClientEvent, ConnectionState, DropReason, Forget, Heartbeat, Listener, Stats, TokenFuture, TokenProvider};
@@ -177,6 +179,7 @@ pub fn emit_client(c: &Catalogue) -> TokenStream {
                 config.namespace = super::NAMESPACE.into();
                 #heartbeat
                 #reconnect
+                #recovery
                 config
             }
 

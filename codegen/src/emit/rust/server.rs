@@ -288,6 +288,16 @@ pub fn emit_server(c: &Catalogue) -> TokenStream {
         })
         .collect();
     let emitters = emit_emitters(c);
+    // settings.recovery: the runtime keeps recoverable events and answers `_recover`.
+    let enable_recovery = match &c.recovery {
+        Some(r) => {
+            let (secs, max) = (u64::from(r.window_seconds), r.max_events_per_room as usize);
+            quote! {
+                rt.enable_recovery(::switchboard_runtime::server::RecoveryPolicy { window: ::std::time::Duration::from_secs(#secs), max_events_per_room: #max });
+            }
+        }
+        None => quote!(),
+    };
     let handlers_bound = if trait_names.is_empty() { quote!(Send + Sync + 'static) } else { quote!(#( #trait_names )+*) };
     quote! {
         use super::{events, rooms, types};
@@ -313,6 +323,7 @@ pub fn emit_server(c: &Catalogue) -> TokenStream {
         /// rooms, and every client event through the runtime (order, limits, validation, acks).
         pub fn mount<H: Handlers>(io: &SocketIo, rt: Arc<Runtime>, handlers: Arc<H>) {
             let rt2 = rt.clone();
+            #enable_recovery
             rt.mount(
                 io,
                 NAMESPACE,
@@ -389,10 +400,15 @@ fn emit_emitters(c: &Catalogue) -> TokenStream {
             None => (quote!(), quote!(&())),
         };
         let comma = if args.is_empty() || side.payload.is_none() { quote!() } else { quote!(,) };
+        let send = if side.recover {
+            quote!(self.rt.broadcast_recoverable(&self.io, NAMESPACE, #rooms_expr, events::#konst, #payload_expr).await)
+        } else {
+            quote!(self.rt.broadcast(&self.io, NAMESPACE, #rooms_expr, events::#konst, #payload_expr).await)
+        };
         methods.push(quote! {
             #doc
             pub async fn #m(&self, #( #args ),* #comma #payload_arg) -> ::std::result::Result<(), EmitError> {
-                self.rt.broadcast(&self.io, NAMESPACE, #rooms_expr, events::#konst, #payload_expr).await
+                #send
             }
         });
     }

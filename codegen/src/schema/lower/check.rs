@@ -248,6 +248,7 @@ impl Lowerer {
             migrations: self.migrations,
             heartbeat: self.heartbeat,
             reconnect: self.reconnect,
+            recovery: self.recovery,
         };
         let mut warnings = self.diags;
         warnings.extend(collisions(&catalogue, &self.event_pos));

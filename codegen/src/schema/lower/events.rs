@@ -22,6 +22,11 @@ impl Lowerer {
                 self.err(Code::InvalidIdentifier, file, k.pos, format!("event name `{wire}` must be non-empty without spaces"));
                 continue;
             }
+            if wire == switchboard_runtime::recovery::RECOVER_EVENT {
+                self.err(Code::ReservedEvent, file, k.pos, format!("`{wire}` is reserved by the runtime (the recovery request)"))
+                    .help(format!("choose another wire name, e.g. `app:{wire}`"));
+                continue;
+            }
             if RESERVED_EVENTS.contains(&wire.as_str()) {
                 self.err(Code::ReservedEvent, file, k.pos, format!("`{wire}` is reserved by Socket.IO"))
                     .help(format!("choose another wire name, e.g. `app:{wire}`"));
@@ -90,6 +95,7 @@ impl Lowerer {
                     .help("add `to_client:` (server -> client) and/or `to_server:` (client -> server)");
                 continue;
             }
+            let to_client = to_client.map(|tc| self.not_if_volatile(file, &m, &wire, tc, to_server.as_ref()));
             let id = self.events.len();
             self.event_index.insert(wire.clone(), (id, Loc::new(file, k.pos)));
             self.ident_index.insert(names::unraw(&ident).to_string(), (wire.clone(), Loc::new(file, k.pos)));
@@ -251,7 +257,49 @@ impl Lowerer {
         };
         let description = self.string(file, m.get("description"), "`description`");
         let example = self.side_example(file, &m, payload, wire);
-        Some(ToClient { payload, target, description, example })
+        let recover = self.recover_flag(file, &m, wire, &target);
+        Some(ToClient { payload, target, description, example, recover })
+    }
+
+    /// Volatile events are never recovered; saying `recover: true` on one is an error.
+    fn not_if_volatile(&mut self, file: &str, m: &Map, wire: &str, mut tc: ToClient, ts: Option<&ToServer>) -> ToClient {
+        if !ts.is_some_and(|s| s.delivery == Delivery::Volatile) {
+            return tc;
+        }
+        let explicit = present(m.get("to_client")).and_then(|n| match &n.kind {
+            Kind::Map(e) => e.iter().find(|(k, _)| k.as_str() == Some("recover")).map(|(_, v)| v),
+            _ => None,
+        });
+        if let Some(v) = explicit
+            && v.kind == Kind::Bool(true)
+            && self.recovery.is_some()
+            && tc.target != Target::Everyone
+        {
+            self.err(Code::InvalidRecovery, file, v.pos, format!("`{wire}` is volatile (`delivery: volatile`), and volatile events are never recovered"))
+                .label("cannot be recovered")
+                .help("remove `recover: true`, or make the event reliable");
+        }
+        tc.recover = false;
+        tc
+    }
+
+    /// `recover:` of a `to_client`: recoverable by default when the catalogue has
+    /// `settings.recovery` and the event goes to rooms. Volatility is checked by the caller.
+    fn recover_flag(&mut self, file: &str, m: &Map, wire: &str, target: &Target) -> bool {
+        let explicit = self.boolean(file, m.get("recover"), "`recover`");
+        let pos = m.get("recover").map(|n| n.pos);
+        if let (Some(true), Some(pos)) = (explicit, pos) {
+            if self.recovery.is_none() {
+                self.err(Code::InvalidRecovery, file, pos, format!("`{wire}` asks for recovery, but the catalogue has no `settings.recovery`"))
+                    .label("no recovery window to keep it in")
+                    .help("add `recovery: { window_seconds: 120 }` under `settings`, or remove `recover:`");
+            } else if *target == Target::Everyone {
+                self.err(Code::InvalidRecovery, file, pos, format!("`{wire}` goes to everyone, which has no room history to recover from"))
+                    .label("only room events are recoverable")
+                    .help("send it to rooms, or remove `recover: true`");
+            }
+        }
+        self.recovery.is_some() && *target != Target::Everyone && explicit != Some(false)
     }
 
     /// A side's `example:`, checked against its payload once types resolve.

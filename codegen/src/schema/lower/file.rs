@@ -130,6 +130,9 @@ impl Lowerer {
             if let Some(r) = present(m.get("reconnect")) {
                 self.reconnect = self.reconnect_settings(&d.file, r);
             }
+            if let Some(r) = present(m.get("recovery")) {
+                self.recovery_settings(&d.file, r);
+            }
             let Some(groups) = present(m.get("constants")) else { continue };
             let Kind::Map(entries) = &groups.kind else {
                 self.err(Code::ExpectedMapping, &d.file, groups.pos, "`constants` must be a mapping of group name: { extends, extra }");
@@ -208,6 +211,29 @@ impl Lowerer {
             return None;
         }
         Some(Reconnect { base_seconds: base?, max_seconds: max?, max_attempts: attempts? })
+    }
+
+    /// settings.recovery: a window of 1 s to a day, and 1 to 100,000 events per room.
+    fn recovery_settings(&mut self, file: &str, node: &Node) {
+        let Some(rm) = self.map(file, node, "`recovery`", keys::RECOVERY) else { return };
+        let bounded = |l: &mut Self, key: &str, max: u64| -> Option<u32> {
+            let n = l.uint(file, rm.get(key), &format!("`{key}`"))?;
+            if (1..=max).contains(&n) {
+                return u32::try_from(n).ok();
+            }
+            let pos = rm.get(key).map_or(node.pos, |n| n.pos);
+            l.err(Code::InvalidValue, file, pos, format!("`{key}` must be between 1 and {max}")).label("out of range");
+            None
+        };
+        let window = bounded(self, "window_seconds", 86_400);
+        let max_events = if present(rm.get("max_events_per_room")).is_some() { bounded(self, "max_events_per_room", 100_000) } else { Some(1_000) };
+        if present(rm.get("window_seconds")).is_none() {
+            self.err(Code::MissingKey, file, node.pos, "`recovery` needs `window_seconds:`")
+                .help("e.g. `recovery: { window_seconds: 120 }`: how long a client may be away and still get what it missed");
+        }
+        if let (Some(window_seconds), Some(max_events_per_room)) = (window, max_events) {
+            self.recovery = Some(Recovery { window_seconds, max_events_per_room });
+        }
     }
 
     /// settings.heartbeat names a declared client-to-server event with an ack; its payload is

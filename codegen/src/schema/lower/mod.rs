@@ -172,6 +172,7 @@ struct Lowerer {
     heartbeat_spec: Option<HeartbeatSpec>,
     heartbeat: Option<Heartbeat>,
     reconnect: Option<Reconnect>,
+    recovery: Option<Recovery>,
     pending: Vec<Pending>,
     /// Where each event's const was written (its key without one), for collision messages.
     event_pos: Vec<Loc>,

@@ -1,0 +1,296 @@
+//! The client half of recovery (protocol in [`crate::recovery`]): what the client has seen per
+//! room (epoch, the last contiguous offset, offsets seen above it), the request sent after the
+//! re-joins of a reconnect, and exactly-once, in-order delivery around the race between the
+//! replay and live events: while a request is in flight, positioned events are held; the answer's
+//! events go first, then the held ones, each skipped when already seen.
+
+use crate::recovery::{Position, RecoverReply, RecoverRequest, ResyncReason, RoomOutcome};
+use serde_json::Value;
+use std::collections::{BTreeSet, HashMap};
+use tokio::time::Instant;
+
+/// Offsets remembered above a gap per room; past it the oldest gap is given up.
+const MAX_ABOVE: usize = 1024;
+
+/// An event to hand to the listeners.
+pub(super) type Delivery = (String, Value);
+
+#[derive(Debug, Clone)]
+struct Track {
+    epoch: String,
+    /// Every offset up to here was seen.
+    mark: u64,
+    above: BTreeSet<u64>,
+}
+
+impl Track {
+    fn new(epoch: String, mark: u64) -> Self {
+        Self { epoch, mark, above: BTreeSet::new() }
+    }
+
+    fn seen(&self, offset: u64) -> bool {
+        offset <= self.mark || self.above.contains(&offset)
+    }
+
+    fn record(&mut self, offset: u64) {
+        if offset <= self.mark {
+            return;
+        }
+        self.above.insert(offset);
+        self.advance();
+        while self.above.len() > MAX_ABOVE {
+            if let Some(first) = self.above.pop_first() {
+                self.mark = first;
+                self.advance();
+            }
+        }
+    }
+
+    fn advance(&mut self) {
+        while self.above.remove(&(self.mark + 1)) {
+            self.mark += 1;
+        }
+    }
+
+    fn settle_at(&mut self, head: u64) {
+        self.mark = self.mark.max(head);
+        let mark = self.mark;
+        self.above.retain(|o| *o > mark);
+        self.advance();
+    }
+}
+
+/// What survives reconnects for recovery.
+pub(super) struct Tracker {
+    enabled: bool,
+    rooms: HashMap<String, Track>,
+    /// Positioned events received on a link before its recovery is answered.
+    held: Option<Vec<(String, Value, Vec<Position>)>>,
+    /// When the last frame from the server arrived.
+    heard: Option<Instant>,
+    /// The last frame before the gap being recovered (kept until a recovery is answered, so a
+    /// link that dies before its answer does not move it).
+    away: Option<Instant>,
+    /// A recovery is due on the next link.
+    owed: bool,
+}
+
+/// What the session does with the outcome of a step.
+#[derive(Default)]
+pub(super) struct Steps {
+    pub(super) deliver: Vec<Delivery>,
+    pub(super) resync: Vec<(String, ResyncReason)>,
+    pub(super) recovered: Option<(usize, usize)>,
+}
+
+impl Tracker {
+    pub(super) fn new(enabled: bool) -> Self {
+        Self { enabled, rooms: HashMap::new(), held: None, heard: None, away: None, owed: false }
+    }
+
+    /// A link is up: when a recovery is due, positioned events are held from now on (a live
+    /// event must not overtake the replay).
+    pub(super) fn link_started(&mut self) {
+        if !self.enabled {
+            return;
+        }
+        if !self.owed {
+            self.away = self.heard;
+            self.owed = self.away.is_some();
+        }
+        if self.owed {
+            self.held = Some(Vec::new());
+        }
+    }
+
+    pub(super) fn heard(&mut self) {
+        self.heard = Some(Instant::now());
+    }
+
+    /// The request for this link, when a recovery is due (an earlier link heard the server).
+    pub(super) fn request(&mut self) -> Option<RecoverRequest> {
+        if !self.owed {
+            return None;
+        }
+        let gone_ms = u64::try_from(self.away?.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let mut rooms: Vec<Position> = self.rooms.iter().map(|(room, t)| Position { room: room.clone(), epoch: t.epoch.clone(), offset: t.mark }).collect();
+        rooms.sort_by(|a, b| a.room.cmp(&b.room));
+        Some(RecoverRequest { gone_ms, rooms })
+    }
+
+    /// A live event. Without positions it is delivered; with them it is held during a
+    /// recovery, skipped when seen, else recorded and delivered.
+    pub(super) fn live(&mut self, event: String, payload: Value, rec: Option<Vec<Position>>, out: &mut Steps) {
+        let Some(rec) = rec else {
+            out.deliver.push((event, payload));
+            return;
+        };
+        if let Some(held) = self.held.as_mut() {
+            held.push((event, payload, rec));
+            return;
+        }
+        if self.accept(&rec, Some(&mut out.resync)) {
+            out.deliver.push((event, payload));
+        }
+    }
+
+    /// Records an event's positions; false when one of its rooms already saw it. With
+    /// `resync`, a known room in another epoch reports a loss of history.
+    fn accept(&mut self, rec: &[Position], mut resync: Option<&mut Vec<(String, ResyncReason)>>) -> bool {
+        if rec.iter().any(|p| self.rooms.get(&p.room).is_some_and(|t| t.epoch == p.epoch && t.seen(p.offset))) {
+            return false;
+        }
+        for p in rec {
+            match self.rooms.get_mut(&p.room) {
+                Some(t) if t.epoch == p.epoch => t.record(p.offset),
+                other => {
+                    if other.is_some()
+                        && let Some(r) = resync.as_deref_mut()
+                    {
+                        r.push((p.room.clone(), ResyncReason::EpochChanged));
+                    }
+                    let mut t = Track::new(p.epoch.clone(), p.offset.saturating_sub(1));
+                    t.record(p.offset);
+                    self.rooms.insert(p.room.clone(), t);
+                }
+            }
+        }
+        true
+    }
+
+    /// The server's answer: the replay, then the held events, each once.
+    pub(super) fn answered(&mut self, reply: RecoverReply, out: &mut Steps) {
+        self.owed = false;
+        let held = self.held.take().unwrap_or_default();
+        for r in &reply.rooms {
+            match r {
+                RoomOutcome::Recovered { room, epoch: Some(epoch), .. } => {
+                    if self.rooms.get(room).is_none_or(|t| t.epoch != *epoch) {
+                        self.rooms.insert(room.clone(), Track::new(epoch.clone(), 0));
+                    }
+                }
+                RoomOutcome::Recovered { room, epoch: None, .. } | RoomOutcome::NotJoined { room } => {
+                    self.rooms.remove(room);
+                }
+                RoomOutcome::ResyncRequired { room, reason, epoch, offset } => {
+                    out.resync.push((room.clone(), *reason));
+                    match epoch {
+                        Some(e) => {
+                            self.rooms.insert(room.clone(), Track::new(e.clone(), *offset));
+                        }
+                        None => {
+                            self.rooms.remove(room);
+                        }
+                    }
+                }
+            }
+        }
+        let replayed = reply.events.len();
+        for e in reply.events {
+            if self.accept(&e.rec, None) {
+                out.deliver.push((e.event, e.data));
+            }
+        }
+        for r in &reply.rooms {
+            if let RoomOutcome::Recovered { room, epoch: Some(_), offset, .. } = r
+                && let Some(t) = self.rooms.get_mut(room)
+            {
+                t.settle_at(*offset);
+            }
+        }
+        let recovered = reply.rooms.iter().filter(|r| matches!(r, RoomOutcome::Recovered { .. })).count();
+        out.recovered = Some((recovered, replayed));
+        self.release(held, out);
+    }
+
+    /// The request failed (refused, unanswered): every known room is told to resync, unless the
+    /// server has no recovery at all (`unsupported`); held events are delivered.
+    pub(super) fn failed(&mut self, unsupported: bool, out: &mut Steps) {
+        self.owed = false;
+        let held = self.held.take().unwrap_or_default();
+        if !unsupported {
+            let mut rooms: Vec<String> = self.rooms.keys().cloned().collect();
+            rooms.sort();
+            out.resync.extend(rooms.into_iter().map(|r| (r, ResyncReason::Unavailable)));
+        }
+        self.release(held, out);
+    }
+
+    /// The link ended during a request: held events are forgotten, not delivered, so that the
+    /// next request asks for them again (in order).
+    pub(super) fn abandoned(&mut self) {
+        self.held = None;
+    }
+
+    fn release(&mut self, held: Vec<(String, Value, Vec<Position>)>, out: &mut Steps) {
+        for (event, payload, rec) in held {
+            if self.accept(&rec, Some(&mut out.resync)) {
+                out.deliver.push((event, payload));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::recovery::Replayed;
+    use serde_json::json;
+
+    fn at(room: &str, epoch: &str, offset: u64) -> Vec<Position> {
+        vec![Position { room: room.into(), epoch: epoch.into(), offset }]
+    }
+
+    fn names(out: &Steps) -> Vec<Value> {
+        out.deliver.iter().map(|(_, p)| p.clone()).collect()
+    }
+
+    #[test]
+    fn out_of_order_and_repeated_live_events_are_delivered_once() {
+        let mut t = Tracker::new(true);
+        let mut out = Steps::default();
+        for o in [1, 3, 2, 3, 1, 4] {
+            t.live("e".into(), json!(o), Some(at("r", "e1", o)), &mut out);
+        }
+        assert_eq!(names(&out), vec![json!(1), json!(3), json!(2), json!(4)]);
+        assert_eq!(t.rooms["r"].mark, 4);
+    }
+
+    #[test]
+    fn replay_then_held_live_events_once_each() {
+        let mut t = Tracker::new(true);
+        let mut out = Steps::default();
+        t.live("e".into(), json!(1), Some(at("r", "e1", 1)), &mut out);
+        t.heard();
+        t.link_started();
+        let req = t.request().expect("a request");
+        assert_eq!(req.rooms, at("r", "e1", 1));
+        let mut out = Steps::default();
+        // Live 4 and 3 arrive before the answer (3 is also in the replay).
+        t.live("e".into(), json!(4), Some(at("r", "e1", 4)), &mut out);
+        t.live("e".into(), json!(3), Some(at("r", "e1", 3)), &mut out);
+        assert!(out.deliver.is_empty(), "held during the recovery");
+        let reply = RecoverReply {
+            rooms: vec![RoomOutcome::Recovered { room: "r".into(), epoch: Some("e1".into()), offset: 3, replayed: 2 }],
+            events: (2..=3).map(|o| Replayed { event: "e".into(), data: json!(o), rec: at("r", "e1", o) }).collect(),
+        };
+        t.answered(reply, &mut out);
+        assert_eq!(names(&out), vec![json!(2), json!(3), json!(4)]);
+        assert!(out.resync.is_empty());
+    }
+
+    #[test]
+    fn a_new_epoch_live_is_a_resync_and_an_unanswered_request_resyncs_every_room() {
+        let mut t = Tracker::new(true);
+        let mut out = Steps::default();
+        t.live("e".into(), json!(1), Some(at("r", "e1", 5)), &mut out);
+        t.live("e".into(), json!(2), Some(at("r", "e2", 1)), &mut out);
+        assert_eq!(out.resync, vec![("r".to_string(), ResyncReason::EpochChanged)]);
+        t.heard();
+        t.link_started();
+        t.request();
+        let mut out = Steps::default();
+        t.failed(false, &mut out);
+        assert_eq!(out.resync, vec![("r".to_string(), ResyncReason::Unavailable)]);
+    }
+}

@@ -1,0 +1,76 @@
+//! Recovery across two gateway nodes on one real Redis (history in Redis Streams; started by the
+//! test on a free port, no persistence; a missing `redis-server` fails these tests): events sent
+//! on node B while a client was away from node A are replayed when it comes back, on either
+//! node; a Redis that restarted empty is a new epoch, so the client is told `resync_required`.
+
+use rez_realtime::gateway::{self, Gateway, GatewayConfig};
+use std::time::Duration;
+use switchboard_runtime::recovery::ResyncReason;
+use switchboard_tests::recovery::*;
+use switchboard_tests::redis::RedisServer;
+
+const READ: Duration = Duration::from_secs(5);
+
+async fn node(redis: &RedisServer) -> Gateway {
+    let config = GatewayConfig { addr: "127.0.0.1:0".parse().unwrap(), redis_url: Some(redis.url()), ..GatewayConfig::default() };
+    gateway::start(config).await.expect("a gateway starts on Redis")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_sent_on_the_other_node_are_recovered_on_either_node() {
+    let redis = RedisServer::start();
+    let (a, b) = (node(&redis).await, node(&redis).await);
+    let (proxy, mut u1, u2) = members(a.addr, b.addr).await;
+    say(&u2.client, "m0").await;
+    assert_eq!(read(&mut u1.chat, "text", 1, READ).await, vec!["m0"], "live across nodes");
+
+    // Away from A; back on B.
+    drop_link(&proxy, &u1).await;
+    for t in ["m1", "m2", "m3"] {
+        say(&u2.client, t).await;
+    }
+    cashback(&b, "u1", "cb-1").await;
+    proxy.retarget(b.addr);
+    restore(&proxy, &u1).await;
+    say(&u2.client, "m4").await;
+    assert_eq!(read(&mut u1.chat, "text", 4, READ).await, vec!["m1", "m2", "m3", "m4"]);
+    assert_eq!(read(&mut u1.cashback, "orderId", 1, READ).await, vec!["cb-1"]);
+
+    // Away from B; back on A.
+    drop_link(&proxy, &u1).await;
+    for t in ["m5", "m6"] {
+        say(&u2.client, t).await;
+    }
+    cashback(&a, "u1", "cb-2").await;
+    proxy.retarget(a.addr);
+    restore(&proxy, &u1).await;
+    say(&u2.client, "m7").await;
+    assert_eq!(read(&mut u1.chat, "text", 3, READ).await, vec!["m5", "m6", "m7"]);
+    assert_eq!(read(&mut u1.cashback, "orderId", 1, READ).await, vec!["cb-2"]);
+    assert_eq!(u1.resyncs(), vec![]);
+    let failures = a.runtime.metrics().snapshot().history_failures + b.runtime.metrics().snapshot().history_failures;
+    assert_eq!(failures, 0);
+    a.abort();
+    b.abort();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redis_that_restarted_empty_is_a_resync_for_every_room() {
+    let mut redis = RedisServer::start();
+    let (a, b) = (node(&redis).await, node(&redis).await);
+    let (proxy, mut u1, u2) = members(a.addr, b.addr).await;
+    say(&u2.client, "m0").await;
+    cashback(&b, "u1", "cb-0").await;
+    assert_eq!(read(&mut u1.chat, "text", 1, READ).await, vec!["m0"]);
+    drop_link(&proxy, &u1).await;
+    say(&u2.client, "m1").await;
+    // The history (and m1 in it) is lost.
+    redis.restart();
+    proxy.retarget(b.addr);
+    restore(&proxy, &u1).await;
+    let mut resyncs = u1.resyncs();
+    resyncs.sort();
+    assert_eq!(resyncs, vec![("chat-c-1".to_string(), ResyncReason::EpochChanged), ("user-u1".to_string(), ResyncReason::EpochChanged)]);
+    a.abort();
+    b.abort();
+}
