@@ -34,13 +34,14 @@ async fn request(ws: &mut Ws, id: u64, event: &str, payload: Value) -> Value {
     }
 }
 
-/// The next event frame `42["name",payload]`, as (name, payload).
+/// The next event frame `42["name",payload]` (a recoverable event has a trailing position
+/// argument after the payload), as (name, payload).
 async fn next_event(ws: &mut Ws) -> (String, Value) {
     let frame = next_text(ws).await.expect("an event");
     let body = frame.strip_prefix("42").unwrap_or_else(|| panic!("not an event: {frame}"));
-    let mut args: Vec<Value> = serde_json::from_str(body).unwrap();
-    let payload = args.pop().unwrap();
-    (args.pop().unwrap().as_str().unwrap().to_string(), payload)
+    let args: Vec<Value> = serde_json::from_str(body).unwrap();
+    let name = args.first().and_then(Value::as_str).unwrap_or_else(|| panic!("no event name: {frame}"));
+    (name.to_string(), args.get(1).cloned().unwrap_or(Value::Null))
 }
 
 fn refused(answer: &Value) -> &str {

@@ -7,7 +7,7 @@
 //! so the set holds only live sockets. The task starts with the first expiring socket.
 
 use super::metrics::Metrics;
-use super::{SocketIo, SocketRef};
+use super::SocketIo;
 use socketioxide::socket::Sid;
 use std::collections::BTreeSet;
 use std::sync::{Arc, OnceLock};
@@ -32,10 +32,10 @@ impl Expiries {
         Arc::new(Self { io, namespace, metrics, tx: OnceLock::new() })
     }
 
-    /// Watches `s`, whose credential expires at `exp` (Unix seconds, leeway included): it is
-    /// disconnected once `exp` has passed, unless it disconnected before.
-    pub(crate) fn watch(self: &Arc<Self>, s: &SocketRef, exp: u64) {
-        let sid = s.id;
+    /// Watches socket `sid`, whose credential expires at `exp` (Unix seconds, leeway included):
+    /// it is disconnected once `exp` has passed, unless [`Expiries::forget`] came first (the
+    /// caller's disconnect handler calls it: socketioxide keeps one disconnect handler per socket).
+    pub(crate) fn watch(self: &Arc<Self>, sid: Sid, exp: u64) {
         // Unbounded: one message per connect and per disconnect, each handled at once by the task.
         let tx = self.tx.get_or_init(|| {
             let (tx, rx) = mpsc::unbounded_channel();
@@ -43,11 +43,13 @@ impl Expiries {
             tx
         });
         let _ = tx.send(Change::Add(exp, sid));
-        let tx = tx.clone();
-        s.on_disconnect(move || {
+    }
+
+    /// Stops watching `sid` (it disconnected).
+    pub(crate) fn forget(&self, sid: Sid, exp: u64) {
+        if let Some(tx) = self.tx.get() {
             let _ = tx.send(Change::Remove(exp, sid));
-            std::future::ready(())
-        });
+        }
     }
 
     async fn run(self: Arc<Self>, mut rx: mpsc::UnboundedReceiver<Change>) {

@@ -127,15 +127,22 @@ impl Runtime {
                 };
                 let session = Session::new(principal, rt.config.max_queued_events_per_socket, slot, rt.metrics.clone());
                 s.extensions.insert(session.clone());
-                // Queued events of a socket that is gone are dropped, not run for nobody.
+                // The one disconnect handler (socketioxide keeps only the last one registered):
+                // queued events of a socket that is gone are dropped, not run for nobody, and
+                // its expiry is no longer watched.
                 let lane = session.lane().clone();
+                let expiry = session.principal().expires_at.map(|exp| {
+                    expiries.watch(s.id, exp);
+                    (expiries.clone(), exp)
+                });
+                let sid = s.id;
                 s.on_disconnect(move || {
                     lane.close();
+                    if let Some((expiries, exp)) = &expiry {
+                        expiries.forget(sid, *exp);
+                    }
                     std::future::ready(())
                 });
-                if let Some(exp) = session.principal().expires_at {
-                    expiries.watch(&s, exp);
-                }
                 register(&s, &session);
                 if rt.recovery.get().is_some() {
                     let (recover_rt, recover_session) = (rt.clone(), session.clone());
