@@ -43,6 +43,10 @@ pub struct ClientConfig {
     pub max_frame: usize,
     /// Messages buffered per listener before new ones are dropped (and reported).
     pub listener_buffer: usize,
+    /// Opens each connection's byte stream instead of TCP (feature `sim`, for the fault
+    /// simulation; `None`: TCP to `url`).
+    #[cfg(feature = "sim")]
+    pub transport: Option<super::transport::Transport>,
 }
 
 impl ClientConfig {
@@ -59,6 +63,8 @@ impl ClientConfig {
             heartbeat: None,
             max_frame: codec::DEFAULT_MAX_FRAME,
             listener_buffer: 1024,
+            #[cfg(feature = "sim")]
+            transport: None,
         }
     }
 }
