@@ -10,5 +10,6 @@ pub mod js;
 pub mod minimal;
 pub mod raw;
 pub mod redis;
+pub mod sim;
 pub mod synth;
 pub mod task;
