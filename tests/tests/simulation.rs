@@ -3,8 +3,8 @@
 //! reconnects), cuts, lost segments, delays, server and client restarts; a checker reads the
 //! whole history of each seed. A failing seed prints the one command that replays it.
 //!
-//! - `ci_seeds`: a fixed set, in `bash .ci/test`;
-//! - `full_run` (ignored): `SIM_SEEDS=1000 cargo test --release -p switchboard-tests --test simulation full_run -- --ignored --nocapture`
+//! - `ci_seeds`: seeds 0..400, in `bash .ci/test`;
+//! - `full_run` (ignored): `SIM_SEEDS=1000 cargo test -p switchboard-tests --test simulation full_run -- --ignored --nocapture`
 //!   (`SIM_FIRST` picks the first seed);
 //! - `replay_seed` (ignored): `SIM_SEED=n ... replay_seed -- --ignored --nocapture`.
 
@@ -56,7 +56,7 @@ fn env_u64(name: &str) -> Option<u64> {
 
 #[test]
 fn ci_seeds() {
-    run_range(0, 200, Options::default());
+    run_range(0, 400, Options::default());
 }
 
 /// How often a seed replays exactly (the schedule always does; the interleaving may not).

@@ -39,7 +39,7 @@ pub enum Rec {
     /// The counters of an incarnation at the end.
     Stats { inc: Inc, stats: StatsSnapshot },
     /// A server process's counters at its end.
-    ServerEnd { server: u64, emit_drops: u64, duplicates: u64, dropped_on_disconnect: u64 },
+    ServerEnd { server: u64, emit_drops: u64, duplicates: u64, dropped_on_disconnect: u64, handler_errors: u64 },
     /// A fault or a process start/crash.
     Note(String),
     /// Something the harness itself saw go wrong (e.g. a lagging event stream).

@@ -87,7 +87,8 @@ impl Report {
                 Rec::Effect { .. } => add("handler effects".into(), 1),
                 Rec::Client { event: ClientEvent::Connected, .. } => add("client connects".into(), 1),
                 Rec::Note(n) if n.starts_with("fault ") => add(format!("fault {}", n[6..].split([' ', '{']).next().unwrap_or("")), 1),
-                Rec::ServerEnd { duplicates, dropped_on_disconnect, .. } => {
+                Rec::ServerEnd { duplicates, dropped_on_disconnect, handler_errors, .. } => {
+                    add("server: handler_errors (a resend whose original never finished)".into(), *handler_errors);
                     add("server: resends answered by dedup".into(), *duplicates);
                     add("server: events dropped on disconnect".into(), *dropped_on_disconnect);
                 }
@@ -283,7 +284,7 @@ impl World {
             self.net.crash_server(p.n);
         }
         let m = p.rt.metrics().snapshot();
-        self.hist.push(Rec::ServerEnd { server: p.n, emit_drops: m.emit_drops, duplicates: m.duplicates, dropped_on_disconnect: m.dropped_on_disconnect });
+        self.hist.push(Rec::ServerEnd { server: p.n, emit_drops: m.emit_drops, duplicates: m.duplicates, dropped_on_disconnect: m.dropped_on_disconnect, handler_errors: m.handler_errors });
         self.hist.push(Rec::Note(format!("server {} {}", p.n, if crash { "crashed" } else { "stopped" })));
     }
 
