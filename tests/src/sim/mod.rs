@@ -34,7 +34,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use switchboard_runtime::client::{Backoff, Client, ClientConfig, ClientError, ClientEvent, Transport};
+use switchboard_runtime::client::{Backoff, Client, ClientConfig, ClientError, ClientEvent, ConnectionState, Transport};
 use switchboard_runtime::server::auth::BoxFuture;
 use switchboard_runtime::server::{DedupStore, JwtHs256, MemoryDedup, NoPayload, Seen};
 use tokio::task::JoinHandle;
@@ -416,6 +416,15 @@ async fn run(s: Schedule, options: Options) -> Report {
             break;
         }
         sleep(Duration::from_millis(250)).await;
+    }
+    // Every live client is connected again (reconnects after every fault).
+    let deadline = Instant::now() + Duration::from_secs(60);
+    for p in &w.clients {
+        let mut state = p.client.state();
+        let connected = matches!(tokio::time::timeout_at(deadline, state.wait_for(|s| *s == ConnectionState::Connected)).await, Ok(Ok(_)));
+        if !connected {
+            hist.push(Rec::Violation(format!("client {:?} is not connected 60 s after the network healed: {:?}", p.inc, *state.borrow())));
+        }
     }
     // The end: clients close (what is left is reported), then the counters are read.
     for p in &w.clients {
