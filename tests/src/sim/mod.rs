@@ -24,7 +24,7 @@ pub mod history;
 pub mod net;
 pub mod schedule;
 
-use crate::fixtures::minimal::{server, types};
+use crate::fixtures::minimal::{events, server, types};
 use crate::minimal::{SECRET, token};
 use history::{History, Inc, Outcome, Rec, pong_for};
 use net::Net;
@@ -298,7 +298,7 @@ impl World {
         config.connect_timeout = Duration::from_secs(5);
         config.queue_capacity = 8;
         let client = Client::connect(config, token(&format!("u{slot}")));
-        let mut listener = client.on(types_notice());
+        let mut listener = client.on(events::NOTICE);
         let mut events = client.events();
         let (h1, h2) = (self.hist.clone(), self.hist.clone());
         let notices = tokio::spawn(async move {
@@ -364,10 +364,6 @@ impl World {
     }
 }
 
-fn types_notice() -> &'static str {
-    crate::fixtures::minimal::events::NOTICE
-}
-
 /// A step of the timeline.
 enum Step {
     Emit(usize),
@@ -387,6 +383,7 @@ async fn run(s: Schedule, options: Options) -> Report {
         let p = w.start_client(slot, 1);
         w.clients.push(p);
     }
+    // At one instant: a server start, then emits, then faults.
     let mut steps: Vec<(Duration, u8, Step)> = s.emits.iter().map(|(at, c)| (*at, 1, Step::Emit(*c))).collect();
     for (at, f) in &s.faults {
         if let Fault::ServerRestart { down } = f {
