@@ -11,5 +11,6 @@ pub mod minimal;
 pub mod raw;
 pub mod recovery;
 pub mod redis;
+pub mod sim;
 pub mod synth;
 pub mod task;

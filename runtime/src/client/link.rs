@@ -13,7 +13,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::{self, Message};
 
-pub(super) type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+pub(super) use super::transport::Ws;
 
 /// Why a link (or an attempt at one) ended.
 pub(super) enum Down {
@@ -397,10 +397,9 @@ pub(super) async fn dial(config: &ClientConfig, token: String) -> Result<(Ws, Op
     let nsp = config.namespace.clone();
     let max_frame = config.max_frame;
     let ws_config = tungstenite::protocol::WebSocketConfig::default().max_message_size(Some(max_frame)).max_frame_size(Some(max_frame));
+    let opener = super::transport::Opener::new(config);
     let attempt = async move {
-        let (mut ws, _) = tokio_tungstenite::connect_async_with_config(url.as_str(), Some(ws_config), true)
-            .await
-            .map_err(|e| Down::Lost(format!("connect: {e}")))?;
+        let mut ws = opener.open(url.as_str(), ws_config).await.map_err(|e| Down::Lost(format!("connect: {e}")))?;
         let open = loop {
             match next_packet(&mut ws, max_frame).await? {
                 EioPacket::Open(o) => break o,

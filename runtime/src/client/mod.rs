@@ -30,9 +30,12 @@ mod link;
 pub mod queue;
 mod recovery;
 mod session;
+mod transport;
 mod types;
 
 pub use backoff::Backoff;
+#[cfg(feature = "sim")]
+pub use transport::{ConnectFuture, Connector, Io, Transport};
 pub use types::{ClientConfig, ClientError, ClientEvent, ConnectionState, DropReason, Forget, Heartbeat, Stats, StatsSnapshot, TokenFuture, TokenProvider};
 
 use actor::{Cmd, Control};

@@ -45,6 +45,10 @@ pub struct ClientConfig {
     pub listener_buffer: usize,
     /// After a reconnect, ask the server for the events missed meanwhile (README "Recovery").
     pub recovery: bool,
+    /// Opens each connection's byte stream instead of TCP (feature `sim`, for the fault
+    /// simulation; `None`: TCP to `url`).
+    #[cfg(feature = "sim")]
+    pub transport: Option<super::transport::Transport>,
 }
 
 impl ClientConfig {
@@ -62,6 +66,8 @@ impl ClientConfig {
             max_frame: codec::DEFAULT_MAX_FRAME,
             listener_buffer: 1024,
             recovery: true,
+            #[cfg(feature = "sim")]
+            transport: None,
         }
     }
 }

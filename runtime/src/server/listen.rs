@@ -11,6 +11,7 @@ use super::metrics::Metrics;
 use super::mount::Runtime;
 use hyper::body::Incoming;
 use std::collections::HashMap;
+use std::future::Future;
 use std::net::IpAddr;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
@@ -93,8 +94,7 @@ impl Runtime {
         B::Error: Into<BoxError>,
     {
         let open = Arc::new(Mutex::new(Open::default()));
-        let mut http = hyper::server::conn::http1::Builder::new();
-        http.timer(hyper_util::rt::TokioTimer::new()).header_read_timeout(self.config.http_header_timeout);
+        let http = self.http1();
         let mut refused_since_log = 0u64;
         loop {
             let (tcp, peer) = match listener.accept().await {
@@ -131,20 +131,59 @@ impl Runtime {
             if let Err(e) = tcp.set_nodelay(true) {
                 tracing::debug!("TCP_NODELAY not set: {e}");
             }
-            let io = hyper_util::rt::TokioIo::new(Tracked { io: tcp, _place: place });
-            let svc = hyper_util::service::TowerToHyperService::new(service.clone());
-            let conn = http.serve_connection(io, svc).with_upgrades();
-            let rt = self.clone();
-            tokio::spawn(async move {
-                if let Err(e) = conn.await {
-                    if e.is_timeout() {
-                        Metrics::inc(&rt.metrics.http_timeouts);
-                        tracing::debug!(%ip, "connection closed: no complete request head in time");
-                    } else {
-                        tracing::debug!(%ip, "connection ended with an error: {e}");
-                    }
-                }
-            });
+            tokio::spawn(self.clone().connection(&http, Tracked { io: tcp, _place: place }, service.clone(), ip));
         }
+    }
+
+    /// HTTP/1.1 with the header-read timeout (`http_header_timeout`).
+    fn http1(&self) -> hyper::server::conn::http1::Builder {
+        let mut http = hyper::server::conn::http1::Builder::new();
+        http.timer(hyper_util::rt::TokioTimer::new()).header_read_timeout(self.config.http_header_timeout);
+        http
+    }
+
+    /// Serves one accepted stream until it ends (WebSocket upgrades included); a header timeout
+    /// is counted in `http_timeouts`.
+    fn connection<I, S, B>(self: Arc<Self>, http: &hyper::server::conn::http1::Builder, io: I, service: S, peer: IpAddr) -> impl Future<Output = ()> + Send + 'static
+    where
+        I: AsyncRead + AsyncWrite + Send + Unpin + 'static,
+        S: tower_service::Service<hyper::Request<Incoming>, Response = hyper::Response<B>> + Clone + Send + 'static,
+        S::Future: Send + 'static,
+        S::Error: Into<BoxError>,
+        B: hyper::body::Body + Send + 'static,
+        B::Data: Send,
+        B::Error: Into<BoxError>,
+    {
+        let svc = hyper_util::service::TowerToHyperService::new(service);
+        let conn = http.serve_connection(hyper_util::rt::TokioIo::new(io), svc).with_upgrades();
+        async move {
+            if let Err(e) = conn.await {
+                if e.is_timeout() {
+                    Metrics::inc(&self.metrics.http_timeouts);
+                    tracing::debug!(ip = %peer, "connection closed: no complete request head in time");
+                } else {
+                    tracing::debug!(ip = %peer, "connection ended with an error: {e}");
+                }
+            }
+        }
+    }
+
+    /// Serves one connection that the caller accepted itself, over any byte stream, as
+    /// [`Runtime::serve`] serves each TCP connection (header timeout, upgrades; no connection
+    /// caps, which belong to the accept loop). Feature `sim`: the fault simulation in
+    /// tests/src/sim serves its in-memory connections with it. Not a stable API.
+    #[cfg(feature = "sim")]
+    pub async fn serve_io<I, S, B>(self: Arc<Self>, io: I, service: S, peer: IpAddr)
+    where
+        I: AsyncRead + AsyncWrite + Send + Unpin + 'static,
+        S: tower_service::Service<hyper::Request<Incoming>, Response = hyper::Response<B>> + Clone + Send + 'static,
+        S::Future: Send + 'static,
+        S::Error: Into<BoxError>,
+        B: hyper::body::Body + Send + 'static,
+        B::Data: Send,
+        B::Error: Into<BoxError>,
+    {
+        let http = self.http1();
+        self.connection(&http, io, service, peer).await;
     }
 }
