@@ -191,6 +191,14 @@ pub fn default_fn(type_name: &str, field_ident: &str) -> String {
     format!("__default_{}_{}", type_name.to_lowercase(), unraw(field_ident))
 }
 
+/// The setter of an optional field on a generated Rust struct (`note` -> `with_note`,
+/// `r#type` -> `with_type`, `_1st` -> `with_1st`). Struct fields and methods live in separate
+/// namespaces and every other inherent method is `new`, so setters cannot collide: distinct
+/// fields give distinct setters (only a leading digit gives a leading `_`).
+pub fn setter(field_ident: &str) -> String {
+    format!("with_{}", unraw(field_ident).trim_start_matches('_'))
+}
+
 /// The TypeScript callback type of a server payload named `XPayload` (`XCallback`), as the app
 /// names them; None for other names.
 pub fn ts_callback(type_name: &str) -> Option<String> {
@@ -279,6 +287,10 @@ mod tests {
         assert_eq!(may_join("r#match"), "may_join_match");
         assert_eq!(handlers_trait("flash_sale"), "FlashSaleHandlers");
         assert_eq!(default_fn("CartItem", "r#type"), "__default_cartitem_type");
+        assert_eq!(setter("note"), "with_note");
+        assert_eq!(setter("r#type"), "with_type");
+        assert_eq!(setter("self_"), "with_self_");
+        assert_eq!(setter("_1st"), "with_1st");
         assert_eq!(ts_callback("OrderStatusPayload").as_deref(), Some("OrderStatusCallback"));
         assert_eq!(ts_callback("OrderStatus"), None);
         assert_eq!(ts_sender("chat_send_message"), "chatSendMessage");
