@@ -17,6 +17,9 @@ use std::collections::BTreeMap;
 #[serde(deny_unknown_fields)]
 #[schemars(title = "Switchboard catalogue file")]
 pub struct CatalogueFile {
+    /// The catalogue format version this file is written in. Absent means 1.
+    #[schemars(range(min = 1, max = 1))]
+    pub format: Option<u64>,
     /// snake_case name of the domain; unique across the catalogue.
     pub domain: String,
     /// Human title shown in the docs.
@@ -257,11 +260,16 @@ pub struct MigrationSpec {
     pub note: String,
 }
 
+/// The catalogue format version this Switchboard reads (`format: 1`). A file without `format`
+/// is version 1: every catalogue written before the key existed is, and a later version will
+/// have to be named, so absence never becomes ambiguous.
+pub const FORMAT_VERSION: u64 = 1;
+
 /// Keys a mapping may hold, by context; `lower` uses these lists, and a test checks them
 /// against the JSON Schema generated from the types above.
 pub mod keys {
     pub const FILE: &[&str] =
-        &["domain", "title", "description", "constants", "settings", "types", "rooms", "events", "migrations"];
+        &["format", "domain", "title", "description", "constants", "settings", "types", "rooms", "events", "migrations"];
     pub const SETTINGS: &[&str] = &["catalogue", "namespace", "constants", "heartbeat"];
     pub const HEARTBEAT: &[&str] = &["event", "interval_seconds", "max_missed"];
     pub const CONST_GROUP: &[&str] = &["description", "extends", "extra"];

@@ -205,6 +205,20 @@ mod tests {
         assert!(warnings.is_empty(), "{warnings:?}");
     }
 
+    /// `format: 1` and an absent (or null) `format` are version 1; nothing else is accepted.
+    #[test]
+    fn format_version() {
+        for head in ["format: 1\n", "", "format: ~\n"] {
+            one(&format!("{head}domain: t\nevents:\n  e:\n    to_client: {{ to: everyone }}\n")).unwrap_or_else(|e| panic!("{head:?}: {e:?}"));
+        }
+        for head in ["format: 2\n", "format: 0\n", "format: -1\n", "format: '1'\n", "format: 1.5\n", "format: [1]\n"] {
+            let err = one(&format!("{head}domain: t\nevents:\n  e:\n    to_client: {{ to: everyone }}\n")).unwrap_err();
+            let codes: Vec<&str> = err.iter().map(|d| d.code.as_str()).collect();
+            assert_eq!(codes, ["unsupported-format"], "{head:?}");
+            assert_eq!((err[0].pos.line, err[0].pos.col), (1, 9), "{head:?}: located at the value");
+        }
+    }
+
     #[test]
     fn reports_every_problem_in_one_run() {
         let err = one("domain: t\nevents:\n  a:\n    to_client: { payloadd: {} , to: everyone}\n  b:\n    to_server: { payload: Nope }\n").unwrap_err();
