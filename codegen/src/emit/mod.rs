@@ -1,5 +1,6 @@
 //! Emitters: pure functions from the IR to files. No I/O here (only `output` touches disk).
 
+mod frontend;
 pub mod json_schema;
 pub mod markdown;
 mod prose;
