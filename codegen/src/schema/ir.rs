@@ -34,6 +34,8 @@ pub struct Catalogue {
     pub migrations: Vec<Migration>,
     /// The app-level heartbeat (settings.heartbeat), if the catalogue has one.
     pub heartbeat: Option<Heartbeat>,
+    /// TypeScript appended to `socket.types.ts` (settings.typescript.prelude).
+    pub ts_prelude: Option<String>,
 }
 
 /// settings.heartbeat, checked: a client-to-server event that takes `{ timestamp }`.

@@ -52,6 +52,17 @@ pub struct Settings {
     pub constants: Option<BTreeMap<String, ConstGroupSpec>>,
     /// The app-level heartbeat the generated Rust client sends.
     pub heartbeat: Option<HeartbeatSpec>,
+    /// TypeScript output settings.
+    pub typescript: Option<TypeScriptSpec>,
+}
+
+/// TypeScript output settings.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TypeScriptSpec {
+    /// TypeScript appended verbatim to `socket.types.ts` (the app's own declarations, e.g. its
+    /// connection state types). Catalogue types cannot take the names it exports.
+    pub prelude: Option<String>,
 }
 
 /// The app-level heartbeat: a client-to-server event whose payload is `{ timestamp: datetime }`,
@@ -270,7 +281,8 @@ pub const FORMAT_VERSION: u64 = 1;
 pub mod keys {
     pub const FILE: &[&str] =
         &["format", "domain", "title", "description", "constants", "settings", "types", "rooms", "events", "migrations"];
-    pub const SETTINGS: &[&str] = &["catalogue", "namespace", "constants", "heartbeat"];
+    pub const SETTINGS: &[&str] = &["catalogue", "namespace", "constants", "heartbeat", "typescript"];
+    pub const TYPESCRIPT: &[&str] = &["prelude"];
     pub const HEARTBEAT: &[&str] = &["event", "interval_seconds", "max_missed"];
     pub const CONST_GROUP: &[&str] = &["description", "extends", "extra"];
     pub const ROOM: &[&str] = &["name", "params", "access", "description"];
@@ -327,6 +339,7 @@ mod tests {
         assert_eq!(props(&schema, Some("Settings")), sorted(keys::SETTINGS));
         assert_eq!(props(&schema, Some("ConstGroupSpec")), sorted(keys::CONST_GROUP));
         assert_eq!(props(&schema, Some("HeartbeatSpec")), sorted(keys::HEARTBEAT));
+        assert_eq!(props(&schema, Some("TypeScriptSpec")), sorted(keys::TYPESCRIPT));
         assert_eq!(props(&schema, Some("RoomSpec")), sorted(keys::ROOM));
         assert_eq!(props(&schema, Some("EventSpec")), sorted(keys::EVENT));
         assert_eq!(props(&schema, Some("SideSpec")), sorted(keys::SIDE));

@@ -200,6 +200,7 @@ impl Lowerer {
             constant_groups: self.groups,
             migrations: self.migrations,
             heartbeat: self.heartbeat,
+            ts_prelude: self.ts_prelude,
         };
         let mut warnings = self.diags;
         warnings.extend(collisions(&catalogue, &self.event_pos));

@@ -133,6 +133,13 @@ impl Lowerer {
                 let pos = m.get("namespace").map_or(node.pos, |n| n.pos);
                 self.err(Code::InvalidNamespace, &d.file, pos, format!("namespace `{ns}` must start with `/`"));
             }
+            if let Some(ts) = present(m.get("typescript"))
+                && let Some(tm) = self.map(&d.file, ts, "`typescript`", keys::TYPESCRIPT)
+                && let Some(prelude) = self.string(&d.file, tm.get("prelude"), "`prelude`")
+            {
+                self.ts_prelude_names = names::ts_exports(&prelude);
+                self.ts_prelude = Some(prelude);
+            }
             if let Some(h) = present(m.get("heartbeat"))
                 && let Some(hm) = self.map(&d.file, h, "`heartbeat`", keys::HEARTBEAT)
             {

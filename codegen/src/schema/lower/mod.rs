@@ -166,6 +166,9 @@ struct Lowerer {
     settings_at: Option<Loc>,
     name: Option<String>,
     namespace: Option<String>,
+    /// settings.typescript.prelude, and the names it exports (catalogue types cannot take them).
+    ts_prelude: Option<String>,
+    ts_prelude_names: Vec<String>,
     migrations: Vec<Migration>,
     heartbeat_spec: Option<HeartbeatSpec>,
     heartbeat: Option<Heartbeat>,
@@ -217,6 +220,16 @@ mod tests {
             assert_eq!(codes, ["unsupported-format"], "{head:?}");
             assert_eq!((err[0].pos.line, err[0].pos.col), (1, 9), "{head:?}: located at the value");
         }
+    }
+
+    /// `settings.typescript.prelude` reaches the IR; a type cannot take a name it exports.
+    #[test]
+    fn typescript_prelude() {
+        let text = "domain: t\nsettings:\n  typescript:\n    prelude: |\n      export interface SocketState { ok: boolean }\ntypes:\n  %NAME%: { fields: { a: string } }\nevents:\n  e:\n    to_client: { to: everyone }\n";
+        let (c, _) = one(&text.replace("%NAME%", "Other")).unwrap();
+        assert_eq!(c.ts_prelude.as_deref(), Some("export interface SocketState { ok: boolean }\n"));
+        let err = one(&text.replace("%NAME%", "SocketState")).unwrap_err();
+        assert_eq!(err.iter().map(|d| d.code.as_str()).collect::<Vec<_>>(), ["reserved-word"]);
     }
 
     #[test]
