@@ -59,7 +59,21 @@ impl Default for Builder {
 impl Builder {
     /// Catalogue `schema/`, Rust into `OUT_DIR`, no assets, cargo rerun lines on.
     pub fn new() -> Self {
-        Self { catalogue: PathBuf::from("schema"), out_dir: None, assets_dir: None, rerun_if_changed: true, opts: EmitOptions::default() }
+        Self { catalogue: PathBuf::from("schema"), out_dir: None, assets_dir: None, rerun_if_changed: true, opts: EmitOptions::from_env() }
+    }
+
+    /// The regenerate command headers name (default: `switchboard generate`, or
+    /// `SWITCHBOARD_REGENERATE`).
+    pub fn regenerate(&mut self, command: impl Into<String>) -> &mut Self {
+        self.opts.regenerate = command.into();
+        self
+    }
+
+    /// Said after the regenerate command in headers, e.g. `building my-crate also refreshes it`
+    /// (default: none, or `SWITCHBOARD_REGENERATE_NOTE`).
+    pub fn regenerate_note(&mut self, note: impl Into<String>) -> &mut Self {
+        self.opts.regenerate_note = Some(note.into());
+        self
     }
 
     /// The catalogue folder.
@@ -93,6 +107,9 @@ impl Builder {
         if self.rerun_if_changed {
             // The folder itself, so an added or removed file reruns the script.
             println!("cargo:rerun-if-changed={}", self.catalogue.display());
+            // The headers' defaults come from these.
+            println!("cargo:rerun-if-env-changed={}", crate::emit::REGENERATE_ENV);
+            println!("cargo:rerun-if-env-changed={}", crate::emit::REGENERATE_NOTE_ENV);
         }
         for f in &files {
             let p = self.catalogue.join(&f.name);

@@ -128,6 +128,26 @@ pub struct Paths {
     /// Diagnostic format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
+    /// The regenerate command the headers name [default: `switchboard generate`, or $SWITCHBOARD_REGENERATE]
+    #[arg(long)]
+    pub regenerate: Option<String>,
+    /// Said after the regenerate command in headers [default: none, or $SWITCHBOARD_REGENERATE_NOTE]
+    #[arg(long)]
+    pub regenerate_note: Option<String>,
+}
+
+impl Paths {
+    /// Emit options: the environment's, then these flags.
+    fn emit_options(&self) -> EmitOptions {
+        let mut o = EmitOptions::from_env();
+        if let Some(cmd) = &self.regenerate {
+            o.regenerate = cmd.clone();
+        }
+        if let Some(note) = &self.regenerate_note {
+            o.regenerate_note = Some(note.clone());
+        }
+        o
+    }
 }
 
 /// Runs the CLI with the process arguments.
@@ -180,7 +200,7 @@ pub fn run(cli: Cli, out: &mut dyn std::io::Write, err: &mut dyn std::io::Write)
 
 /// [`run`], with human diagnostics in colour (miette's fancy theme) when `color` is true.
 pub fn run_with(cli: Cli, out: &mut dyn std::io::Write, err: &mut dyn std::io::Write, color: bool) -> u8 {
-    let build = |schema: &Path, format: Format, out: &mut dyn std::io::Write, err: &mut dyn std::io::Write| build(schema, format, color, out, err);
+    let build = |schema: &Path, format: Format, opts: &EmitOptions, out: &mut dyn std::io::Write, err: &mut dyn std::io::Write| build(schema, format, opts, color, out, err);
     match cli.command {
         Command::Init { dir } => init(&dir, out, err),
         Command::Completions { shell } => {
@@ -192,7 +212,7 @@ pub fn run_with(cli: Cli, out: &mut dyn std::io::Write, err: &mut dyn std::io::W
             let _ = out.write_all(crate::format_schema().as_bytes());
             EXIT_OK
         }
-        Command::Validate { schema, format } => match build(&schema, format, out, err) {
+        Command::Validate { schema, format } => match build(&schema, format, &EmitOptions::from_env(), out, err) {
             Ok(g) => {
                 let _ = writeln!(err, "{}: {} events, {} types, {} rooms; no errors", schema.display(), g.catalogue.events.len(), g.catalogue.types.len(), g.catalogue.rooms.len());
                 EXIT_OK
@@ -200,7 +220,7 @@ pub fn run_with(cli: Cli, out: &mut dyn std::io::Write, err: &mut dyn std::io::W
             Err(code) => code,
         },
         Command::Generate { paths: p, quiet } => {
-            let g = match build(&p.schema, p.format, out, err) {
+            let g = match build(&p.schema, p.format, &p.emit_options(), out, err) {
                 Ok(g) => g,
                 Err(code) => return code,
             };
@@ -236,7 +256,8 @@ pub fn run_with(cli: Cli, out: &mut dyn std::io::Write, err: &mut dyn std::io::W
             EXIT_OK
         }
         Command::Check(p) => {
-            let g = match build(&p.schema, p.format, out, err) {
+            let opts = p.emit_options();
+            let g = match build(&p.schema, p.format, &opts, out, err) {
                 Ok(g) => g,
                 Err(code) => return code,
             };
@@ -253,7 +274,7 @@ pub fn run_with(cli: Cli, out: &mut dyn std::io::Write, err: &mut dyn std::io::W
                 let _ = writeln!(err, "{} generated files are up to date", g.files.len() + 1);
                 EXIT_OK
             } else {
-                let _ = writeln!(err, "stale generated files (run `cargo run -p switchboard -- generate`):");
+                let _ = writeln!(err, "stale generated files (run `{}`):", opts.regenerate);
                 for b in &bad {
                     let _ = writeln!(err, "  {b}");
                 }
@@ -272,13 +293,12 @@ fn targets(p: &Paths, files: &[output::GeneratedFile]) -> Vec<(PathBuf, output::
 
 /// Loads and generates; diagnostics go to `err` (human) or `out` (JSON, always one array).
 /// File names in diagnostics are relative to the current directory (`schema/orders.yaml:71:17`).
-fn build(schema: &Path, format: Format, color: bool, out: &mut dyn std::io::Write, err: &mut dyn std::io::Write) -> Result<crate::Generation, u8> {
+fn build(schema: &Path, format: Format, opts: &EmitOptions, color: bool, out: &mut dyn std::io::Write, err: &mut dyn std::io::Write) -> Result<crate::Generation, u8> {
     let files = load_catalogue(schema).map_err(|e| {
         let _ = writeln!(err, "error: {e}");
         EXIT_IO
     })?;
-    let opts = EmitOptions::default();
-    let (sources, diagnostics, result) = match crate::generate(&files, &opts) {
+    let (sources, diagnostics, result) = match crate::generate(&files, opts) {
         Ok(g) => (crate::sources_of(&files), g.warnings.clone(), Ok(g)),
         Err(inv) => (inv.sources, inv.diagnostics, Err(EXIT_INVALID)),
     };

@@ -60,6 +60,57 @@ impl ErrorCode {
     }
 }
 
+/// What decides which refusals the server can answer a client event with: the catalogue facts
+/// the pipeline (`server::pipeline`) branches on. The generator documents each event from it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EventTraits {
+    /// The event has a catalogue `rate_limit`.
+    pub rate_limited: bool,
+    /// Reliable delivery outside room joins and leaves: a `_mid` is deduplicated.
+    pub reliable: bool,
+    /// The event joins a room (the per-socket room cap applies).
+    pub joins_room: bool,
+    /// The joined room's access is `app`: the application's hook can deny the join (`self`
+    /// rooms are named from the token and `authenticated` ones are open).
+    pub join_policy: bool,
+}
+
+impl ErrorCode {
+    /// The codes the server itself can answer a client event with, each with when, in the
+    /// order the pipeline checks them. Kept beside the pipeline's refusals: a new refusal there
+    /// belongs here too. Handlers may refuse with any code of their own on top.
+    pub fn answered(t: EventTraits) -> Vec<(ErrorCode, &'static str)> {
+        let mut v = vec![
+            (ErrorCode::InvalidPayload, "the payload is not valid JSON or not an object, `_mid` is malformed, or a field does not match its type or constraints (`field` names it)"),
+            (ErrorCode::PayloadTooLarge, "the payload is larger than the event's `max_bytes`"),
+            (
+                ErrorCode::RateLimited,
+                if t.rate_limited {
+                    "this user sent the event more often than its rate limit allows, or more of this socket's events are waiting than `max_queued_events_per_socket` allows"
+                } else {
+                    "more of this socket's events are waiting than `max_queued_events_per_socket` allows (the event has no rate limit of its own)"
+                },
+            ),
+            (
+                ErrorCode::Forbidden,
+                if t.joins_room && t.join_policy {
+                    "the room's access policy denies the join, or the token expired during the session (the socket is then closed)"
+                } else {
+                    "the token expired during the session (the socket is then closed)"
+                },
+            ),
+        ];
+        if t.joins_room {
+            v.push((ErrorCode::TooManyRooms, "the socket is already in `max_rooms_per_socket` rooms"));
+        }
+        v.push((ErrorCode::HandlerError, "the application's handler failed, panicked or ran past `handler_timeout`"));
+        if t.reliable {
+            v.push((ErrorCode::Internal, "the deduplication store did not answer, or the original of a resent message did not finish"));
+        }
+        v
+    }
+}
+
 /// The error half of an ack.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AckError {
@@ -262,6 +313,18 @@ pub mod double_option {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every code but `unknown_event` (not an event's own) is documented for some event, so a
+    /// new code cannot be added without saying when the server answers it.
+    #[test]
+    fn every_code_is_answered_by_some_event() {
+        let all = ErrorCode::answered(EventTraits { rate_limited: true, reliable: true, joins_room: true, join_policy: true });
+        for c in ErrorCode::ALL.iter().filter(|c| **c != ErrorCode::UnknownEvent) {
+            assert!(all.iter().any(|(a, _)| a == c), "{c:?} is answered by no event");
+        }
+        let plain: Vec<ErrorCode> = ErrorCode::answered(EventTraits::default()).into_iter().map(|(c, _)| c).collect();
+        assert_eq!(plain, [ErrorCode::InvalidPayload, ErrorCode::PayloadTooLarge, ErrorCode::RateLimited, ErrorCode::Forbidden, ErrorCode::HandlerError]);
+    }
 
     #[test]
     fn ack_envelope_round_trips() {

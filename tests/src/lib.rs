@@ -1,6 +1,7 @@
 //! Test support: the Rust generated from every valid codegen fixture is compiled here.
 
-/// One module per fixture in `codegen/tests/fixtures/valid/`.
+/// One module per fixture in `codegen/tests/fixtures/valid/`, and `evolution_before` /
+/// `evolution_after` from `codegen/tests/fixtures/evolution/`.
 pub mod fixtures {
     include!(concat!(env!("OUT_DIR"), "/fixtures.rs"));
 }

@@ -10,6 +10,9 @@
 //!   event to its room and answers every client-to-server event's ack.
 //! * `wrong_payload_types_fail_to_compile`: each file in `tests/js/ts-fail/` fails with exactly
 //!   the errors its `// expect: TSnnnn` comments name (code and line), and no others.
+//! * `docs_snippets_compile_strict`: every `ts` snippet of the generated domain pages
+//!   (`generated/docs/*.md`: `socket.on`, `socket.emit` with its ack) compiles against the
+//!   generated maps, so the docs cannot show a payload or ack the types refuse.
 //! * `no_runtime_imports_or_const_enums`: the file stays self-contained (no imports, no
 //!   `require`, no `const enum`; only `as const` objects at run time) and uses `Date` only where
 //!   the app keeps it.
@@ -392,6 +395,36 @@ fn generated_ts_compiles_strict() {
         out.status,
         both(&out)
     );
+}
+
+#[test]
+fn docs_snippets_compile_strict() {
+    let docs = repo_root().join("generated/docs");
+    let mut body = String::new();
+    let mut count = 0;
+    for page in fs::read_dir(&docs).expect("generated/docs").map(|e| e.expect("an entry").path()) {
+        if page.extension().is_none_or(|x| x != "md") || page.ends_with("index.md") {
+            continue;
+        }
+        let text = read(&page);
+        for block in text.split("```ts\n").skip(1) {
+            let code = block.split("```").next().expect("a closed block");
+            count += 1;
+            let _ = writeln!(body, "// {}\nexport function snippet{count}(): void {{\n{code}}}", page.display());
+        }
+    }
+    assert!(count >= 100, "only {count} snippets in generated/docs");
+    let scratch = ScratchDir::new("docs");
+    let module = quoted(&generated_ts().with_extension(""));
+    let client = quoted(&js_dir().join("node_modules/socket.io-client"));
+    let file = scratch.0.join("docs-snippets.ts");
+    let head = format!(
+        "import type {{ Socket }} from {client};\nimport type {{ ServerToClientEvents, ClientToServerEvents }} from {module};\n\
+         declare const socket: Socket<ServerToClientEvents, ClientToServerEvents>;\ndeclare const console: {{ warn(...args: unknown[]): void }};\n"
+    );
+    fs::write(&file, head + &body).expect("write docs-snippets.ts");
+    let out = run_tsc(&write_tsconfig(&scratch.0, &[file]));
+    assert!(out.status.success(), "tsc --strict rejected a docs snippet ({}):\n{}", out.status, both(&out));
 }
 
 #[test]

@@ -2,6 +2,7 @@
 //! deprecations, migration notes and a mermaid sequence diagram per room.
 
 use super::EmitOptions;
+use super::frontend::{Usage, usage};
 use super::prose::{Reader, delivery_text, param_source_text, rate_text, room_action_text, target_text};
 use crate::output::GeneratedFile;
 use crate::schema::ir::*;
@@ -47,6 +48,7 @@ struct EventView {
     deprecated: String,
     facts: Vec<(String, String)>,
     payloads: Vec<PayloadView>,
+    usage: Usage,
     migrations: Vec<NoteView>,
 }
 
@@ -299,6 +301,7 @@ fn event_view(c: &Catalogue, from: usize, id: EventId) -> EventView {
     let e = &c.events[id];
     let mut facts: Vec<(String, String)> = vec![("Direction".into(), direction(e).into())];
     let mut payloads = Vec::new();
+    let (mut payload_example, mut ack_example) = (None, None);
     if !e.constants.is_empty() {
         facts.push(("TS constant".into(), e.constants.iter().map(|g| format!("`{g}.{}`", e.const_name)).collect::<Vec<_>>().join(", ")));
     }
@@ -313,7 +316,7 @@ fn event_view(c: &Catalogue, from: usize, id: EventId) -> EventView {
         }
         facts.push(("Server → client payload".into(), s.payload.map_or("none".into(), |p| type_link(c, from, p))));
         if let Some(p) = s.payload {
-            payloads.push(payload_view(c, from, p, "Server → client payload", s.description.as_deref(), s.example.as_ref()));
+            payloads.push(payload_view(c, from, p, "Server → client payload", s.description.as_deref(), s.example.as_ref()).0);
         }
     }
     if let Some(s) = &e.to_server {
@@ -326,12 +329,17 @@ fn event_view(c: &Catalogue, from: usize, id: EventId) -> EventView {
         facts.push(("Rate limit".into(), s.rate_limit.map_or("none".into(), rate_text)));
         facts.push(("Max payload".into(), format!("{} bytes", s.max_bytes)));
         if let Some(p) = s.payload {
-            payloads.push(payload_view(c, from, p, "Client → server payload", s.description.as_deref(), s.example.as_ref()));
+            let view = payload_view(c, from, p, "Client → server payload", s.description.as_deref(), s.example.as_ref());
+            payload_example = Some(view.1);
+            payloads.push(view.0);
         }
         if let Some(a) = s.ack {
-            payloads.push(payload_view(c, from, a, "Ack data", None, None));
+            let view = payload_view(c, from, a, "Ack data", None, None);
+            ack_example = Some(view.1);
+            payloads.push(view.0);
         }
     }
+    let usage = usage(c, e, payload_example.as_ref(), ack_example.as_ref());
     EventView {
         anchor: format!("event-{}", slug(&e.wire_name)),
         wire_name: e.wire_name.clone(),
@@ -339,25 +347,28 @@ fn event_view(c: &Catalogue, from: usize, id: EventId) -> EventView {
         deprecated: e.deprecated.as_ref().map(Deprecation::sentence).unwrap_or_default(),
         facts: facts.into_iter().map(|(a, b)| (a, b.replace('|', "\\|"))).collect(),
         payloads,
+        usage,
         migrations: c.migrations_of(id).map(|m| NoteView { title: m.title.clone(), note: one_line(&m.note), events: String::new() }).collect(),
     }
 }
 
-fn payload_view(c: &Catalogue, from: usize, id: TypeId, what: &str, description: Option<&str>, example: Option<&Value>) -> PayloadView {
+/// The view of a payload or ack, and the example value it shows.
+fn payload_view(c: &Catalogue, from: usize, id: TypeId, what: &str, description: Option<&str>, example: Option<&Value>) -> (PayloadView, Value) {
     let t = c.ty(id);
     let (example, generated) = match example.or(t.example.as_ref()) {
         Some(v) => (v.clone(), false),
         None => (example_of(c, &TypeRef { kind: RefKind::Named(id), nullable: false, constraints: Constraints::default() }, "", 0), true),
     };
     let listed_in_types = t.origin == TypeOrigin::Shared || is_inline_named(c, id);
-    PayloadView {
+    let view = PayloadView {
         anchor: if listed_in_types { String::new() } else { format!("type-{}", slug(&t.name)) },
         title: format!("{what}: `{}`", t.name),
         description: description.unwrap_or_default().trim().to_string(),
         table: type_body(c, from, id),
         example: serde_json::to_string_pretty(&example).unwrap_or_default(),
         generated,
-    }
+    };
+    (view, example)
 }
 
 /// A field table for objects, the value list for enums, the target for aliases.

@@ -119,6 +119,7 @@ pub fn emit(c: &Catalogue, opts: &EmitOptions) -> Vec<GeneratedFile> {
     ctx.insert("groups", &groups);
     ctx.insert("server_to_client", &server_to_client);
     ctx.insert("client_to_server", &client_to_server);
+    ctx.insert("prelude", &c.ts_prelude.as_deref().map(str::trim_end));
     ctx.insert("error_codes", &ack_error_codes().map(ts_string).collect::<Vec<_>>().join(" | "));
     vec![GeneratedFile { path: "ts/socket.types.ts".into(), contents: super::render("socket.types.ts", &ctx) }]
 }

@@ -36,6 +36,7 @@ codes! {
     TooDeep = "too-deep", "Mappings, lists or a type expression nest more than 32 levels deep.";
     EmptyCatalogue = "empty-catalogue", "The catalogue folder has no files.";
     EmptyFile = "empty-file", "A catalogue file has no content.";
+    UnsupportedFormat = "unsupported-format", "A file's `format` is not a catalogue format version this Switchboard reads (1).";
     ExpectedMapping = "expected-mapping", "A value must be a mapping and is not.";
     ExpectedString = "expected-string", "A value or name must be a string and is not (a YAML null key included).";
     ExpectedInteger = "expected-integer", "A value must be a whole number >= 0.";

@@ -39,6 +39,8 @@ pub struct Catalogue {
     pub reconnect: Option<Reconnect>,
     /// Recovery of missed server-to-client events (settings.recovery), if enabled.
     pub recovery: Option<Recovery>,
+    /// TypeScript appended to `socket.types.ts` (settings.typescript.prelude).
+    pub ts_prelude: Option<String>,
 }
 
 /// settings.reconnect, checked: delays double from `base_seconds` up to `max_seconds`.
@@ -487,6 +489,28 @@ pub struct ToServer {
     pub description: Option<String>,
     /// Checked example payload.
     pub example: Option<Value>,
+}
+
+impl ToServer {
+    /// Does the server deduplicate this event's `_mid`? Room joins and leaves are idempotent
+    /// and per socket: a resend from a new socket must run again, so they never are.
+    pub fn deduplicated(&self) -> bool {
+        self.delivery == Delivery::Reliable && self.room_action.is_none()
+    }
+
+    /// What decides which refusals the server can answer this event with.
+    pub fn traits(&self, c: &Catalogue) -> switchboard_runtime::wire::EventTraits {
+        let joined = match self.room_action {
+            Some(RoomAction::Join(r)) => Some(r),
+            _ => None,
+        };
+        switchboard_runtime::wire::EventTraits {
+            rate_limited: self.rate_limit.is_some(),
+            reliable: self.deduplicated(),
+            joins_room: joined.is_some(),
+            join_policy: joined.is_some_and(|r| c.rooms[r].access == Access::App),
+        }
+    }
 }
 
 /// An event.

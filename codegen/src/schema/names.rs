@@ -25,8 +25,7 @@ const TS_RESERVED_TYPES: &[&str] = &[
     "any", "unknown", "never", "void", "undefined", "null", "string", "number", "boolean", "bigint",
     "symbol", "object", "Object", "String", "Number", "Boolean", "Array", "Record", "Date", "Error",
     "Function", "Promise", "Map", "Set", "Partial", "Readonly", "JSON", "Symbol", "BigInt",
-    "AckResponse", "AckError", "Socket", "SocketState", "SocketConfig", "ConnectionCallback",
-    "ErrorCallback", "ServerToClientEvents", "ClientToServerEvents", "ServerToClientEventName",
+    "AckResponse", "AckError", "Socket", "ServerToClientEvents", "ClientToServerEvents", "ServerToClientEventName",
     "ClientToServerEventName", "ServerToClientPayloads", "ClientToServerPayloads", "ClientToServerAcks",
     "ClientToServerEventsWithAck", "AckErrorCode",
     // Reserved words.
@@ -58,6 +57,26 @@ pub fn reserved_type_name(s: &str) -> Option<&'static str> {
         return Some("TypeScript");
     }
     None
+}
+
+/// The names a TypeScript snippet declares at its top level with `export` (`interface`, `type`,
+/// `class`, `enum`, `const`, `let`, `function`), so catalogue types cannot shadow them.
+pub fn ts_exports(ts: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for line in ts.lines() {
+        let Some(rest) = line.strip_prefix("export ") else { continue };
+        let rest = rest.trim_start().strip_prefix("declare ").unwrap_or(rest.trim_start());
+        let mut words = rest.split_whitespace();
+        let kind = words.next().unwrap_or_default();
+        if !["interface", "type", "class", "enum", "const", "let", "function"].contains(&kind) {
+            continue;
+        }
+        let name: String = words.next().unwrap_or_default().chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '$').collect();
+        if !name.is_empty() {
+            out.push(name);
+        }
+    }
+    out
 }
 
 /// Prefixes `_` when the name starts with a digit (`1st` -> `_1st`).
@@ -191,6 +210,14 @@ pub fn default_fn(type_name: &str, field_ident: &str) -> String {
     format!("__default_{}_{}", type_name.to_lowercase(), unraw(field_ident))
 }
 
+/// The setter of an optional field on a generated Rust struct (`note` -> `with_note`,
+/// `r#type` -> `with_type`, `_1st` -> `with_1st`). Struct fields and methods live in separate
+/// namespaces and every other inherent method is `new`, so setters cannot collide: distinct
+/// fields give distinct setters (only a leading digit gives a leading `_`).
+pub fn setter(field_ident: &str) -> String {
+    format!("with_{}", unraw(field_ident).trim_start_matches('_'))
+}
+
 /// The TypeScript callback type of a server payload named `XPayload` (`XCallback`), as the app
 /// names them; None for other names.
 pub fn ts_callback(type_name: &str) -> Option<String> {
@@ -279,6 +306,10 @@ mod tests {
         assert_eq!(may_join("r#match"), "may_join_match");
         assert_eq!(handlers_trait("flash_sale"), "FlashSaleHandlers");
         assert_eq!(default_fn("CartItem", "r#type"), "__default_cartitem_type");
+        assert_eq!(setter("note"), "with_note");
+        assert_eq!(setter("r#type"), "with_type");
+        assert_eq!(setter("self_"), "with_self_");
+        assert_eq!(setter("_1st"), "with_1st");
         assert_eq!(ts_callback("OrderStatusPayload").as_deref(), Some("OrderStatusCallback"));
         assert_eq!(ts_callback("OrderStatus"), None);
         assert_eq!(ts_sender("chat_send_message"), "chatSendMessage");
@@ -288,6 +319,12 @@ mod tests {
         assert_eq!(ts_listener("chat_message"), "onChatMessage");
         assert_eq!(ts_listener("_1st"), "on1st");
         assert_eq!(ts_listener("r#type"), "onType");
+    }
+
+    #[test]
+    fn ts_exports_table() {
+        let ts = "export interface SocketState {\n  a: string;\n}\nexport type ErrorCallback = (e: Error) => void;\nexport const X = 1;\ntype Hidden = 1;\nexport function f<T>() {}\nexport default 3;\n";
+        assert_eq!(ts_exports(ts), ["SocketState", "ErrorCallback", "X", "f"]);
     }
 
     #[test]

@@ -17,6 +17,9 @@ use std::collections::BTreeMap;
 #[serde(deny_unknown_fields)]
 #[schemars(title = "Switchboard catalogue file")]
 pub struct CatalogueFile {
+    /// The catalogue format version this file is written in. Absent means 1.
+    #[schemars(range(min = 1, max = 1))]
+    pub format: Option<u64>,
     /// snake_case name of the domain; unique across the catalogue.
     pub domain: String,
     /// Human title shown in the docs.
@@ -53,6 +56,8 @@ pub struct Settings {
     pub reconnect: Option<ReconnectSpec>,
     /// Recovery of missed server-to-client events after a reconnect.
     pub recovery: Option<RecoverySpec>,
+    /// TypeScript output settings.
+    pub typescript: Option<TypeScriptSpec>,
 }
 
 /// Reconnect delays double from `base_seconds` up to `max_seconds`; after `max_attempts` failed
@@ -78,6 +83,15 @@ pub struct RecoverySpec {
     pub window_seconds: u32,
     /// Events kept per room (1-100000; default 1000).
     pub max_events_per_room: Option<u32>,
+}
+
+/// TypeScript output settings.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TypeScriptSpec {
+    /// TypeScript appended verbatim to `socket.types.ts` (the app's own declarations, e.g. its
+    /// connection state types). Catalogue types cannot take the names it exports.
+    pub prelude: Option<String>,
 }
 
 /// The app-level heartbeat: a client-to-server event whose payload is `{ timestamp: datetime }`,
@@ -302,13 +316,19 @@ pub struct MigrationSpec {
     pub note: String,
 }
 
+/// The catalogue format version this Switchboard reads (`format: 1`). A file without `format`
+/// is version 1: every catalogue written before the key existed is, and a later version will
+/// have to be named, so absence never becomes ambiguous.
+pub const FORMAT_VERSION: u64 = 1;
+
 /// Keys a mapping may hold, by context; `lower` uses these lists, and a test checks them
 /// against the JSON Schema generated from the types above.
 pub mod keys {
     pub const FILE: &[&str] =
-        &["domain", "title", "description", "constants", "settings", "types", "rooms", "events", "migrations"];
-    pub const SETTINGS: &[&str] = &["catalogue", "namespace", "constants", "heartbeat", "reconnect", "recovery"];
+        &["format", "domain", "title", "description", "constants", "settings", "types", "rooms", "events", "migrations"];
+    pub const SETTINGS: &[&str] = &["catalogue", "namespace", "constants", "heartbeat", "reconnect", "recovery", "typescript"];
     pub const RECOVERY: &[&str] = &["window_seconds", "max_events_per_room"];
+    pub const TYPESCRIPT: &[&str] = &["prelude"];
     pub const HEARTBEAT: &[&str] = &["event", "interval_seconds", "max_missed"];
     pub const RECONNECT: &[&str] = &["base_seconds", "max_seconds", "max_attempts"];
     pub const CONST_GROUP: &[&str] = &["description", "extends", "extra"];
@@ -368,6 +388,7 @@ mod tests {
         assert_eq!(props(&schema, Some("HeartbeatSpec")), sorted(keys::HEARTBEAT));
         assert_eq!(props(&schema, Some("ReconnectSpec")), sorted(keys::RECONNECT));
         assert_eq!(props(&schema, Some("RecoverySpec")), sorted(keys::RECOVERY));
+        assert_eq!(props(&schema, Some("TypeScriptSpec")), sorted(keys::TYPESCRIPT));
         assert_eq!(props(&schema, Some("RoomSpec")), sorted(keys::ROOM));
         assert_eq!(props(&schema, Some("EventSpec")), sorted(keys::EVENT));
         assert_eq!(props(&schema, Some("SideSpec")), sorted(keys::SIDE));

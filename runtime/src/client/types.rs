@@ -11,7 +11,7 @@ use tokio::sync::oneshot;
 /// App-level heartbeat: an event with `{ timestamp }` sent every `interval`, acked by the server.
 #[derive(Debug, Clone)]
 pub struct Heartbeat {
-    /// Event name (`heartbeat` in the Rez catalogue).
+    /// Event name (from the catalogue's `settings.heartbeat`, e.g. `heartbeat`).
     pub event: String,
     /// Period.
     pub interval: Duration,

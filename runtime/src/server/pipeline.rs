@@ -33,6 +33,7 @@ use std::sync::atomic::AtomicU64;
 
 impl Runtime {
     /// Handles one client event end to end and always answers the ack (unless the socket is gone).
+    /// Every refusal here is listed, with when, in `ErrorCode::answered` (the generated docs).
     pub async fn handle<T, A, F, Fut>(&self, s: SocketRef, ticket: Ticket, ack: AckSender, data: EventData, spec: &EventSpec, f: F)
     where
         T: DeserializeOwned + Validate,

@@ -170,9 +170,7 @@ pub fn emit_server(c: &Catalogue) -> TokenStream {
                 }
                 None => quote!(::std::option::Option::None),
             };
-            // Room joins and leaves are idempotent and per socket: a resend from a new socket
-            // must run again, so they are never answered from the dedup store.
-            let reliable = side.delivery == Delivery::Reliable && side.room_action.is_none();
+            let reliable = side.deduplicated();
             specs.push(quote! {
                 const #spec: EventSpec = EventSpec { name: #wire, max_bytes: #max, rate_limit: #rate, reliable: #reliable };
             });

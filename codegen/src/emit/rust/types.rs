@@ -180,6 +180,7 @@ fn emit_type(c: &Catalogue, id: TypeId) -> TokenStream {
             let mut field_tokens = Vec::new();
             let mut checks = Vec::new();
             let mut defaults = Vec::new();
+            let mut build = Vec::new();
             for f in fields {
                 let fname = ident(&f.rust_ident);
                 let wire = &f.wire_name;
@@ -201,6 +202,7 @@ fn emit_type(c: &Catalogue, id: TypeId) -> TokenStream {
                     });
                     attrs.push(quote!(default = #fn_name));
                     attrs.extend(int64_with());
+                    build.push(Build { field: f, init: Init::Default(fn_ident), ty: base.clone() });
                     base
                 } else if f.optional && resolved.nullable {
                     attrs.push(quote!(default));
@@ -210,14 +212,17 @@ fn emit_type(c: &Catalogue, id: TypeId) -> TokenStream {
                     } else {
                         attrs.push(quote!(with = "::switchboard_runtime::wire::double_option"));
                     }
+                    build.push(Build { field: f, init: Init::Unset, ty: base.clone() });
                     quote!(::std::option::Option<#base>)
                 } else if f.optional {
                     attrs.push(quote!(default));
                     attrs.push(quote!(skip_serializing_if = "::std::option::Option::is_none"));
                     attrs.extend(int64_with());
+                    build.push(Build { field: f, init: Init::Unset, ty: base.clone() });
                     quote!(::std::option::Option<#base>)
                 } else {
                     attrs.extend(int64_with());
+                    build.push(Build { field: f, init: Init::Required, ty: base.clone() });
                     base
                 };
                 let mut extra = Vec::new();
@@ -253,6 +258,7 @@ fn emit_type(c: &Catalogue, id: TypeId) -> TokenStream {
                     });
                 }
             }
+            let construct = constructors(&name, &build);
             quote! {
                 #doc
                 #dep
@@ -263,6 +269,8 @@ fn emit_type(c: &Catalogue, id: TypeId) -> TokenStream {
                 }
 
                 #( #defaults )*
+
+                #construct
 
                 impl Validate for #name {
                     #[allow(unused_variables, deprecated)]
@@ -307,6 +315,87 @@ fn value_payload(c: &Catalogue, id: TypeId, target: &TypeRef, doc: TokenStream, 
                 Ok(())
             }
         }
+    }
+}
+
+/// How `new` sets a field.
+enum Init {
+    /// A parameter of `new`.
+    Required,
+    /// The catalogue's default, through the serde default function.
+    Default(Ident),
+    /// `None`; a `with_` setter sets it.
+    Unset,
+}
+
+/// One field as the construction path sees it: `ty` is the value a caller passes (without the
+/// optional field's outer `Option`).
+struct Build<'a> {
+    field: &'a Field,
+    init: Init,
+    ty: TokenStream,
+}
+
+/// `new(required fields...)` and one `with_` setter per optional field, so code that builds a
+/// payload keeps compiling when the catalogue adds an optional field (a struct literal would
+/// not); `Default` too when nothing is required.
+fn constructors(name: &Ident, build: &[Build<'_>]) -> TokenStream {
+    let mut params = Vec::new();
+    let mut inits = Vec::new();
+    let mut setters = Vec::new();
+    for b in build {
+        let fname = ident(&b.field.rust_ident);
+        let ty = &b.ty;
+        match &b.init {
+            Init::Required => {
+                params.push(quote!(#fname: impl ::std::convert::Into<#ty>));
+                inits.push(quote!(#fname: #fname.into()));
+            }
+            Init::Default(f) => inits.push(quote!(#fname: #f())),
+            Init::Unset => inits.push(quote!(#fname: ::std::option::Option::None)),
+        }
+        if matches!(b.init, Init::Required) {
+            continue;
+        }
+        let setter = format_ident!("{}", crate::schema::names::setter(&b.field.rust_ident));
+        let value = match b.init {
+            Init::Unset => quote!(::std::option::Option::Some(value.into())),
+            _ => quote!(value.into()),
+        };
+        let wire = &b.field.wire_name;
+        let doc = format!(" Sets `{wire}`.");
+        let dep = deprecated_attr(b.field.deprecated.as_ref());
+        setters.push(quote! {
+            #[doc = #doc]
+            #dep
+            #[must_use]
+            pub fn #setter(mut self, value: impl ::std::convert::Into<#ty>) -> Self {
+                self.#fname = #value;
+                self
+            }
+        });
+    }
+    let default = params.is_empty().then(|| {
+        quote! {
+            impl ::std::default::Default for #name {
+                fn default() -> Self {
+                    Self::new()
+                }
+            }
+        }
+    });
+    quote! {
+        impl #name {
+            /// Builds the value from its required fields, in catalogue order; optional fields
+            /// start unset (or at their default) and have `with_` setters. Adding an optional
+            /// field to the catalogue keeps this signature.
+            #[allow(clippy::too_many_arguments)]
+            pub fn new( #( #params ),* ) -> Self {
+                Self { #( #inits ),* }
+            }
+            #( #setters )*
+        }
+        #default
     }
 }
 

@@ -249,6 +249,7 @@ impl Lowerer {
             heartbeat: self.heartbeat,
             reconnect: self.reconnect,
             recovery: self.recovery,
+            ts_prelude: self.ts_prelude,
         };
         let mut warnings = self.diags;
         warnings.extend(collisions(&catalogue, &self.event_pos));

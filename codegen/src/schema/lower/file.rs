@@ -7,10 +7,40 @@ use super::{FileDecl, HeartbeatSpec, Loc, Lowerer};
 use crate::schema::diagnostic::did_you_mean;
 use crate::schema::ir::*;
 use crate::schema::names;
-use crate::schema::raw::keys;
+use crate::schema::raw::{FORMAT_VERSION, keys};
 use crate::schema::yaml::{Kind, Node, Pos};
 
 impl Lowerer {
+    /// Checks `format:` before anything else, and gives up on a file written in another format
+    /// version: its keys would only produce follow-on errors. Absent means version 1.
+    fn check_format(&mut self, file: &str, node: &Node) -> Option<()> {
+        let Kind::Map(entries) = &node.kind else { return Some(()) };
+        let Some((_, v)) = entries.iter().find(|(k, _)| k.as_str() == Some("format")) else { return Some(()) };
+        let want = FORMAT_VERSION;
+        match v.kind {
+            Kind::Null => Some(()),
+            Kind::Int(n) if n == want as i64 => Some(()),
+            Kind::Int(n) if n > want as i64 => {
+                self.err(Code::UnsupportedFormat, file, v.pos, format!("catalogue format {n} is newer than this Switchboard reads ({want})"))
+                    .label("format version of this file")
+                    .help(format!("upgrade switchboard (the build-dependency and the CLI), or write the file in format {want}"));
+                None
+            }
+            _ => {
+                let found = match &v.kind {
+                    Kind::Int(n) => n.to_string(),
+                    Kind::Float(f) => f.to_string(),
+                    Kind::Str(s) => format!("\"{s}\""),
+                    _ => v.kind_name().to_string(),
+                };
+                self.err(Code::UnsupportedFormat, file, v.pos, format!("unknown catalogue format {found}"))
+                    .label("not a format version")
+                    .help(format!("the catalogue format is the integer {want}: write `format: {want}`"));
+                None
+            }
+        }
+    }
+
     pub(super) fn read_file<'a>(&mut self, file: &str, node: &'a Node) -> Option<FileDecl<'a>> {
         if node.kind == Kind::Null {
             self.err(Code::EmptyFile, file, Pos { line: 1, col: 1 }, "the file is empty")
@@ -18,6 +48,7 @@ impl Lowerer {
                 .help("a catalogue file starts with `domain: <name>`");
             return None;
         }
+        self.check_format(file, node)?;
         let m = self.map(file, node, "a catalogue file", keys::FILE)?;
         let domain_name = match present(m.get("domain")) {
             None => {
@@ -101,6 +132,13 @@ impl Lowerer {
             {
                 let pos = m.get("namespace").map_or(node.pos, |n| n.pos);
                 self.err(Code::InvalidNamespace, &d.file, pos, format!("namespace `{ns}` must start with `/`"));
+            }
+            if let Some(ts) = present(m.get("typescript"))
+                && let Some(tm) = self.map(&d.file, ts, "`typescript`", keys::TYPESCRIPT)
+                && let Some(prelude) = self.string(&d.file, tm.get("prelude"), "`prelude`")
+            {
+                self.ts_prelude_names = names::ts_exports(&prelude);
+                self.ts_prelude = Some(prelude);
             }
             if let Some(h) = present(m.get("heartbeat"))
                 && let Some(hm) = self.map(&d.file, h, "`heartbeat`", keys::HEARTBEAT)

@@ -168,6 +168,9 @@ struct Lowerer {
     settings_at: Option<Loc>,
     name: Option<String>,
     namespace: Option<String>,
+    /// settings.typescript.prelude, and the names it exports (catalogue types cannot take them).
+    ts_prelude: Option<String>,
+    ts_prelude_names: Vec<String>,
     migrations: Vec<Migration>,
     heartbeat_spec: Option<HeartbeatSpec>,
     heartbeat: Option<Heartbeat>,
@@ -207,6 +210,30 @@ mod tests {
         assert_eq!(warnings.iter().map(|w| (w.code.as_str(), w.severity)).collect::<Vec<_>>(), vec![("unlimited-fan-out", crate::schema::diagnostic::Severity::Warning)]);
         let (_, warnings) = one(&both.replace("%LIMIT%", ", rate_limit: 10/s")).unwrap();
         assert!(warnings.is_empty(), "{warnings:?}");
+    }
+
+    /// `format: 1` and an absent (or null) `format` are version 1; nothing else is accepted.
+    #[test]
+    fn format_version() {
+        for head in ["format: 1\n", "", "format: ~\n"] {
+            one(&format!("{head}domain: t\nevents:\n  e:\n    to_client: {{ to: everyone }}\n")).unwrap_or_else(|e| panic!("{head:?}: {e:?}"));
+        }
+        for head in ["format: 2\n", "format: 0\n", "format: -1\n", "format: '1'\n", "format: 1.5\n", "format: [1]\n"] {
+            let err = one(&format!("{head}domain: t\nevents:\n  e:\n    to_client: {{ to: everyone }}\n")).unwrap_err();
+            let codes: Vec<&str> = err.iter().map(|d| d.code.as_str()).collect();
+            assert_eq!(codes, ["unsupported-format"], "{head:?}");
+            assert_eq!((err[0].pos.line, err[0].pos.col), (1, 9), "{head:?}: located at the value");
+        }
+    }
+
+    /// `settings.typescript.prelude` reaches the IR; a type cannot take a name it exports.
+    #[test]
+    fn typescript_prelude() {
+        let text = "domain: t\nsettings:\n  typescript:\n    prelude: |\n      export interface SocketState { ok: boolean }\ntypes:\n  %NAME%: { fields: { a: string } }\nevents:\n  e:\n    to_client: { to: everyone }\n";
+        let (c, _) = one(&text.replace("%NAME%", "Other")).unwrap();
+        assert_eq!(c.ts_prelude.as_deref(), Some("export interface SocketState { ok: boolean }\n"));
+        let err = one(&text.replace("%NAME%", "SocketState")).unwrap_err();
+        assert_eq!(err.iter().map(|d| d.code.as_str()).collect::<Vec<_>>(), ["reserved-word"]);
     }
 
     #[test]

@@ -33,6 +33,11 @@ impl Lowerer {
                 .help(format!("use ASCII letters and digits starting with a capital, e.g. `{suggestion}`"));
             return None;
         }
+        if self.ts_prelude_names.iter().any(|n| n == name) {
+            self.err(Code::ReservedWord, file, pos, format!("type name `{name}` is declared by the TypeScript prelude (settings.typescript.prelude)"))
+                .help(format!("rename it, e.g. `{name}Payload`, or rename the prelude's declaration"));
+            return None;
+        }
         if let Some(lang) = names::reserved_type_name(name) {
             self.err(Code::ReservedWord, file, pos, format!("type name `{name}` is reserved in {lang} and cannot be escaped"))
                 .help(format!("rename it, e.g. `{name}Payload` or `App{name}`"));
