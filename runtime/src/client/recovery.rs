@@ -249,6 +249,16 @@ mod tests {
         out.deliver.iter().map(|(_, p)| p.clone()).collect()
     }
 
+    /// A tracker that saw offset 1 of room `r`, then lost its link and started a new one.
+    fn reconnected() -> (Tracker, RecoverRequest) {
+        let mut t = Tracker::new(true);
+        t.live("e".into(), json!(1), Some(at("r", "e1", 1)), &mut Steps::default());
+        t.heard();
+        t.link_started();
+        let req = t.request().expect("a request");
+        (t, req)
+    }
+
     #[test]
     fn out_of_order_and_repeated_live_events_are_delivered_once() {
         let mut t = Tracker::new(true);
@@ -262,12 +272,7 @@ mod tests {
 
     #[test]
     fn replay_then_held_live_events_once_each() {
-        let mut t = Tracker::new(true);
-        let mut out = Steps::default();
-        t.live("e".into(), json!(1), Some(at("r", "e1", 1)), &mut out);
-        t.heard();
-        t.link_started();
-        let req = t.request().expect("a request");
+        let (mut t, req) = reconnected();
         assert_eq!(req.rooms, at("r", "e1", 1));
         let mut out = Steps::default();
         // Live 4 and 3 arrive before the answer (3 is also in the replay).
@@ -285,12 +290,7 @@ mod tests {
 
     #[test]
     fn after_a_resync_the_held_live_events_are_still_delivered() {
-        let mut t = Tracker::new(true);
-        let mut out = Steps::default();
-        t.live("e".into(), json!(1), Some(at("r", "e1", 1)), &mut out);
-        t.heard();
-        t.link_started();
-        t.request();
+        let (mut t, _) = reconnected();
         let mut out = Steps::default();
         t.live("e".into(), json!(9), Some(at("r", "e1", 9)), &mut out);
         let reply = RecoverReply {
