@@ -8,7 +8,7 @@ use rez_realtime::gateway::Gateway;
 use rez_realtime::types;
 use serde_json::{Value, json};
 use std::time::Duration;
-use switchboard_runtime::client::{Client, ClientEvent, ConnectionState, Listener};
+use switchboard_runtime::client::{Client, ClientConfig, ClientEvent, ConnectionState, Listener};
 use switchboard_runtime::recovery::ResyncReason;
 use tokio::time::timeout;
 
@@ -26,7 +26,12 @@ pub struct Member {
 impl Member {
     /// Connects `user` to `url`, joins `c-1` and starts listening.
     pub async fn join(url: &str, user: &str) -> Member {
-        let client = connected(fast_config(url), token(user)).await;
+        Self::join_with(fast_config(url), user).await
+    }
+
+    /// Like [`Member::join`] with a given client configuration.
+    pub async fn join_with(config: ClientConfig, user: &str) -> Member {
+        let client = connected(config, token(user)).await;
         let log = EventLog::new(&client);
         let (chat, cashback) = (client.on("chat:message"), client.on("cashback:credited"));
         let joined = bounded("subscribe:chat", Duration::from_secs(5), client.join("chat:c-1", "subscribe:chat", subscribe_c1())).await;

@@ -47,6 +47,13 @@ impl RedisServer {
         self.spawn();
     }
 
+    /// Starts a killed server again on the same port (empty); a running one is left alone.
+    pub fn revive(&mut self) {
+        if self.child.is_none() {
+            self.spawn();
+        }
+    }
+
     fn spawn(&mut self) {
         let child = Command::new("redis-server")
             .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "yes"])

@@ -176,7 +176,11 @@ impl Tracker {
                     out.resync.push((room.clone(), *reason));
                     match epoch {
                         Some(e) => {
-                            self.rooms.insert(room.clone(), Track::new(e.clone(), *offset));
+                            // Continue from the head, but still deliver the live events held
+                            // meanwhile (they arrived; only the gap before them is lost).
+                            let first_held = held.iter().flat_map(|(_, _, rec)| rec).filter(|p| p.room == *room && p.epoch == *e).map(|p| p.offset).min();
+                            let mark = first_held.map_or(*offset, |f| (*offset).min(f.saturating_sub(1)));
+                            self.rooms.insert(room.clone(), Track::new(e.clone(), mark));
                         }
                         None => {
                             self.rooms.remove(room);
@@ -245,6 +249,16 @@ mod tests {
         out.deliver.iter().map(|(_, p)| p.clone()).collect()
     }
 
+    /// A tracker that saw offset 1 of room `r`, then lost its link and started a new one.
+    fn reconnected() -> (Tracker, RecoverRequest) {
+        let mut t = Tracker::new(true);
+        t.live("e".into(), json!(1), Some(at("r", "e1", 1)), &mut Steps::default());
+        t.heard();
+        t.link_started();
+        let req = t.request().expect("a request");
+        (t, req)
+    }
+
     #[test]
     fn out_of_order_and_repeated_live_events_are_delivered_once() {
         let mut t = Tracker::new(true);
@@ -258,12 +272,7 @@ mod tests {
 
     #[test]
     fn replay_then_held_live_events_once_each() {
-        let mut t = Tracker::new(true);
-        let mut out = Steps::default();
-        t.live("e".into(), json!(1), Some(at("r", "e1", 1)), &mut out);
-        t.heard();
-        t.link_started();
-        let req = t.request().expect("a request");
+        let (mut t, req) = reconnected();
         assert_eq!(req.rooms, at("r", "e1", 1));
         let mut out = Steps::default();
         // Live 4 and 3 arrive before the answer (3 is also in the replay).
@@ -277,6 +286,24 @@ mod tests {
         t.answered(reply, &mut out);
         assert_eq!(names(&out), vec![json!(2), json!(3), json!(4)]);
         assert!(out.resync.is_empty());
+    }
+
+    #[test]
+    fn after_a_resync_the_held_live_events_are_still_delivered() {
+        let (mut t, _) = reconnected();
+        let mut out = Steps::default();
+        t.live("e".into(), json!(9), Some(at("r", "e1", 9)), &mut out);
+        let reply = RecoverReply {
+            rooms: vec![RoomOutcome::ResyncRequired { room: "r".into(), reason: ResyncReason::Capped, epoch: Some("e1".into()), offset: 9 }],
+            events: vec![],
+        };
+        t.answered(reply, &mut out);
+        assert_eq!(out.resync, vec![("r".to_string(), ResyncReason::Capped)]);
+        assert_eq!(names(&out), vec![json!(9)], "the event that arrived live is not lost");
+        let mut out = Steps::default();
+        t.live("e".into(), json!(10), Some(at("r", "e1", 10)), &mut out);
+        t.live("e".into(), json!(9), Some(at("r", "e1", 9)), &mut out);
+        assert_eq!(names(&out), vec![json!(10)], "then live ones, once");
     }
 
     #[test]
