@@ -7,10 +7,14 @@
 // Semantics follow the Rust client (runtime/src/client): an offline queue of 100 that drops the
 // oldest and reports every drop, backoff 1, 2, 4, 8, 16 s for 10 attempts then `failed`,
 // reliable events stamped with `_mid` and resent with the same id, rooms re-joined before the
-// queue drains, an app heartbeat, and ack timeouts with retries.
+// queue drains, an app heartbeat, ack timeouts with retries, and recovery of missed events.
 
 import { io as socketIo } from 'socket.io-client';
 import type { ManagerOptions, Socket, SocketOptions } from 'socket.io-client';
+import { RECOVER_EVENT, RecoveryTracker, readPositions, recoveryAnswer } from './realtime-recovery';
+import type { ResyncRequired, Steps } from './realtime-recovery';
+
+export type { ResyncReason, ResyncRequired } from './realtime-recovery';
 
 /** Stops what it was returned for (a listener, an AppState subscription). */
 export type Unsubscribe = () => void;
@@ -79,6 +83,8 @@ export interface CoreOptions {
   ackTimeoutMs?: number;
   /** Resends of a reliable emit whose ack timed out, with the same `_mid` (2). */
   ackRetries?: number;
+  /** Asks for missed events after a reconnect (the catalogue's `settings.recovery`; false). */
+  recovery?: boolean;
   /** Connect on creation (true). */
   autoConnect?: boolean;
   /** Extra socket.io-client options; reconnection stays off (the client does its own). */
@@ -173,6 +179,8 @@ export class RealtimeCore<Events extends object = Record<string, unknown>, Code 
   private _rejoining = 0;
   private readonly _stateListeners = new Set<(s: ConnectionState) => void>();
   private readonly _dropListeners = new Set<(d: DroppedMessage) => void>();
+  private readonly _resyncListeners = new Set<(r: ResyncRequired) => void>();
+  private readonly _recovery: RecoveryTracker | null;
   private readonly _eventListeners = new Map<string, Set<(payload: unknown) => void>>();
   private _connectWaiters: Array<{ resolve(): void; reject(e: Error): void }> = [];
 
@@ -185,6 +193,7 @@ export class RealtimeCore<Events extends object = Record<string, unknown>, Code 
     this._factory = options.io ?? ((url, o) => socketIo(url, o));
     this._token = options.token ?? null;
     this._state = { status: 'disconnected', attempt: 0 };
+    this._recovery = options.recovery === true ? new RecoveryTracker() : null;
     if (options.autoConnect ?? true) this.connect();
   }
 
@@ -284,6 +293,17 @@ export class RealtimeCore<Events extends object = Record<string, unknown>, Code 
   }
 
   // ---- events -----------------------------------------------------------------------------
+
+  /**
+   * A room whose missed events could not be replayed after a reconnect (or whose history the
+   * server lost): refetch what that room's screen shows.
+   */
+  onResyncRequired(listener: (resync: ResyncRequired) => void): Unsubscribe {
+    this._resyncListeners.add(listener);
+    return () => {
+      this._resyncListeners.delete(listener);
+    };
+  }
 
   /** Listens to a server event by wire name; returns the unsubscribe function. */
   on<K extends keyof Events & string>(event: K, listener: (payload: Events[K]) => void): Unsubscribe {
@@ -398,10 +418,43 @@ export class RealtimeCore<Events extends object = Record<string, unknown>, Code 
     });
     socket.onAny((event: string, ...args: unknown[]) => {
       if (this._socket !== socket) return;
-      const set = this._eventListeners.get(event);
-      if (set !== undefined) for (const l of [...set]) l(args[0]);
+      const r = this._recovery;
+      if (r === null) return this._deliver(event, args[0]);
+      r.heard(Date.now());
+      // A recoverable event's positions are its trailing argument, after the payload.
+      const steps: Steps = { deliver: [], resync: [] };
+      r.live(event, args[0], args.length > 1 ? readPositions(args[args.length - 1]) : undefined, steps);
+      this._apply(steps);
+    });
+    // Engine.IO pings are frames heard too (`gone_ms` counts from the last one).
+    socket.io?.on('ping', () => {
+      if (this._socket === socket) this._recovery?.heard(Date.now());
     });
     socket.connect();
+  }
+
+  private _deliver(event: string, payload: unknown): void {
+    const set = this._eventListeners.get(event);
+    if (set !== undefined) for (const l of [...set]) l(payload);
+  }
+
+  private _apply(steps: Steps): void {
+    for (const [event, payload] of steps.deliver) this._deliver(event, payload);
+    for (const r of steps.resync) for (const l of [...this._resyncListeners]) l(r);
+  }
+
+  /** After the re-joins: asks for the events missed while away, then drains the queue. */
+  private _rejoined(socket: Socket): void {
+    const req = this._recovery?.request(Date.now());
+    if (req !== undefined) {
+      this._emitWithTimeout(socket, RECOVER_EVENT, req, (res) => {
+        if (this._socket !== socket || this._recovery === null) return;
+        const steps: Steps = { deliver: [], resync: [] };
+        recoveryAnswer(this._recovery, res, steps);
+        this._apply(steps);
+      });
+    }
+    this.processMessageQueue();
   }
 
   private _fail(error: string): void {
@@ -442,6 +495,7 @@ export class RealtimeCore<Events extends object = Record<string, unknown>, Code 
     const s = this._socket;
     this._socket = null;
     this._rejoining = 0;
+    this._recovery?.abandoned();
     if (s !== null) {
       s.offAny();
       s.removeAllListeners();
@@ -464,10 +518,11 @@ export class RealtimeCore<Events extends object = Record<string, unknown>, Code 
     this._setState({ status: 'connected', attempt: 0 });
     this._settleConnectWaiters(null);
     this._startHeartbeat(socket);
+    this._recovery?.linkStarted();
     // Rooms first: queued messages drain once every re-join is answered or timed out.
     const rooms = [...this._rooms.entries()];
     this._rejoining = rooms.length;
-    if (rooms.length === 0) this.processMessageQueue();
+    if (rooms.length === 0) this._rejoined(socket);
     for (const [key, room] of rooms) {
       this._emitWithTimeout(socket, room.event, room.payload, (res) => {
         if (this._socket !== socket) return;
@@ -479,7 +534,7 @@ export class RealtimeCore<Events extends object = Record<string, unknown>, Code 
           if (res === undefined) w.reject(new RealtimeError<Code>('ack_timeout', `${room.event}: no ack within ${this._ackTimeoutMs} ms`));
           else this._settle(res, w.resolve, w.reject);
         }
-        if (--this._rejoining === 0) this.processMessageQueue();
+        if (--this._rejoining === 0) this._rejoined(socket);
       });
     }
   }
@@ -529,6 +584,7 @@ export class RealtimeCore<Events extends object = Record<string, unknown>, Code 
       if (settled) return;
       settled = true;
       timers().clearTimeout(timer);
+      this._recovery?.heard(Date.now());
       done(res ?? null);
     };
     if (payload === undefined) socket.emit(event, ack);
@@ -544,6 +600,7 @@ export class RealtimeCore<Events extends object = Record<string, unknown>, Code 
     this._inflight.set(o.seq, o);
     const attempt = ++o.attempt;
     const ack: AckHandler = (res) => {
+      this._recovery?.heard(Date.now());
       if (o.attempt !== attempt || this._inflight.get(o.seq) !== o) return;
       if (o.timer !== undefined) timers().clearTimeout(o.timer);
       this._inflight.delete(o.seq);
@@ -593,6 +650,7 @@ export class RealtimeCore<Events extends object = Record<string, unknown>, Code 
       socket.emit(hb.event, { timestamp: new Date().toISOString() }, () => {
         answered = true;
         this._missed = 0;
+        this._recovery?.heard(Date.now());
       });
     }, hb.intervalMs);
   }
