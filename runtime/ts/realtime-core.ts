@@ -1,6 +1,7 @@
 // Switchboard's TypeScript realtime runtime (hand-written, copied verbatim by codegen next to the
-// generated `realtime.ts`). It imports nothing but socket.io-client and uses no Node-only or
-// DOM-only API, so it runs in React Native, browsers and Node.
+// generated `realtime.ts`; its public types are in `realtime-types.ts`). It imports nothing but
+// socket.io-client and its sibling files and uses no Node-only or DOM-only API, so it runs in
+// React Native, browsers and Node.
 //
 // Semantics follow the Rust client (runtime/src/client): an offline queue of 100 that drops the
 // oldest and reports every drop, backoff 1, 2, 4, 8, 16 s for 10 attempts then `failed`,
@@ -8,108 +9,14 @@
 // queue drains, an app heartbeat, ack timeouts with retries, and recovery of missed events.
 
 import { io as socketIo } from 'socket.io-client';
-import type { ManagerOptions, Socket, SocketOptions } from 'socket.io-client';
+import type { Socket } from 'socket.io-client';
 import { RECOVER_EVENT, RecoveryTracker, readPositions, recoveryAnswer } from './realtime-recovery';
 import type { ResyncRequired, Steps } from './realtime-recovery';
+import { DEFAULT_BACKOFF, RealtimeError } from './realtime-types';
+import type { AppStateLike, BackoffOptions, ConnectionState, CoreOptions, DropReason, DroppedMessage, EventSpec, SocketFactory, Unsubscribe } from './realtime-types';
 
 export type { ResyncReason, ResyncRequired } from './realtime-recovery';
-
-/** Stops what it was returned for (a listener, an AppState subscription). */
-export type Unsubscribe = () => void;
-
-/** Where the connection is; `failed` waits for `retry()`. */
-export type ConnectionStatus = 'connecting' | 'connected' | 'reconnecting' | 'failed' | 'disconnected';
-
-/** The connection state a banner shows. */
-export interface ConnectionState {
-  readonly status: ConnectionStatus;
-  /** Reconnect attempt in progress or scheduled (0 when connected or on a first connect). */
-  readonly attempt: number;
-  /** Delay before the scheduled attempt, while `reconnecting`. */
-  readonly nextRetryInMs?: number;
-  /** Why the last connect failed (the server's message for a refused token). */
-  readonly error?: string;
-}
-
-/** Why a message was not delivered. `cleared` is `clearQueue()`. */
-export type DropReason = 'queue_full' | 'offline' | 'ack_timeout' | 'cleared';
-
-/** One dropped message, reported to every `onDropped` listener. */
-export interface DroppedMessage {
-  readonly event: string;
-  readonly payload: unknown;
-  readonly reason: DropReason;
-  /** The message id, for reliable events. */
-  readonly mid?: string;
-}
-
-/** Reconnect schedule: attempt n waits `delaysMs[min(n, len) - 1]`. */
-export interface BackoffOptions {
-  delaysMs: readonly number[];
-  maxAttempts: number;
-}
-
-/** The app heartbeat: a client event answered by the server. */
-export interface HeartbeatOptions {
-  event: string;
-  intervalMs: number;
-  /** Unanswered heartbeats in a row before the link is declared dead. */
-  maxMissed: number;
-}
-
-/** What connects a socket; the default is socket.io-client's `io`. Tests pass their own. */
-export type SocketFactory = (url: string, options: Partial<ManagerOptions & SocketOptions>) => Socket;
-
-/** React Native's `AppState`, taken by parameter so the runtime imports nothing from it. */
-export interface AppStateLike {
-  addEventListener(type: 'change', listener: (state: string) => void): { remove(): void };
-}
-
-/** Options of the core; the generated `createRealtimeClient` fills in the catalogue's defaults. */
-export interface CoreOptions {
-  url: string;
-  /** Sent as `auth.token`. */
-  token?: string | null;
-  /** Asked before every connect (sync or async); wins over `token`. */
-  getToken?: () => string | null | Promise<string | null>;
-  /** Offline queue limit (100). */
-  queueLimit?: number;
-  backoff?: Partial<BackoffOptions>;
-  /** `null` turns the heartbeat off. */
-  heartbeat?: HeartbeatOptions | null;
-  /** How long a reliable or volatile emit waits for its ack (10 s). */
-  ackTimeoutMs?: number;
-  /** Resends of a reliable emit whose ack timed out, with the same `_mid` (2). */
-  ackRetries?: number;
-  /** Asks for missed events after a reconnect (the catalogue's `settings.recovery`; false). */
-  recovery?: boolean;
-  /** Connect on creation (true). */
-  autoConnect?: boolean;
-  /** Extra socket.io-client options; reconnection stays off (the client does its own). */
-  socketOptions?: Partial<ManagerOptions & SocketOptions>;
-  io?: SocketFactory;
-}
-
-/** How the typed layer describes a client event to the core. */
-export interface EventSpec {
-  delivery: 'reliable' | 'volatile';
-  /** Room joins and leaves: the room kind and the payload fields that name it. */
-  room?: { action: 'join' | 'leave' | 'leave_all'; kind: string; params: readonly string[] };
-}
-
-/** A refused or undelivered client event: the server's `{code, message, field?}` or a drop. */
-export class RealtimeError<Code extends string = string> extends Error {
-  readonly code: Code | DropReason | 'bad_ack';
-  readonly field?: string;
-  constructor(code: Code | DropReason | 'bad_ack', message: string, field?: string) {
-    super(message);
-    this.name = 'RealtimeError';
-    this.code = code;
-    if (field !== undefined) this.field = field;
-  }
-}
-
-export const DEFAULT_BACKOFF: BackoffOptions = { delaysMs: [1000, 2000, 4000, 8000, 16000], maxAttempts: 10 };
+export * from './realtime-types';
 
 const MID = '_mid';
 

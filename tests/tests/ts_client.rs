@@ -110,7 +110,8 @@ fn client_compiles_strict() {
 #[test]
 fn runtime_is_portable_and_typed() {
     let allowed: &[(&str, &[&str])] = &[
-        ("realtime-core.ts", &["socket.io-client", "./realtime-recovery"]),
+        ("realtime-core.ts", &["socket.io-client", "./realtime-recovery", "./realtime-types"]),
+        ("realtime-types.ts", &["socket.io-client"]),
         ("realtime-recovery.ts", &[]),
         ("realtime.ts", &["./realtime-core", "./socket.types"]),
         ("realtime-react.ts", &["react", "./realtime"]),
@@ -292,7 +293,7 @@ fn compile_minimal_client(dir: &Path) -> PathBuf {
         std::fs::write(&path, &f.contents).expect("write a generated file");
         names.push(path);
     }
-    assert_eq!(names.len(), 4, "socket.types.ts, realtime.ts, realtime-core.ts and realtime-recovery.ts");
+    assert_eq!(names.len(), 5, "socket.types.ts, realtime.ts and the runtime's realtime-core.ts, -recovery.ts, -types.ts");
     let js = js_dir();
     let out = dir.join("out");
     let config = serde_json::json!({

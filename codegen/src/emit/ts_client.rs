@@ -13,6 +13,7 @@ use serde::Serialize;
 /// The hand-written runtime files, by output name.
 const RUNTIME: &[(&str, &str)] = &[
     ("realtime-core.ts", include_str!("../../../runtime/ts/realtime-core.ts")),
+    ("realtime-types.ts", include_str!("../../../runtime/ts/realtime-types.ts")),
     ("realtime-recovery.ts", include_str!("../../../runtime/ts/realtime-recovery.ts")),
     ("realtime-react.ts", include_str!("../../../runtime/ts/realtime-react.ts")),
 ];
