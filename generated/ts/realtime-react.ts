@@ -5,7 +5,7 @@
 
 import { createContext, createElement, useContext, useEffect, useRef, useSyncExternalStore } from 'react';
 import type { ReactElement, ReactNode } from 'react';
-import type { ConnectionState, RealtimeClient, RealtimeEventName, RealtimeEvents } from './realtime';
+import type { ConnectionState, RealtimeClient, RealtimeEventName, RealtimeEvents, ResyncRequired } from './realtime';
 
 const RealtimeContext = createContext<RealtimeClient | null>(null);
 
@@ -40,4 +40,14 @@ export function useRealtimeEvent<K extends RealtimeEventName>(event: K, handler:
     latest.current = handler;
   });
   useEffect(() => client.on(event, (payload) => latest.current(payload)), [client, event]);
+}
+
+/** Calls `handler` for every room that must be refetched after a reconnect, while mounted. */
+export function useResyncRequired(handler: (resync: ResyncRequired) => void): void {
+  const client = useRealtime();
+  const latest = useRef(handler);
+  useEffect(() => {
+    latest.current = handler;
+  });
+  useEffect(() => client.onResyncRequired((r) => latest.current(r)), [client]);
 }

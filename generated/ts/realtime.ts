@@ -17,6 +17,8 @@ export type {
   DropReason,
   DroppedMessage,
   HeartbeatOptions,
+  ResyncReason,
+  ResyncRequired,
   SocketFactory,
   Unsubscribe,
 } from './realtime-core';
@@ -35,6 +37,9 @@ export const HEARTBEAT: HeartbeatOptions | null = { event: 'heartbeat', interval
 
 /** The catalogue's `settings.reconnect`: attempt n waits `delaysMs[min(n, len) - 1]`. */
 export const BACKOFF: BackoffOptions = { delaysMs: [1000, 2000, 4000, 8000, 16000], maxAttempts: 10 };
+
+/** Whether the catalogue has `settings.recovery`: the client then asks for missed events after a reconnect. */
+export const RECOVERY: boolean = true;
 
 /** The realtime client: connection, offline queue and rooms, plus one method per event. */
 export class RealtimeClient extends RealtimeCore<RealtimeEvents, T.AckErrorCode> {
@@ -1077,5 +1082,5 @@ export class RealtimeClient extends RealtimeCore<RealtimeEvents, T.AckErrorCode>
 
 /** Creates the client; it connects at once unless `autoConnect: false`. */
 export function createRealtimeClient(options: RealtimeOptions): RealtimeClient {
-  return new RealtimeClient({ heartbeat: HEARTBEAT, ...options, backoff: { ...BACKOFF, ...options.backoff } });
+  return new RealtimeClient({ heartbeat: HEARTBEAT, recovery: RECOVERY, ...options, backoff: { ...BACKOFF, ...options.backoff } });
 }

@@ -1,109 +1,22 @@
 // Switchboard's TypeScript realtime runtime (hand-written, copied verbatim by codegen next to the
-// generated `realtime.ts`). It imports nothing but socket.io-client and uses no Node-only or
-// DOM-only API, so it runs in React Native, browsers and Node.
+// generated `realtime.ts`; its public types are in `realtime-types.ts`). It imports nothing but
+// socket.io-client and its sibling files and uses no Node-only or DOM-only API, so it runs in
+// React Native, browsers and Node.
 //
 // Semantics follow the Rust client (runtime/src/client): an offline queue of 100 that drops the
 // oldest and reports every drop, backoff 1, 2, 4, 8, 16 s for 10 attempts then `failed`,
 // reliable events stamped with `_mid` and resent with the same id, rooms re-joined before the
-// queue drains, an app heartbeat, and ack timeouts with retries.
+// queue drains, an app heartbeat, ack timeouts with retries, and recovery of missed events.
 
 import { io as socketIo } from 'socket.io-client';
-import type { ManagerOptions, Socket, SocketOptions } from 'socket.io-client';
+import type { Socket } from 'socket.io-client';
+import { RECOVER_EVENT, RecoveryTracker, readPositions, recoveryAnswer } from './realtime-recovery';
+import type { ResyncRequired, Steps } from './realtime-recovery';
+import { DEFAULT_BACKOFF, RealtimeError } from './realtime-types';
+import type { AppStateLike, BackoffOptions, ConnectionState, CoreOptions, DropReason, DroppedMessage, EventSpec, SocketFactory, Unsubscribe } from './realtime-types';
 
-/** Stops what it was returned for (a listener, an AppState subscription). */
-export type Unsubscribe = () => void;
-
-/** Where the connection is; `failed` waits for `retry()`. */
-export type ConnectionStatus = 'connecting' | 'connected' | 'reconnecting' | 'failed' | 'disconnected';
-
-/** The connection state a banner shows. */
-export interface ConnectionState {
-  readonly status: ConnectionStatus;
-  /** Reconnect attempt in progress or scheduled (0 when connected or on a first connect). */
-  readonly attempt: number;
-  /** Delay before the scheduled attempt, while `reconnecting`. */
-  readonly nextRetryInMs?: number;
-  /** Why the last connect failed (the server's message for a refused token). */
-  readonly error?: string;
-}
-
-/** Why a message was not delivered. `cleared` is `clearQueue()`. */
-export type DropReason = 'queue_full' | 'offline' | 'ack_timeout' | 'cleared';
-
-/** One dropped message, reported to every `onDropped` listener. */
-export interface DroppedMessage {
-  readonly event: string;
-  readonly payload: unknown;
-  readonly reason: DropReason;
-  /** The message id, for reliable events. */
-  readonly mid?: string;
-}
-
-/** Reconnect schedule: attempt n waits `delaysMs[min(n, len) - 1]`. */
-export interface BackoffOptions {
-  delaysMs: readonly number[];
-  maxAttempts: number;
-}
-
-/** The app heartbeat: a client event answered by the server. */
-export interface HeartbeatOptions {
-  event: string;
-  intervalMs: number;
-  /** Unanswered heartbeats in a row before the link is declared dead. */
-  maxMissed: number;
-}
-
-/** What connects a socket; the default is socket.io-client's `io`. Tests pass their own. */
-export type SocketFactory = (url: string, options: Partial<ManagerOptions & SocketOptions>) => Socket;
-
-/** React Native's `AppState`, taken by parameter so the runtime imports nothing from it. */
-export interface AppStateLike {
-  addEventListener(type: 'change', listener: (state: string) => void): { remove(): void };
-}
-
-/** Options of the core; the generated `createRealtimeClient` fills in the catalogue's defaults. */
-export interface CoreOptions {
-  url: string;
-  /** Sent as `auth.token`. */
-  token?: string | null;
-  /** Asked before every connect (sync or async); wins over `token`. */
-  getToken?: () => string | null | Promise<string | null>;
-  /** Offline queue limit (100). */
-  queueLimit?: number;
-  backoff?: Partial<BackoffOptions>;
-  /** `null` turns the heartbeat off. */
-  heartbeat?: HeartbeatOptions | null;
-  /** How long a reliable or volatile emit waits for its ack (10 s). */
-  ackTimeoutMs?: number;
-  /** Resends of a reliable emit whose ack timed out, with the same `_mid` (2). */
-  ackRetries?: number;
-  /** Connect on creation (true). */
-  autoConnect?: boolean;
-  /** Extra socket.io-client options; reconnection stays off (the client does its own). */
-  socketOptions?: Partial<ManagerOptions & SocketOptions>;
-  io?: SocketFactory;
-}
-
-/** How the typed layer describes a client event to the core. */
-export interface EventSpec {
-  delivery: 'reliable' | 'volatile';
-  /** Room joins and leaves: the room kind and the payload fields that name it. */
-  room?: { action: 'join' | 'leave' | 'leave_all'; kind: string; params: readonly string[] };
-}
-
-/** A refused or undelivered client event: the server's `{code, message, field?}` or a drop. */
-export class RealtimeError<Code extends string = string> extends Error {
-  readonly code: Code | DropReason | 'bad_ack';
-  readonly field?: string;
-  constructor(code: Code | DropReason | 'bad_ack', message: string, field?: string) {
-    super(message);
-    this.name = 'RealtimeError';
-    this.code = code;
-    if (field !== undefined) this.field = field;
-  }
-}
-
-export const DEFAULT_BACKOFF: BackoffOptions = { delaysMs: [1000, 2000, 4000, 8000, 16000], maxAttempts: 10 };
+export type { ResyncReason, ResyncRequired } from './realtime-recovery';
+export * from './realtime-types';
 
 const MID = '_mid';
 
@@ -171,6 +84,8 @@ export class RealtimeCore<Events extends object = Record<string, unknown>, Code 
   private _rejoining = 0;
   private readonly _stateListeners = new Set<(s: ConnectionState) => void>();
   private readonly _dropListeners = new Set<(d: DroppedMessage) => void>();
+  private readonly _resyncListeners = new Set<(r: ResyncRequired) => void>();
+  private readonly _recovery: RecoveryTracker | null;
   private readonly _eventListeners = new Map<string, Set<(payload: unknown) => void>>();
   private _connectWaiters: Array<{ resolve(): void; reject(e: Error): void }> = [];
 
@@ -183,6 +98,7 @@ export class RealtimeCore<Events extends object = Record<string, unknown>, Code 
     this._factory = options.io ?? ((url, o) => socketIo(url, o));
     this._token = options.token ?? null;
     this._state = { status: 'disconnected', attempt: 0 };
+    this._recovery = options.recovery === true ? new RecoveryTracker() : null;
     if (options.autoConnect ?? true) this.connect();
   }
 
@@ -282,6 +198,17 @@ export class RealtimeCore<Events extends object = Record<string, unknown>, Code 
   }
 
   // ---- events -----------------------------------------------------------------------------
+
+  /**
+   * A room whose missed events could not be replayed after a reconnect (or whose history the
+   * server lost): refetch what that room's screen shows.
+   */
+  onResyncRequired(listener: (resync: ResyncRequired) => void): Unsubscribe {
+    this._resyncListeners.add(listener);
+    return () => {
+      this._resyncListeners.delete(listener);
+    };
+  }
 
   /** Listens to a server event by wire name; returns the unsubscribe function. */
   on<K extends keyof Events & string>(event: K, listener: (payload: Events[K]) => void): Unsubscribe {
@@ -396,10 +323,43 @@ export class RealtimeCore<Events extends object = Record<string, unknown>, Code 
     });
     socket.onAny((event: string, ...args: unknown[]) => {
       if (this._socket !== socket) return;
-      const set = this._eventListeners.get(event);
-      if (set !== undefined) for (const l of [...set]) l(args[0]);
+      const r = this._recovery;
+      if (r === null) return this._deliver(event, args[0]);
+      r.heard(Date.now());
+      // A recoverable event's positions are its trailing argument, after the payload.
+      const steps: Steps = { deliver: [], resync: [] };
+      r.live(event, args[0], args.length > 1 ? readPositions(args[args.length - 1]) : undefined, steps);
+      this._apply(steps);
+    });
+    // Engine.IO pings are frames heard too (`gone_ms` counts from the last one).
+    socket.io?.on('ping', () => {
+      if (this._socket === socket) this._recovery?.heard(Date.now());
     });
     socket.connect();
+  }
+
+  private _deliver(event: string, payload: unknown): void {
+    const set = this._eventListeners.get(event);
+    if (set !== undefined) for (const l of [...set]) l(payload);
+  }
+
+  private _apply(steps: Steps): void {
+    for (const [event, payload] of steps.deliver) this._deliver(event, payload);
+    for (const r of steps.resync) for (const l of [...this._resyncListeners]) l(r);
+  }
+
+  /** After the re-joins: asks for the events missed while away, then drains the queue. */
+  private _rejoined(socket: Socket): void {
+    const req = this._recovery?.request(Date.now());
+    if (req !== undefined) {
+      this._emitWithTimeout(socket, RECOVER_EVENT, req, (res) => {
+        if (this._socket !== socket || this._recovery === null) return;
+        const steps: Steps = { deliver: [], resync: [] };
+        recoveryAnswer(this._recovery, res, steps);
+        this._apply(steps);
+      });
+    }
+    this.processMessageQueue();
   }
 
   private _fail(error: string): void {
@@ -440,6 +400,7 @@ export class RealtimeCore<Events extends object = Record<string, unknown>, Code 
     const s = this._socket;
     this._socket = null;
     this._rejoining = 0;
+    this._recovery?.abandoned();
     if (s !== null) {
       s.offAny();
       s.removeAllListeners();
@@ -462,10 +423,11 @@ export class RealtimeCore<Events extends object = Record<string, unknown>, Code 
     this._setState({ status: 'connected', attempt: 0 });
     this._settleConnectWaiters(null);
     this._startHeartbeat(socket);
+    this._recovery?.linkStarted();
     // Rooms first: queued messages drain once every re-join is answered or timed out.
     const rooms = [...this._rooms.entries()];
     this._rejoining = rooms.length;
-    if (rooms.length === 0) this.processMessageQueue();
+    if (rooms.length === 0) this._rejoined(socket);
     for (const [key, room] of rooms) {
       this._emitWithTimeout(socket, room.event, room.payload, (res) => {
         if (this._socket !== socket) return;
@@ -477,7 +439,7 @@ export class RealtimeCore<Events extends object = Record<string, unknown>, Code 
           if (res === undefined) w.reject(new RealtimeError<Code>('ack_timeout', `${room.event}: no ack within ${this._ackTimeoutMs} ms`));
           else this._settle(res, w.resolve, w.reject);
         }
-        if (--this._rejoining === 0) this.processMessageQueue();
+        if (--this._rejoining === 0) this._rejoined(socket);
       });
     }
   }
@@ -527,6 +489,7 @@ export class RealtimeCore<Events extends object = Record<string, unknown>, Code 
       if (settled) return;
       settled = true;
       timers().clearTimeout(timer);
+      this._recovery?.heard(Date.now());
       done(res ?? null);
     };
     if (payload === undefined) socket.emit(event, ack);
@@ -542,6 +505,7 @@ export class RealtimeCore<Events extends object = Record<string, unknown>, Code 
     this._inflight.set(o.seq, o);
     const attempt = ++o.attempt;
     const ack: AckHandler = (res) => {
+      this._recovery?.heard(Date.now());
       if (o.attempt !== attempt || this._inflight.get(o.seq) !== o) return;
       if (o.timer !== undefined) timers().clearTimeout(o.timer);
       this._inflight.delete(o.seq);
@@ -591,6 +555,7 @@ export class RealtimeCore<Events extends object = Record<string, unknown>, Code 
       socket.emit(hb.event, { timestamp: new Date().toISOString() }, () => {
         answered = true;
         this._missed = 0;
+        this._recovery?.heard(Date.now());
       });
     }, hb.intervalMs);
   }

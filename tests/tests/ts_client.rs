@@ -12,6 +12,9 @@
 //! * `core_guarantees`: `tests/js/ts-client/core.test.mjs` against a scripted socket with exact
 //!   timers (backoff, queue of 100 with 150 sends, `_mid` resends, rooms before drain, token,
 //!   heartbeat).
+//! * `recovery_core`: `tests/js/ts-client/recovery.test.mjs`, recovery of missed events against
+//!   a scripted socket with exact timers and clock (once and in order, hold-and-replay,
+//!   `resync_required` for each reason, unanswered and unsupported requests).
 //! * `offline_queue_of_150_against_the_rust_server`: the TS client generated for the minimal
 //!   fixture (`ping`, no rate limit) against its generated Rust server: 150 sends offline, 100
 //!   kept, the 50 oldest dropped and reported, the 100 acked in order and run once each.
@@ -28,7 +31,8 @@
 //!   size or speed.
 //! * `faults_through_a_proxy`: `tests/js/ts-client/faults.test.mjs` through a TCP proxy of its
 //!   own (cut, black-hole) and across a gateway restart on the same port, driven through a small
-//!   control port (`effects`, `stop`, `start`, one command per connection).
+//!   control port (`effects`, `stop`, `start`, one command per connection); and recovery: a
+//!   member cut off while another sends gets exactly the missed messages, in order, then live.
 //!
 //! The client is compiled to CommonJS (`tests/js/tsconfig.emit.json`) into a scratch folder
 //! under the target dir. Node and npm are required; these tests never skip.
@@ -106,7 +110,9 @@ fn client_compiles_strict() {
 #[test]
 fn runtime_is_portable_and_typed() {
     let allowed: &[(&str, &[&str])] = &[
-        ("realtime-core.ts", &["socket.io-client"]),
+        ("realtime-core.ts", &["socket.io-client", "./realtime-recovery", "./realtime-types"]),
+        ("realtime-types.ts", &["socket.io-client"]),
+        ("realtime-recovery.ts", &[]),
         ("realtime.ts", &["./realtime-core", "./socket.types"]),
         ("realtime-react.ts", &["react", "./realtime"]),
     ];
@@ -221,13 +227,18 @@ async fn core_guarantees() {
 }
 
 #[tokio::test]
+async fn recovery_core() {
+    assert_eq!(node_test("ts-client/recovery.test.mjs", &[]).await, 9);
+}
+
+#[tokio::test]
 async fn against_a_node_socket_io_server() {
     assert_eq!(node_test("ts-client/node-server.test.mjs", &[]).await, 1);
 }
 
 #[tokio::test]
 async fn react_hooks() {
-    assert_eq!(node_test("ts-client/react.test.mjs", &[]).await, 3);
+    assert_eq!(node_test("ts-client/react.test.mjs", &[]).await, 4);
 }
 
 #[test]
@@ -282,7 +293,7 @@ fn compile_minimal_client(dir: &Path) -> PathBuf {
         std::fs::write(&path, &f.contents).expect("write a generated file");
         names.push(path);
     }
-    assert_eq!(names.len(), 3, "socket.types.ts, realtime.ts and realtime-core.ts");
+    assert_eq!(names.len(), 5, "socket.types.ts, realtime.ts and the runtime's realtime-core.ts, -recovery.ts, -types.ts");
     let js = js_dir();
     let out = dir.join("out");
     let config = serde_json::json!({
@@ -348,6 +359,6 @@ async fn faults_through_a_proxy() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a control port");
     env.push(("CONTROL_ADDR", listener.local_addr().expect("bound").to_string()));
     let task = tokio::spawn(control(listener, gw));
-    assert_eq!(node_test("ts-client/faults.test.mjs", &env).await, 3);
+    assert_eq!(node_test("ts-client/faults.test.mjs", &env).await, 4);
     task.abort();
 }

@@ -228,7 +228,7 @@ pub fn ts_callback(type_name: &str) -> Option<String> {
 /// with one of these names would shadow it. Internals start with `_`, which no derived name does.
 pub const TS_CLIENT_MEMBERS: &[&str] = &[
     "on", "connect", "disconnect", "retry", "resume", "attachAppState", "updateAuthToken", "getState",
-    "onStateChange", "getQueueSize", "clearQueue", "processMessageQueue", "onDropped", "constructor",
+    "onStateChange", "getQueueSize", "clearQueue", "processMessageQueue", "onDropped", "onResyncRequired", "constructor",
 ];
 
 /// The TypeScript client's sender of a client event: lowerCamelCase of the identifier

@@ -1,8 +1,8 @@
 // A consumer of the generated realtime client, written as the app would: checked by
 // `tsc --strict` (tests/tests/ts_client.rs). Nothing here runs.
-import { createRealtimeClient, RealtimeError } from '../../../generated/ts/realtime';
-import type { ConnectionState, DroppedMessage, RealtimeClient } from '../../../generated/ts/realtime';
-import { useConnectionState, useRealtimeEvent } from '../../../generated/ts/realtime-react';
+import { createRealtimeClient, RealtimeError, RECOVERY } from '../../../generated/ts/realtime';
+import type { ConnectionState, DroppedMessage, RealtimeClient, ResyncReason, ResyncRequired } from '../../../generated/ts/realtime';
+import { useConnectionState, useRealtimeEvent, useResyncRequired } from '../../../generated/ts/realtime-react';
 import type { AckErrorCode, ChatMessagePayload } from '../../../generated/ts/socket.types';
 
 // No `console`: the harness's lib has no DOM and no Node types, like the runtime.
@@ -16,6 +16,11 @@ export async function app(getToken: () => Promise<string | null>): Promise<strin
   const offMessage = client.onChatMessage((m: ChatMessagePayload) => log(m.text));
   const offAny = client.on('order:status_update', (p) => log(p.status));
   client.onDropped((d: DroppedMessage) => log(d.event, d.reason));
+  // Missed events that could not be replayed: refetch that room's screen.
+  client.onResyncRequired((r: ResyncRequired) => {
+    const reason: ResyncReason = r.reason;
+    log(r.room, reason, RECOVERY);
+  });
   client.onStateChange((s: ConnectionState) => {
     if (s.status === 'reconnecting') log(`Reconnecting... (${s.attempt}) in ${s.nextRetryInMs ?? 0} ms`);
   });
@@ -44,5 +49,6 @@ export async function app(getToken: () => Promise<string | null>): Promise<strin
 export function Banner(): string {
   const state = useConnectionState();
   useRealtimeEvent('chat:message', (m) => log(m.chatId));
+  useResyncRequired((r) => log(r.room));
   return state.status === 'failed' ? `Failed: ${state.error ?? ''}` : state.status;
 }

@@ -7,8 +7,9 @@ import { chat, fakeServer, flush, okAck, realtime, refusal, transportError, unti
 const { createRealtimeClient, RealtimeError } = realtime;
 
 function client(server, options = {}) {
-  // Listeners first, so the first connect's states are seen too.
-  const c = createRealtimeClient({ url: 'http://fake', token: 't1', io: server.factory, heartbeat: null, ...options, autoConnect: false });
+  // Listeners first, so the first connect's states are seen too. Recovery (its `_recover` after
+  // each reconnect) has its own tests: recovery.test.mjs.
+  const c = createRealtimeClient({ url: 'http://fake', token: 't1', io: server.factory, heartbeat: null, recovery: false, ...options, autoConnect: false });
   const states = [];
   const drops = [];
   c.onStateChange((s) => states.push(s));

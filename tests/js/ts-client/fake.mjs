@@ -38,6 +38,8 @@ export class FakeSocket {
   /** The link goes down. */
   drop(reason = 'transport close') { this.connected = false; this.fire('disconnect', reason); }
   push(ev, payload) { for (const f of [...this.any]) f(ev, payload); }
+  /** A server event with extra trailing arguments (a recoverable event's `{_rec: [...]}`). */
+  pushArgs(ev, ...args) { for (const f of [...this.any]) f(ev, ...args); }
 }
 
 /** A fake server: `onConnect(socket)` and `onEmit(socket, message)` decide what happens. */

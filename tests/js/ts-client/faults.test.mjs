@@ -29,11 +29,15 @@ function control(command) {
 }
 const effects = async () => JSON.parse(await control('effects'));
 
-/** Forwards 127.0.0.1:port to the gateway; `cut()` closes every pair, `blackhole` drops bytes. */
+/**
+ * Forwards 127.0.0.1:port to the gateway; `cut()` closes every pair, `blackhole` drops bytes,
+ * `down` refuses new connections.
+ */
 async function proxy() {
   const pairs = new Set();
-  const p = { blackhole: false, connections: 0 };
+  const p = { blackhole: false, down: false, connections: 0 };
   const server = net.createServer((client) => {
+    if (p.down) return client.destroy();
     p.connections++;
     const upstream = net.connect(Number(GW_PORT), GW_HOST);
     const pair = [client, upstream];
@@ -133,4 +137,36 @@ test('gateway restart on the same port: queued messages arrive once, in order, r
   await deliveredOnce(rec, before, sends, texts);
   rec.c.disconnect();
   px.close();
+});
+
+test('recovery: events sent while the client is away arrive once, in order, after the reconnect, then live ones', async () => {
+  const px = await proxy();
+  const rec = await member(px);
+  const resyncs = [];
+  rec.c.onResyncRequired((r) => resyncs.push(r));
+  const other = createRealtimeClient({ url: process.env.E2E_URL, token: TOKENS.u2, heartbeat: null });
+  try {
+    await until('u2 connected', () => other.getState().status === 'connected');
+    await other.subscribeChat({ chatId: 'c-1' });
+    await other.chatSendMessage(chat('rec-0'));
+    await until('rec-0 at u1', () => rec.got.includes('rec-0'));
+    px.down = true;
+    px.cut();
+    await until('u1 away', () => rec.c.getState().status !== 'connected', 5000);
+    const missed = ['rec-1', 'rec-2', 'rec-3', 'rec-4', 'rec-5'];
+    for (const t of missed) await other.chatSendMessage(chat(t));
+    assert.ok(!rec.got.includes('rec-1'), 'sent while u1 was away');
+    px.down = false;
+    await until('u1 back', () => rec.c.getState().status === 'connected', 5000);
+    await until('the missed ones', () => rec.got.includes('rec-5'), 5000);
+    await other.chatSendMessage(chat('rec-6'));
+    await until('the live one', () => rec.got.includes('rec-6'), 5000);
+    assert.deepEqual(rec.got.filter((t) => t.startsWith('rec-')), ['rec-0', ...missed, 'rec-6'], 'the missed ones once, in order, then live');
+    assert.deepEqual(resyncs, [], 'nothing to resync');
+  } finally {
+    // Also on failure, so node exits at once instead of at the harness's timeout.
+    other.disconnect();
+    rec.c.disconnect();
+    px.close();
+  }
 });

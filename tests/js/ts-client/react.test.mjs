@@ -8,7 +8,7 @@ import { fakeServer, realtime } from './fake.mjs';
 const require = createRequire(import.meta.url);
 const React = require('react');
 const { act, create } = require('react-test-renderer');
-const { RealtimeProvider, useConnectionState, useRealtime, useRealtimeEvent } = require(`${process.env.TS_CLIENT_OUT}/realtime-react.js`);
+const { RealtimeProvider, useConnectionState, useRealtime, useRealtimeEvent, useResyncRequired } = require(`${process.env.TS_CLIENT_OUT}/realtime-react.js`);
 
 globalThis.IS_REACT_ACT_ENVIRONMENT = true;
 const h = React.createElement;
@@ -63,6 +63,27 @@ test('useRealtimeEvent delivers typed events, keeps one subscription across rend
   assert.equal(client._eventListeners.get('chat:message').size, 0, 'unmount unsubscribes');
   server.last().push('chat:message', { text: 'three' });
   assert.deepEqual(got, ['a:one', 'b:two']);
+  client.disconnect();
+});
+
+test('useResyncRequired reports rooms to refetch while mounted and unsubscribes on unmount', () => {
+  const { server, client } = setup();
+  client.connect();
+  const got = [];
+  function Screen() {
+    useResyncRequired((r) => got.push(r));
+    return null;
+  }
+  let r;
+  act(() => {
+    r = create(h(RealtimeProvider, { client }, h(Screen)));
+  });
+  const at = (epoch) => ({ _rec: [{ room: 'chat-c-1', epoch, offset: 1 }] });
+  act(() => server.last().pushArgs('chat:message', { text: 'one' }, at('e1')));
+  act(() => server.last().pushArgs('chat:message', { text: 'two' }, at('e2')));
+  assert.deepEqual(got, [{ room: 'chat-c-1', reason: 'epoch_changed' }]);
+  act(() => r.unmount());
+  assert.equal(client._resyncListeners.size, 0, 'unmount unsubscribes');
   client.disconnect();
 });
 
