@@ -45,6 +45,11 @@ async fn idle_and_half_sent_connections_are_closed_and_counted() {
     for t in idle.iter_mut().chain(half.iter_mut()) {
         assert!(closed_by_server(t, Duration::from_secs(5)).await, "an idle or half-sent connection stayed open");
     }
+    // The client sees the close before the server's connection task counts it: allow it a moment.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(2);
+    while s.rt.metrics().snapshot().http_timeouts < 25 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     let m = s.rt.metrics().snapshot();
     assert_eq!(m.http_timeouts, 25, "{m:?}");
     // A real client is not affected by the timeout (the WebSocket outlives it).

@@ -83,6 +83,8 @@ impl Runtime {
     /// `connections_refused`) and `http_header_timeout` (a connection that does not send a
     /// complete request head in time, idle or half-sent, is closed and counted in
     /// `http_timeouts`). Every accepted socket gets `TCP_NODELAY`: small frames go out at once.
+    /// Requests pass through [`super::compact::CompactRequest`], so an upgraded socket does not
+    /// keep hyper's read buffer alive.
     pub async fn serve<S, B>(self: Arc<Self>, listener: TcpListener, service: S) -> std::io::Result<()>
     where
         S: tower_service::Service<hyper::Request<Incoming>, Response = hyper::Response<B>> + Clone + Send + 'static,
@@ -132,7 +134,7 @@ impl Runtime {
                 tracing::debug!("TCP_NODELAY not set: {e}");
             }
             let io = hyper_util::rt::TokioIo::new(Tracked { io: tcp, _place: place });
-            let svc = hyper_util::service::TowerToHyperService::new(service.clone());
+            let svc = hyper_util::service::TowerToHyperService::new(super::compact::CompactRequest(service.clone()));
             let conn = http.serve_connection(io, svc).with_upgrades();
             let rt = self.clone();
             tokio::spawn(async move {
