@@ -10,7 +10,8 @@
 # Variants (bench-server flags): axum = axum::serve, socketioxide's 4 KiB WebSocket read buffer
 # (the setup of the first round); compact = the same with the app wrapped in the runtime's
 # CompactRequest; compact-1k = that and a 1 KiB read buffer; runtime = Runtime::serve with the
-# runtime's defaults (what a generated server gets); node = Node socket.io 4.8.4 (RSS only).
+# runtime's defaults (what a generated server gets: 1 KiB read buffer since issue 17); node =
+# Node socket.io 4.8.4 (RSS only).
 # One server process can hold fewer than 20k sockets under a 20,000 open-file limit, so the last
 # step is LAST sockets (default 19,000), opened by a second load generator (each has its own
 # 20,000 limit). Output: tests/bench/results/memory-<date>.jsonl and a Markdown table on stdout.
@@ -95,8 +96,8 @@ loadgen() {
 
 for VARIANT in $VARIANTS; do
     case $VARIANT in
-        axum) start "$BIN/bench-server" --worker-threads 1 --accept axum ;;
-        compact) start "$BIN/bench-server" --worker-threads 1 --accept compact ;;
+        axum) start "$BIN/bench-server" --worker-threads 1 --accept axum --ws-read-buffer 4096 ;;
+        compact) start "$BIN/bench-server" --worker-threads 1 --accept compact --ws-read-buffer 4096 ;;
         compact-1k) start "$BIN/bench-server" --worker-threads 1 --accept compact --ws-read-buffer 1024 ;;
         runtime) start "$BIN/bench-server" --worker-threads 1 --accept runtime ;;
         node) start node "$JS/bench/dist/server.js" ;;
