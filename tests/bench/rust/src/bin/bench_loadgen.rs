@@ -359,7 +359,6 @@ fn lat_json(h: &Hist) -> Value {
     json!({ "n": h.count(), "p50_us": round3(h.quantile(0.5) as f64 / 1e3), "p99_us": round3(h.quantile(0.99) as f64 / 1e3), "max_us": round3(h.max() as f64 / 1e3) })
 }
 
-/// Server-side counters (`GET /stats`): runtime metrics for Rust, memory and drops for Node.
 /// Least-squares slope of y over x.
 fn ls_slope(pts: &[(f64, f64)]) -> f64 {
     let k = pts.len() as f64;
@@ -369,6 +368,7 @@ fn ls_slope(pts: &[(f64, f64)]) -> f64 {
     if sxx > 0.0 { sxy / sxx } else { 0.0 }
 }
 
+/// Server-side counters (`GET /stats`): runtime metrics for Rust, memory and drops for Node.
 async fn server_stats(addr: SocketAddr) -> Value {
     let get = async {
         let mut s = tokio::net::TcpStream::connect(addr).await.ok()?;
