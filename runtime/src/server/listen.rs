@@ -84,6 +84,8 @@ impl Runtime {
     /// `connections_refused`) and `http_header_timeout` (a connection that does not send a
     /// complete request head in time, idle or half-sent, is closed and counted in
     /// `http_timeouts`). Every accepted socket gets `TCP_NODELAY`: small frames go out at once.
+    /// Requests pass through [`super::compact::CompactRequest`], so an upgraded socket does not
+    /// keep hyper's read buffer alive.
     pub async fn serve<S, B>(self: Arc<Self>, listener: TcpListener, service: S) -> std::io::Result<()>
     where
         S: tower_service::Service<hyper::Request<Incoming>, Response = hyper::Response<B>> + Clone + Send + 'static,
@@ -154,7 +156,8 @@ impl Runtime {
         B::Data: Send,
         B::Error: Into<BoxError>,
     {
-        let svc = hyper_util::service::TowerToHyperService::new(service);
+        // Request heads are copied out of hyper's read buffer so it is freed after the upgrade.
+        let svc = hyper_util::service::TowerToHyperService::new(super::compact::CompactRequest(service));
         let conn = http.serve_connection(hyper_util::rt::TokioIo::new(io), svc).with_upgrades();
         async move {
             if let Err(e) = conn.await {

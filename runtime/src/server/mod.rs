@@ -9,13 +9,14 @@
 //! Layout: [`config`] (every limit), [`mount`] (the runtime, authentication, registration),
 //! [`pipeline`] (one event), [`order`] (per-socket lanes), [`session`] (per-socket state and the
 //! handler context), `expiry` (closes a socket when its credential expires), [`emit`] (server-to-client sends), [`listen`] (the TCP/HTTP listener with
-//! timeouts and connection caps), [`adapter`] (rooms in memory or fanned out over Redis),
+//! timeouts and connection caps), [`compact`] (request heads copied out of hyper's read buffer), [`adapter`] (rooms in memory or fanned out over Redis),
 //! [`redis`] (the Redis connection, shared dedup store), [`auth`], [`dedup`], [`metrics`];
 //! recovery of missed events: [`recover`] (positions on broadcasts, the `_recover` answer),
 //! [`history`] (the store trait, the in-memory store, the decision per room), [`history_redis`].
 
 pub mod adapter;
 pub mod auth;
+pub mod compact;
 pub mod config;
 pub mod dedup;
 pub mod emit;
@@ -33,6 +34,7 @@ pub mod session;
 
 pub use adapter::{AdapterState, NodeAdapter};
 pub use auth::{AuthError, Authenticator, JwtHs256, Principal};
+pub use compact::{CompactRequest, compact_request};
 pub use config::{EventSpec, ServerConfig};
 pub use dedup::{DedupStore, MemoryDedup, Seen};
 pub use emit::EmitError;

@@ -170,3 +170,57 @@ mod tests {
         assert!(rss_kib("self") > 0);
     }
 }
+
+/// A counting global allocator: the allocator's view of the live heap, next to RSS (which also
+/// counts freed pages the allocator keeps and the binary's own pages).
+pub mod alloc {
+    use std::alloc::{GlobalAlloc, Layout, System};
+    use std::sync::atomic::{AtomicI64, Ordering::Relaxed};
+
+    static BYTES: AtomicI64 = AtomicI64::new(0);
+    static ALLOCS: AtomicI64 = AtomicI64::new(0);
+
+    /// Live bytes and live allocations (requested sizes, not the allocator's rounding).
+    pub fn heap_live() -> (i64, i64) {
+        (BYTES.load(Relaxed), ALLOCS.load(Relaxed))
+    }
+
+    /// The system allocator, counting what is live.
+    pub struct CountingAlloc;
+
+    // SAFETY: every call is forwarded to `System` unchanged; only counters are added.
+    unsafe impl GlobalAlloc for CountingAlloc {
+        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+            // SAFETY: forwarded with the caller's layout.
+            let p = unsafe { System.alloc(layout) };
+            if !p.is_null() {
+                BYTES.fetch_add(layout.size() as i64, Relaxed);
+                ALLOCS.fetch_add(1, Relaxed);
+            }
+            p
+        }
+        unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+            // SAFETY: forwarded with the caller's layout.
+            let p = unsafe { System.alloc_zeroed(layout) };
+            if !p.is_null() {
+                BYTES.fetch_add(layout.size() as i64, Relaxed);
+                ALLOCS.fetch_add(1, Relaxed);
+            }
+            p
+        }
+        unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+            // SAFETY: `ptr` came from this allocator (that is, `System`) with `layout`.
+            unsafe { System.dealloc(ptr, layout) };
+            BYTES.fetch_sub(layout.size() as i64, Relaxed);
+            ALLOCS.fetch_sub(1, Relaxed);
+        }
+        unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+            // SAFETY: forwarded unchanged.
+            let p = unsafe { System.realloc(ptr, layout, new_size) };
+            if !p.is_null() {
+                BYTES.fetch_add(new_size as i64 - layout.size() as i64, Relaxed);
+            }
+            p
+        }
+    }
+}

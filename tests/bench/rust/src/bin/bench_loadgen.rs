@@ -117,6 +117,9 @@ struct Shared {
     acks_ok: Cell<u64>,
     acks_err: Cell<u64>,
     disconnects: Cell<u64>,
+    /// Engine.IO pings received (all sockets): a heartbeat burst of every socket at once costs
+    /// the single-threaded server a burst of work; the drop analysis compares it with drops.
+    pings: Cell<u64>,
     lat_deliver: RefCell<Hist>,
     lat_ack: RefCell<Hist>,
     first_ack_error: RefCell<Option<String>>,
@@ -170,6 +173,7 @@ fn on_frame(sh: &Shared, pending: &mut HashMap<u64, Pending>, t: &str) -> Option
         // The echo server returns our `42<id>[...]` frame unchanged.
         t.strip_prefix("42")
     } else if t == "2" {
+        sh.pings.set(sh.pings.get() + 1);
         return Some("3");
     } else if t.starts_with("42[\"bench:message\"") {
         if let Some((phase, sched)) = text_stamp(t) {
@@ -355,6 +359,15 @@ fn lat_json(h: &Hist) -> Value {
     json!({ "n": h.count(), "p50_us": round3(h.quantile(0.5) as f64 / 1e3), "p99_us": round3(h.quantile(0.99) as f64 / 1e3), "max_us": round3(h.max() as f64 / 1e3) })
 }
 
+/// Least-squares slope of y over x.
+fn ls_slope(pts: &[(f64, f64)]) -> f64 {
+    let k = pts.len() as f64;
+    let (sx, sy) = pts.iter().fold((0.0, 0.0), |(a, b), (x, y)| (a + x, b + y));
+    let (mx, my) = (sx / k, sy / k);
+    let (sxy, sxx) = pts.iter().fold((0.0, 0.0), |(a, b), (x, y)| (a + (x - mx) * (y - my), b + (x - mx) * (x - mx)));
+    if sxx > 0.0 { sxy / sxx } else { 0.0 }
+}
+
 /// Server-side counters (`GET /stats`): runtime metrics for Rust, memory and drops for Node.
 async fn server_stats(addr: SocketAddr) -> Value {
     let get = async {
@@ -534,6 +547,8 @@ impl Bench {
         let steps = 10usize;
         let tokens: Vec<String> = (0..n).map(|i| switchboard_runtime::server::JwtHs256::mint(self.o.secret.as_bytes(), &format!("u{i}"), None, 3600)).collect();
         let mut points: Vec<(usize, u64)> = vec![(0, rss_kib(&self.o.pid))];
+        let mut heap_points: Vec<(f64, f64)> = Vec::new();
+        let heap_empty = if self.o.echo { None } else { server_stats(self.o.server).await.get("heap_live_bytes").and_then(Value::as_i64) };
         let mut per_step = Vec::new();
         let mut lat = Hist::default();
         let mut failures = 0u64;
@@ -586,8 +601,13 @@ impl Bench {
             tokio::time::sleep(Duration::from_millis(250)).await;
             let rss = rss_kib(&self.o.pid);
             points.push((range.end, rss));
-            per_step.push(json!({ "sockets": range.end, "ok": ok, "rss_kib": rss, "meter": m_out.clone() }));
-            eprintln!("  connect {}: {} ok, {:.2}s, rss {} KiB", range.end, ok, cum_wall, rss);
+            // The allocator's view (bench-server's counting allocator), when the server has one.
+            let heap = if self.o.echo { None } else { server_stats(self.o.server).await.get("heap_live_bytes").and_then(Value::as_i64) };
+            if let Some(h) = heap {
+                heap_points.push((range.end as f64, h as f64));
+            }
+            per_step.push(json!({ "sockets": range.end, "ok": ok, "rss_kib": rss, "heap_live_bytes": heap, "meter": m_out.clone() }));
+            eprintln!("  connect {}: {} ok, {:.2}s, rss {} KiB, heap {:?} B", range.end, ok, cum_wall, rss, heap);
             let reached = range.end;
             if reached == n / 10 || reached == n / 2 || reached == n {
                 let label = format!("connect {}", human(reached));
@@ -604,17 +624,15 @@ impl Bench {
         }
         // Idle memory per connection: least-squares slope of RSS over 1/10..10/10 of the sockets.
         let pts: Vec<(f64, f64)> = points.iter().skip(1).map(|&(n, kib)| (n as f64, kib as f64 * 1024.0)).collect();
-        let k = pts.len() as f64;
-        let (sx, sy) = pts.iter().fold((0.0, 0.0), |(a, b), (x, y)| (a + x, b + y));
-        let (mx, my) = (sx / k, sy / k);
-        let (sxy, sxx) = pts.iter().fold((0.0, 0.0), |(a, b), (x, y)| (a + (x - mx) * (y - my), b + (x - mx) * (x - mx)));
-        let slope = if sxx > 0.0 { sxy / sxx } else { 0.0 };
+        let slope = ls_slope(&pts);
+        let heap_slope = (heap_points.len() >= 2).then(|| ls_slope(&heap_points).round());
         let stats = if self.o.echo { Value::Null } else { server_stats(self.o.server).await };
         self.emit(json!({
             "scenario": "idle_memory", "label": format!("idle memory {}..{}", human(n / 10), human(n)), "unit": "byte per socket",
             "params": { "from": n / 10, "to": n },
             "expected": n, "received": cum_ok, "dropped": n as u64 - cum_ok,
-            "bytes_per_socket": slope.round(), "rss_kib_empty": points[0].1, "rss_kib_full": points.last().map_or(0, |p| p.1),
+            "bytes_per_socket": slope.round(), "heap_bytes_per_socket": heap_slope, "heap_live_bytes_empty": heap_empty,
+            "heap_live_bytes_full": heap_points.last().map(|p| p.1), "rss_kib_empty": points[0].1, "rss_kib_full": points.last().map_or(0, |p| p.1),
             "points": points.iter().map(|&(n, kib)| json!([n, kib])).collect::<Vec<_>>(),
             "steps": per_step, "server_stats": stats,
         }));
@@ -771,6 +789,7 @@ impl Bench {
         let senders = 100usize.min(self.o.conns - 1);
         let secs = self.o.secs;
         let meter = Meter::start(&self.o.pid);
+        let pings_before = self.sh.pings.get();
         let deadline = Instant::now() + Duration::from_secs_f64(secs);
         let sent = Rc::new(Cell::new(0u64));
         let mut tasks = Vec::new();
@@ -797,6 +816,7 @@ impl Bench {
             let _ = t.await;
         }
         let m = meter.stop();
+        let pings_during = self.sh.pings.get() - pings_before;
         let sent = sent.get();
         let acks = self.sh.acks_ok.get();
         let sh = self.sh.clone();
@@ -805,7 +825,7 @@ impl Bench {
         let cpu = m["server_cpu_us"].as_u64().unwrap_or(0);
         let sched_cpu = m["server_cpu_sched_us"].as_u64().unwrap_or(0);
         let stats = server_stats(self.o.server).await;
-        eprintln!("  ingest max: {acks} acked in {secs}s, client cpu {}%", m["client_cpu_pct"]);
+        eprintln!("  ingest max: {acks} acked in {secs}s, {} deliveries dropped, {pings_during} pings during, client cpu {}%", acks - got.min(acks), m["client_cpu_pct"]);
         self.emit(json!({
             "scenario": "ingest_max", "label": format!("ingest max rate ({senders} senders, 1 in flight each)"), "unit": "message (ack + 1 delivery)",
             "params": { "senders": senders, "secs": secs },
@@ -814,6 +834,7 @@ impl Bench {
             "server_cpu_us": cpu, "server_cpu_sched_us": sched_cpu, "per_msg_us": per(cpu, acks), "per_msg_sched_us": per(sched_cpu, acks),
             "rate_per_s": round3(acks as f64 / m["wall_s"].as_f64().unwrap_or(1.0)),
             "latency": lat_json(&self.sh.lat_ack.borrow()), "meter": m, "server_stats": stats,
+            "pings_during": pings_during,
         }));
     }
 }
@@ -846,6 +867,7 @@ fn main() -> std::process::ExitCode {
             acks_ok: Cell::new(0),
             acks_err: Cell::new(0),
             disconnects: Cell::new(0),
+            pings: Cell::new(0),
             lat_deliver: RefCell::new(Hist::default()),
             lat_ack: RefCell::new(Hist::default()),
             first_ack_error: RefCell::new(None),

@@ -3,11 +3,18 @@
 //! then acked with a sequence number, echo). The runtime's default limits are kept (that is what
 //! a generated server ships with).
 //!
-//! Usage: `bench-server [--addr 127.0.0.1:0] [--worker-threads 1] [--nagle] [--max-buffer N]`
+//! Usage: `bench-server [--addr 127.0.0.1:0] [--worker-threads 1] [--nagle] [--max-buffer N]
+//! [--ws-read-buffer N] [--accept axum|compact|runtime] [--ping-interval-ms N]`
 //! (`--max-buffer`: packets buffered per socket, the runtime's `ServerConfig::max_buffer_size`,
-//! for experiments; default: the runtime's default); the HS256 secret
-//! comes from `BENCH_JWT_SECRET`. Prints one line `{"port":P,"pid":PID}` once listening.
-//! `GET /stats` answers the runtime's counters as JSON (emit drops, acks that failed, ...).
+//! for experiments; default: the runtime's default; `--ws-read-buffer`: bytes,
+//! `ServerConfig::ws_read_buffer_size`; `--accept`: `axum::serve` as before (default),
+//! `axum::serve` with the app wrapped in the runtime's `CompactRequest`, or the runtime's own
+//! accept loop `Runtime::serve`, caps raised above the benchmark's socket count); the HS256 secret
+//! comes from `BENCH_JWT_SECRET`; `--ping-interval-ms`: Engine.IO heartbeat interval (default
+//! 25,000, socketioxide's), for the drop experiments. Prints one line `{"port":P,"pid":PID}` once listening.
+//! `GET /stats` answers the runtime's counters as JSON (emit drops, acks that failed, ...) plus
+//! `heap_live_bytes` / `heap_live_allocs`: the allocator's view, from a counting global
+//! allocator (two relaxed atomic adds per allocation and per free).
 
 #[allow(dead_code, missing_docs, clippy::all)]
 mod generated {
@@ -19,6 +26,10 @@ use generated::types;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
+use switchboard_bench::alloc::{CountingAlloc, heap_live};
+
+#[global_allocator]
+static ALLOC: CountingAlloc = CountingAlloc;
 
 struct Bench {
     emitter: Emitter,
@@ -47,10 +58,20 @@ struct Args {
     workers: usize,
     nodelay: bool,
     max_buffer: Option<usize>,
+    ws_read_buffer: Option<usize>,
+    accept: Accept,
+    ping_interval_ms: Option<u64>,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Accept {
+    Axum,
+    Compact,
+    Runtime,
 }
 
 fn parse_args() -> Result<Args, String> {
-    let mut a = Args { addr: SocketAddr::from(([127, 0, 0, 1], 0)), workers: 1, nodelay: true, max_buffer: None };
+    let mut a = Args { addr: SocketAddr::from(([127, 0, 0, 1], 0)), workers: 1, nodelay: true, max_buffer: None, ws_read_buffer: None, accept: Accept::Axum, ping_interval_ms: None };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         match flag.as_str() {
@@ -58,6 +79,16 @@ fn parse_args() -> Result<Args, String> {
             "--worker-threads" => a.workers = it.next().ok_or("--worker-threads needs a value")?.parse().map_err(|e| format!("--worker-threads: {e}"))?,
             "--nagle" => a.nodelay = false,
             "--max-buffer" => a.max_buffer = Some(it.next().ok_or("--max-buffer needs a value")?.parse().map_err(|e| format!("--max-buffer: {e}"))?),
+            "--ws-read-buffer" => a.ws_read_buffer = Some(it.next().ok_or("--ws-read-buffer needs a value")?.parse().map_err(|e| format!("--ws-read-buffer: {e}"))?),
+            "--ping-interval-ms" => a.ping_interval_ms = Some(it.next().ok_or("--ping-interval-ms needs a value")?.parse().map_err(|e| format!("--ping-interval-ms: {e}"))?),
+            "--accept" => {
+                a.accept = match it.next().as_deref() {
+                    Some("axum") => Accept::Axum,
+                    Some("compact") => Accept::Compact,
+                    Some("runtime") => Accept::Runtime,
+                    _ => return Err("--accept needs axum, compact or runtime".into()),
+                }
+            }
             other => return Err(format!("unknown argument `{other}`")),
         }
     }
@@ -68,7 +99,7 @@ fn main() -> std::process::ExitCode {
     let args = match parse_args() {
         Ok(a) => a,
         Err(e) => {
-            eprintln!("error: {e}\nusage: bench-server [--addr 127.0.0.1:0] [--worker-threads 1] [--nagle] [--max-buffer N]");
+            eprintln!("error: {e}\nusage: bench-server [--addr 127.0.0.1:0] [--worker-threads 1] [--nagle] [--max-buffer N] [--ws-read-buffer N] [--accept axum|compact|runtime] [--ping-interval-ms N]");
             return std::process::ExitCode::from(2);
         }
     };
@@ -89,8 +120,18 @@ async fn serve(args: Args) -> std::io::Result<()> {
     if let Some(n) = args.max_buffer {
         config.max_buffer_size = n;
     }
+    if let Some(n) = args.ws_read_buffer {
+        config.ws_read_buffer_size = n;
+    }
+    // The benchmark's sockets come from 16 source addresses; no cap may refuse them.
+    config.max_connections = 1_000_000;
+    config.max_connections_per_ip = 1_000_000;
     let runtime = Arc::new(Runtime::with_config(JwtHs256::new(secret.as_bytes()), config.clone()));
-    let (layer, io) = config.builder().build_layer();
+    let mut builder = config.builder();
+    if let Some(ms) = args.ping_interval_ms {
+        builder = builder.ping_interval(std::time::Duration::from_millis(ms));
+    }
+    let (layer, io) = builder.build_layer();
     let emitter = Emitter::new(io.clone(), runtime.clone());
     server::mount(&io, runtime.clone(), Arc::new(Bench { emitter, seq: AtomicI64::new(0) }));
     let stats_rt = runtime.clone();
@@ -99,7 +140,15 @@ async fn serve(args: Args) -> std::io::Result<()> {
             "/stats",
             axum::routing::get(move || {
                 let rt = stats_rt.clone();
-                async move { serde_json::to_string(&rt.metrics().snapshot()).unwrap_or_default() }
+                async move {
+                    let mut stats = serde_json::to_value(rt.metrics().snapshot()).unwrap_or_default();
+                    let (bytes, allocs) = heap_live();
+                    if let Some(map) = stats.as_object_mut() {
+                        map.insert("heap_live_bytes".into(), bytes.into());
+                        map.insert("heap_live_allocs".into(), allocs.into());
+                    }
+                    stats.to_string()
+                }
             }),
         )
         .layer(layer);
@@ -111,9 +160,21 @@ async fn serve(args: Args) -> std::io::Result<()> {
     let port = listener.local_addr()?.port();
     println!("{{\"port\":{port},\"pid\":{}}}", std::process::id());
     let nodelay = args.nodelay;
-    // Node's `ws` sets TCP_NODELAY on every socket; axum::serve does not (Nagle stays on).
-    let listener = listener.tap_io(move |tcp| {
-        let _ = tcp.set_nodelay(nodelay);
-    });
-    axum::serve(listener, app).await
+    match args.accept {
+        // `Runtime::serve` sets TCP_NODELAY itself and compacts every request head.
+        Accept::Runtime => runtime.serve(listener, app).await,
+        accept => {
+            // Node's `ws` sets TCP_NODELAY on every socket; axum::serve does not (Nagle stays on).
+            let listener = listener.tap_io(move |tcp| {
+                let _ = tcp.set_nodelay(nodelay);
+            });
+            if accept == Accept::Compact {
+                use axum::ServiceExt;
+                let app = switchboard_runtime::server::CompactRequest(app);
+                axum::serve(listener, ServiceExt::<axum::extract::Request>::into_make_service(app)).await
+            } else {
+                axum::serve(listener, app).await
+            }
+        }
+    }
 }

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Drops at the maximum ingest rate (issue 17): the full load generator sequence (every scenario,
+# ingest_max last) against bench-server with the default Engine.IO heartbeat (25 s: every socket
+# connected in the storm is pinged within the same few seconds) and with a heartbeat too long to
+# fire during the run, interleaved. Reports, per run, ingest_max's deliveries dropped, its rate,
+# the pings the load generator got during ingest_max, and the load average. Counts, not CPU
+# figures: meaningful on a busy machine only as "drops happen / do not happen, and when".
+#
+#   ROUNDS=2 CONNS=10000 tests/bench/drops.sh
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+cd "$ROOT"
+ROUNDS=${ROUNDS:-2}
+CONNS=${CONNS:-10000}
+SECS=${SECS:-2}
+VARIANTS=${VARIANTS:-"ping25s ping600s"}
+export BENCH_JWT_SECRET=${BENCH_JWT_SECRET:-bench-secret-$$}
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
+BIN=$CARGO_TARGET_DIR/release
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/switchboard-drops.XXXXXX")
+SPID=
+cleanup() { [ -n "$SPID" ] && kill -TERM "$SPID" 2>/dev/null; rm -rf "$WORK"; }
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+timeout 1500 cargo build -q --release --manifest-path tests/bench/rust/Cargo.toml
+echo "| round | heartbeat | ingest_max rate/s | deliveries expected/received/dropped | emit_drops (server) | pings during ingest_max | load avg (1 min) |"
+echo "|---|---|---:|---|---:|---:|---:|"
+for round in $(seq 1 "$ROUNDS"); do
+    for v in $VARIANTS; do
+        case $v in
+            ping25s) ping=25000 ;;
+            ping600s) ping=600000 ;;
+            *) echo "unknown variant $v" >&2; exit 2 ;;
+        esac
+        : >"$WORK/srv.out"
+        taskset -c 1 "$BIN/bench-server" --worker-threads 1 --ping-interval-ms "$ping" >"$WORK/srv.out" 2>"$WORK/srv.err" &
+        SPID=$!
+        for _ in $(seq 1 200); do grep -q '"pid"' "$WORK/srv.out" && break; sleep 0.05; done
+        PORT=$(sed -n 's/.*"port":\([0-9]*\).*/\1/p' "$WORK/srv.out" | head -1)
+        timeout 400 taskset -c 0 "$BIN/bench-loadgen" --server "127.0.0.1:$PORT" --pid "$SPID" --target "$v" --round "$round" \
+            --conns "$CONNS" --secs "$SECS" >"$WORK/lg.out" 2>"$WORK/lg.err" || echo "load generator failed: $(tail -2 "$WORK/lg.err")" >&2
+        load=$(cut -d' ' -f1 /proc/loadavg)
+        kill -TERM "$SPID" 2>/dev/null || true
+        wait "$SPID" 2>/dev/null || true
+        SPID=
+        grep '"ingest_max"' "$WORK/lg.out" | python3 -c 'import json,sys
+d=json.loads(sys.stdin.readline()); s=d.get("server_stats") or {}
+cells=[sys.argv[1], sys.argv[2], format(d["rate_per_s"], ",.0f"),
+       "{}/{}/{}".format(d["deliveries_expected"], d["deliveries_received"], d["deliveries_dropped"]),
+       str(s.get("emit_drops", "-")), str(d.get("pings_during")), sys.argv[3]]
+print("| " + " | ".join(cells) + " |")' "$round" "$v" "$load" || echo "| $round | $v | no ingest_max result | | | | $load |"
+    done
+done
