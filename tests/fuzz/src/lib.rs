@@ -99,6 +99,11 @@ table! {
     "subscribe:order" => SubscribeOrderPayload,
     "unsubscribe:order" => UnsubscribeOrderPayload,
     "heartbeat" => HeartbeatPayload,
+    "join-earnings-room" => JoinEarningsRoomPayload,
+    "leave-earnings-room" => LeaveEarningsRoomPayload,
+    "join-tournament" => JoinTournamentPayload,
+    "leave-tournament" => LeaveTournamentPayload,
+    "join-merchant-room" => JoinMerchantRoomPayload,
 }
 
 /// What the server's `EventSpec` says of an event, read from the catalogue.
