@@ -81,7 +81,7 @@ impl ErrorCode {
     /// belongs here too. Handlers may refuse with any code of their own on top.
     pub fn answered(t: EventTraits) -> Vec<(ErrorCode, &'static str)> {
         let mut v = vec![
-            (ErrorCode::InvalidPayload, "the payload is not valid JSON or not an object, `_mid` is malformed, or a field does not match its type or constraints (`field` names it)"),
+            (ErrorCode::InvalidPayload, "the payload is not valid JSON or not the declared shape (an object; one bare value for `value:` events), `_mid` is malformed, or a field does not match its type or constraints (`field` names it)"),
             (ErrorCode::PayloadTooLarge, "the payload is larger than the event's `max_bytes`"),
             (
                 ErrorCode::RateLimited,

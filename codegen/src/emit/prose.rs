@@ -41,7 +41,7 @@ pub(crate) fn delivery_text(d: Delivery, reader: Reader) -> &'static str {
     match (reader, d) {
         (Reader::TypeScript, Delivery::Reliable) => "reliable (queued while offline)",
         (Reader::TypeScript, Delivery::Volatile) => "volatile (dropped while offline)",
-        (Reader::Docs, Delivery::Reliable) => "reliable: queued while offline, carries a message id, deduplicated by the server",
+        (Reader::Docs, Delivery::Reliable) => "reliable: queued while offline and resent until answered; a resend with the same message id gets the first answer (room joins and leaves are idempotent and not deduplicated)",
         (Reader::Docs, Delivery::Volatile) => "volatile: dropped while offline",
         (Reader::RustClient, Delivery::Reliable) => "reliable: queued while offline, resent until acked",
         (Reader::RustClient, Delivery::Volatile) => "volatile: fails with `Offline` when not connected",

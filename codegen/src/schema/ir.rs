@@ -443,7 +443,8 @@ pub struct ToClient {
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum Delivery {
-    /// Queued while offline, carries a message id, deduplicated by the server.
+    /// Queued while offline and resent until answered; a resend with the same message id gets
+    /// the first answer (room joins and leaves are idempotent and not deduplicated).
     Reliable,
     /// Dropped while offline.
     Volatile,
