@@ -77,6 +77,23 @@ impl AsyncWrite for Tracked {
     }
 }
 
+/// What the listener serves: a tower service answering hyper requests, e.g. an axum `Router`
+/// with socketioxide's layer. Named once so `serve`, `serve_io` and each connection share it.
+pub trait HttpService<B>:
+    tower_service::Service<hyper::Request<Incoming>, Response = hyper::Response<B>, Error: Into<BoxError>, Future: Send + 'static> + Clone + Send + 'static
+{
+}
+
+impl<S, B> HttpService<B> for S where
+    S: tower_service::Service<hyper::Request<Incoming>, Response = hyper::Response<B>, Error: Into<BoxError>, Future: Send + 'static> + Clone + Send + 'static
+{
+}
+
+/// The response body of an [`HttpService`].
+pub trait HttpBody: hyper::body::Body<Data: Send, Error: Into<BoxError>> + Send + 'static {}
+
+impl<B> HttpBody for B where B: hyper::body::Body<Data: Send, Error: Into<BoxError>> + Send + 'static {}
+
 impl Runtime {
     /// Serves `service` (e.g. an axum `Router` with socketioxide's layer) on `listener` until the
     /// task is dropped, with this runtime's caps and timeouts: `max_connections`,
@@ -88,12 +105,8 @@ impl Runtime {
     /// keep hyper's read buffer alive.
     pub async fn serve<S, B>(self: Arc<Self>, listener: TcpListener, service: S) -> std::io::Result<()>
     where
-        S: tower_service::Service<hyper::Request<Incoming>, Response = hyper::Response<B>> + Clone + Send + 'static,
-        S::Future: Send + 'static,
-        S::Error: Into<BoxError>,
-        B: hyper::body::Body + Send + 'static,
-        B::Data: Send,
-        B::Error: Into<BoxError>,
+        S: HttpService<B>,
+        B: HttpBody,
     {
         let open = Arc::new(Mutex::new(Open::default()));
         let http = self.http1();
@@ -149,12 +162,8 @@ impl Runtime {
     fn connection<I, S, B>(self: Arc<Self>, http: &hyper::server::conn::http1::Builder, io: I, service: S, peer: IpAddr) -> impl Future<Output = ()> + Send + 'static
     where
         I: AsyncRead + AsyncWrite + Send + Unpin + 'static,
-        S: tower_service::Service<hyper::Request<Incoming>, Response = hyper::Response<B>> + Clone + Send + 'static,
-        S::Future: Send + 'static,
-        S::Error: Into<BoxError>,
-        B: hyper::body::Body + Send + 'static,
-        B::Data: Send,
-        B::Error: Into<BoxError>,
+        S: HttpService<B>,
+        B: HttpBody,
     {
         // Request heads are copied out of hyper's read buffer so it is freed after the upgrade.
         let svc = hyper_util::service::TowerToHyperService::new(super::compact::CompactRequest(service));
@@ -179,12 +188,8 @@ impl Runtime {
     pub async fn serve_io<I, S, B>(self: Arc<Self>, io: I, service: S, peer: IpAddr)
     where
         I: AsyncRead + AsyncWrite + Send + Unpin + 'static,
-        S: tower_service::Service<hyper::Request<Incoming>, Response = hyper::Response<B>> + Clone + Send + 'static,
-        S::Future: Send + 'static,
-        S::Error: Into<BoxError>,
-        B: hyper::body::Body + Send + 'static,
-        B::Data: Send,
-        B::Error: Into<BoxError>,
+        S: HttpService<B>,
+        B: HttpBody,
     {
         let http = self.http1();
         self.connection(&http, io, service, peer).await;
