@@ -1371,7 +1371,7 @@ export interface AckError {
 }
 
 /** Error codes the server answers with. */
-export type AckErrorCode = 'invalid_payload' | 'payload_too_large' | 'rate_limited' | 'forbidden' | 'too_many_rooms' | 'handler_error' | 'internal' | 'unknown_event';
+export type AckErrorCode = 'invalid_payload' | 'payload_too_large' | 'rate_limited' | 'forbidden' | 'too_many_rooms' | 'handler_error' | 'internal' | 'outcome_unknown' | 'unknown_event';
 
 /** The answer to a client-to-server event: `{ ok: true, data }` or `{ ok: false, error }`. */
 export type AckResponse<T> = { ok: true; data: T } | { ok: false; error: AckError };

@@ -7,6 +7,12 @@ use serde::{Deserialize, Serialize};
 /// it before validation and deduplicates on it; payload types never declare it.
 pub const MESSAGE_ID_FIELD: &str = "_mid";
 
+/// Field a client adds to a *resend* of a reliable event (never to its first send): the
+/// milliseconds since it first sent that `_mid`. The server removes it before validation. After
+/// its dedup store lost its history (Redis restarted empty), the server answers a resend first
+/// sent before the loss `outcome_unknown` instead of running it again.
+pub const RESENT_FIELD: &str = "_resent";
+
 /// Longest accepted message id.
 pub const MAX_MESSAGE_ID_LEN: usize = 128;
 
@@ -28,6 +34,9 @@ pub enum ErrorCode {
     HandlerError,
     /// Something went wrong on the server.
     Internal,
+    /// A resent message the server cannot vouch for: its dedup store lost its history after the
+    /// message was first sent, so it may or may not have taken effect. Not run again.
+    OutcomeUnknown,
     /// The catalogue has no client-to-server event of that name.
     UnknownEvent,
 }
@@ -42,6 +51,7 @@ impl ErrorCode {
         ErrorCode::TooManyRooms,
         ErrorCode::HandlerError,
         ErrorCode::Internal,
+        ErrorCode::OutcomeUnknown,
         ErrorCode::UnknownEvent,
     ];
 
@@ -55,6 +65,7 @@ impl ErrorCode {
             ErrorCode::TooManyRooms => "too_many_rooms",
             ErrorCode::HandlerError => "handler_error",
             ErrorCode::Internal => "internal",
+            ErrorCode::OutcomeUnknown => "outcome_unknown",
             ErrorCode::UnknownEvent => "unknown_event",
         }
     }
@@ -81,7 +92,7 @@ impl ErrorCode {
     /// belongs here too. Handlers may refuse with any code of their own on top.
     pub fn answered(t: EventTraits) -> Vec<(ErrorCode, &'static str)> {
         let mut v = vec![
-            (ErrorCode::InvalidPayload, "the payload is not valid JSON or not the declared shape (an object; one bare value for `value:` events), `_mid` is malformed, or a field does not match its type or constraints (`field` names it)"),
+            (ErrorCode::InvalidPayload, "the payload is not valid JSON or not the declared shape (an object; one bare value for `value:` events), `_mid` or `_resent` is malformed, or a field does not match its type or constraints (`field` names it)"),
             (ErrorCode::PayloadTooLarge, "the payload is larger than the event's `max_bytes`"),
             (
                 ErrorCode::RateLimited,
@@ -106,6 +117,7 @@ impl ErrorCode {
         v.push((ErrorCode::HandlerError, "the application's handler failed, panicked or ran past `handler_timeout`"));
         if t.reliable {
             v.push((ErrorCode::Internal, "the deduplication store did not answer, or the original of a resent message did not finish"));
+            v.push((ErrorCode::OutcomeUnknown, "a resend (`_resent`) first sent before the deduplication store lost its history (Redis restarted empty): it may or may not have taken effect and is not run again; check, then send it with a new `_mid` if needed"));
         }
         v
     }

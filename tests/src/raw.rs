@@ -87,3 +87,15 @@ pub fn parse_ack(frame: &str) -> Option<(u64, serde_json::Value)> {
     let mut args: Vec<serde_json::Value> = serde_json::from_str(&rest[digits..]).ok()?;
     Some((id, if args.is_empty() { serde_json::Value::Null } else { args.swap_remove(0) }))
 }
+
+/// Sends `event` with ack id `id` and returns the ack, keeping the other frames in `seen`.
+pub async fn call(ws: &mut Ws, seen: &mut Vec<String>, id: u64, event: &str, payload: serde_json::Value) -> serde_json::Value {
+    ws.send(event_frame(id, event, &payload)).await.expect("the frame is sent");
+    loop {
+        let frame = next_text(ws).await.unwrap_or_else(|| panic!("no ack for `{event}`"));
+        match parse_ack(&frame) {
+            Some((got, ack)) if got == id => return ack,
+            _ => seen.push(frame),
+        }
+    }
+}

@@ -82,3 +82,10 @@ impl Drop for RedisServer {
         self.kill();
     }
 }
+
+/// A demo gateway on `127.0.0.1:0` on `redis` (one of several nodes sharing it).
+pub async fn node(redis: &RedisServer) -> rez_realtime::gateway::Gateway {
+    use rez_realtime::gateway::{self, GatewayConfig};
+    let config = GatewayConfig { addr: "127.0.0.1:0".parse().unwrap(), redis_url: Some(redis.url()), ..GatewayConfig::default() };
+    gateway::start(config).await.expect("a gateway starts on Redis")
+}

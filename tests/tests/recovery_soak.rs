@@ -15,14 +15,9 @@ use switchboard_runtime::client::Backoff;
 use switchboard_tests::faults::proxy::Proxy;
 use switchboard_tests::faults::{fast_config, wait_until};
 use switchboard_tests::recovery::{Member, drop_link};
-use switchboard_tests::redis::RedisServer;
+use switchboard_tests::redis::{RedisServer, node};
 use switchboard_tests::synth::SplitMix64;
 use tokio::time::{Instant, timeout};
-
-async fn node(redis: &RedisServer) -> Gateway {
-    let config = GatewayConfig { addr: "127.0.0.1:0".parse().unwrap(), redis_url: Some(redis.url()), ..GatewayConfig::default() };
-    gateway::start(config).await.expect("a gateway starts on Redis")
-}
 
 /// Sends `chat:message` with `text` to `c-1` through `gw`; true when the emitter reported no
 /// failure (the history took it).

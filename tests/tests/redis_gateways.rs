@@ -2,37 +2,19 @@
 //! a missing `redis-server` fails these tests). Two gateways run in this process on their own
 //! ports; clients are raw Socket.IO clients (`switchboard_tests::raw`).
 
-use futures_util::SinkExt;
 use rez_realtime::gateway::{self, DEV_SECRET, Gateway, GatewayConfig};
 use rez_realtime::types;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 use switchboard_runtime::server::JwtHs256;
-use switchboard_tests::raw::{self, Ws};
-use switchboard_tests::redis::RedisServer;
+use switchboard_tests::raw::{self, Ws, call};
+use switchboard_tests::redis::{RedisServer, node};
 
 /// How long a test keeps reading after the expected frames, to catch duplicates.
 const GRACE: Duration = Duration::from_millis(500);
 
-async fn node(redis: &RedisServer) -> Gateway {
-    let config = GatewayConfig { addr: "127.0.0.1:0".parse().unwrap(), redis_url: Some(redis.url()), ..GatewayConfig::default() };
-    gateway::start(config).await.expect("a gateway starts on Redis")
-}
-
 fn token(user: &str) -> String {
     JwtHs256::mint(DEV_SECRET.as_bytes(), user, Some("customer"), 600)
-}
-
-/// Sends `event` with ack id `id` and returns the ack, keeping the other frames in `seen`.
-async fn call(ws: &mut Ws, seen: &mut Vec<String>, id: u64, event: &str, payload: Value) -> Value {
-    ws.send(raw::event_frame(id, event, &payload)).await.expect("the frame is sent");
-    loop {
-        let frame = raw::next_text(ws).await.unwrap_or_else(|| panic!("no ack for `{event}`"));
-        match raw::parse_ack(&frame) {
-            Some((got, ack)) if got == id => return ack,
-            _ => seen.push(frame),
-        }
-    }
 }
 
 /// Every frame that arrives within `within`.
@@ -246,19 +228,35 @@ async fn the_redis_dedup_store_across_two_connections() {
     let a = RedisDedup::new(RedisConn::connect(&redis.url()).await.unwrap(), ttl);
     let b = RedisDedup::new(RedisConn::connect(&redis.url()).await.unwrap(), ttl);
     let key = "u1\0chat:send_message\0m-1";
-    assert!(matches!(a.begin(key).await, Seen::New));
+    // A fresh Redis holds ids only since its first use: within the TTL a new id says so.
+    assert!(matches!(a.begin(key).await, Seen::NewSinceLoss(held) if held < Duration::from_secs(5)));
     let Seen::InFlight(mut waiting) = b.begin(key).await else { panic!("the other node sees the original in flight") };
     a.complete(key, json!({ "ok": true, "data": 7 })).await;
     let ack = tokio::time::timeout(Duration::from_secs(5), waiting.wait_for(Option::is_some)).await.expect("the ack within 5 s").expect("not abandoned").clone();
     assert_eq!(ack, Some(json!({ "ok": true, "data": 7 })));
     assert!(matches!(b.begin(key).await, Seen::Done(v) if v["data"] == 7));
-    assert!(matches!(b.begin("u2\0chat:send_message\0m-1").await, Seen::New), "another user's id is theirs");
+    assert!(matches!(b.begin("u2\0chat:send_message\0m-1").await, Seen::NewSinceLoss(_)), "another user's id is theirs");
     // Abandoned: the waiter is told, and a resend is new work.
-    assert!(matches!(a.begin("u1\0e\0m-2").await, Seen::New));
+    assert!(matches!(a.begin("u1\0e\0m-2").await, Seen::NewSinceLoss(_)));
     let Seen::InFlight(mut w2) = b.begin("u1\0e\0m-2").await else { panic!("in flight") };
     a.abandon("u1\0e\0m-2").await;
     assert!(tokio::time::timeout(Duration::from_secs(5), w2.wait_for(Option::is_some)).await.expect("told within 5 s").is_err());
-    assert!(matches!(b.begin("u1\0e\0m-2").await, Seen::New));
+    assert!(matches!(b.begin("u1\0e\0m-2").await, Seen::NewSinceLoss(_)));
+    // Past the TTL since the store's first use, a new id is plainly new.
+    let short = RedisDedup::new(RedisConn::connect(&redis.url()).await.unwrap(), Duration::from_millis(50));
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(matches!(short.begin("u1\0e\0m-9").await, Seen::New));
+    // Redis restarted empty: the ids are gone, and the store says since when it holds them.
+    redis.restart();
+    let held = tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            if let Seen::NewSinceLoss(held) = b.begin(key).await {
+                return held;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    });
+    assert!(held.await.expect("the store answers after the restart") < Duration::from_secs(5));
     redis.kill();
     let Seen::InFlight(mut down) = a.begin("u1\0e\0m-3").await else { panic!("refused, not new, while Redis is down") };
     assert!(down.wait_for(Option::is_some).await.is_err());

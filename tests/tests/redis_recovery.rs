@@ -3,18 +3,12 @@
 //! on node B while a client was away from node A are replayed when it comes back, on either
 //! node; a Redis that restarted empty is a new epoch, so the client is told `resync_required`.
 
-use rez_realtime::gateway::{self, Gateway, GatewayConfig};
 use std::time::Duration;
 use switchboard_runtime::recovery::ResyncReason;
 use switchboard_tests::recovery::*;
-use switchboard_tests::redis::RedisServer;
+use switchboard_tests::redis::{RedisServer, node};
 
 const READ: Duration = Duration::from_secs(5);
-
-async fn node(redis: &RedisServer) -> Gateway {
-    let config = GatewayConfig { addr: "127.0.0.1:0".parse().unwrap(), redis_url: Some(redis.url()), ..GatewayConfig::default() };
-    gateway::start(config).await.expect("a gateway starts on Redis")
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn events_sent_on_the_other_node_are_recovered_on_either_node() {

@@ -307,11 +307,16 @@ impl Link {
 
     pub(super) async fn send_reliable(&mut self, o: Outgoing, s: &mut Session) -> Result<(), Down> {
         let id = s.take_ack_id();
-        if o.sent_before {
-            super::types::Stats::bump(&s.stats.resent);
-        }
-        let packet = self.event_packet(&o.event, &o.payload, Some(id));
-        self.track(id, InFlight::Reliable(Outgoing { sent_before: true, ..o }), true);
+        let now = Instant::now();
+        let packet = match o.first_sent {
+            Some(first) => {
+                super::types::Stats::bump(&s.stats.resent);
+                self.event_packet(&o.event, &resend_payload(&o.payload, now.duration_since(first)), Some(id))
+            }
+            None => self.event_packet(&o.event, &o.payload, Some(id)),
+        };
+        let first_sent = o.first_sent.or(Some(now));
+        self.track(id, InFlight::Reliable(Outgoing { first_sent, ..o }), true);
         self.send(&packet).await
     }
 
@@ -386,6 +391,19 @@ impl Link {
 
     async fn send(&mut self, p: &EioPacket) -> Result<(), Down> {
         send(&mut self.ws, p).await
+    }
+}
+
+/// A resend's payload: marked `_resent` with the time since the first send, so a server whose
+/// dedup store lost its history meanwhile answers `outcome_unknown` instead of running it twice.
+fn resend_payload(payload: &Option<Value>, age: Duration) -> Option<Value> {
+    match payload {
+        Some(Value::Object(m)) if m.contains_key(crate::wire::MESSAGE_ID_FIELD) => {
+            let mut m = m.clone();
+            m.insert(crate::wire::RESENT_FIELD.into(), Value::from(u64::try_from(age.as_millis()).unwrap_or(u64::MAX)));
+            Some(Value::Object(m))
+        }
+        other => other.clone(),
     }
 }
 

@@ -19,7 +19,8 @@ pub(super) struct Outgoing {
     pub(super) event: String,
     pub(super) payload: Option<Value>,
     pub(super) reply: Option<Reply>,
-    pub(super) sent_before: bool,
+    /// When it was first sent (`None`: never): resends carry the time since.
+    pub(super) first_sent: Option<tokio::time::Instant>,
     /// Resends on a live connection because the ack did not come in time.
     pub(super) timeouts: u32,
     /// Emit order: a resend takes a new ack id, so ack ids do not keep it.
@@ -105,7 +106,7 @@ impl Session {
             other => other,
         };
         self.next_seq += 1;
-        Outgoing { event, payload, reply: Some(reply), sent_before: false, timeouts: 0, seq: self.next_seq }
+        Outgoing { event, payload, reply: Some(reply), first_sent: None, timeouts: 0, seq: self.next_seq }
     }
 
     fn sync_len(&self) {

@@ -17,7 +17,16 @@ pub enum Seen {
     Done(Value),
     /// Being handled right now (a resend raced the original): wait for its ack.
     InFlight(watch::Receiver<Option<Value>>),
+    /// Not seen, but the store lost every id this long ago, less than its TTL (Redis restarted
+    /// empty): an original sent before then may have been handled and forgotten. Marked in
+    /// flight like `New`; the pipeline runs it unless it is a resend first sent before the loss.
+    NewSinceLoss(Duration),
 }
+
+/// How much longer than its stated age a resend may have travelled before the store saw it
+/// (network and scheduling; the wait in the socket's lane is measured and added). A resend
+/// whose first send may be older than the store's loss by less than this is not run again.
+pub const RESEND_SLACK: Duration = Duration::from_secs(5);
 
 /// A store of recently seen message ids, keyed by `{user}\0{event}\0{message id}`. The user is
 /// the part before the first NUL: stores partition by it, so that one user's traffic cannot

@@ -22,6 +22,8 @@ crate::counters::counters! {
         denied_joins,
         /// Reliable events recognised as resends (answered from the dedup store).
         duplicates,
+        /// Resends answered `outcome_unknown`: first sent before the dedup store lost its history.
+        outcome_unknown,
         /// Handler errors returned to clients.
         handler_errors,
         /// Acks that could not be sent (socket gone or its buffer full).

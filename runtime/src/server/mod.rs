@@ -36,7 +36,7 @@ pub use adapter::{AdapterState, NodeAdapter};
 pub use auth::{AuthError, Authenticator, JwtHs256, Principal};
 pub use compact::{CompactRequest, compact_request};
 pub use config::{EventSpec, ServerConfig};
-pub use dedup::{DedupStore, MemoryDedup, Seen};
+pub use dedup::{DedupStore, MemoryDedup, RESEND_SLACK, Seen};
 pub use emit::EmitError;
 pub use history::{History, HistoryError, MemoryHistory, RecoveryPolicy};
 pub use history_redis::RedisHistory;

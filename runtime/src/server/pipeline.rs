@@ -7,7 +7,8 @@
 //!    events, counted in `dropped_on_disconnect`;
 //! 4. an expired credential is refused (`forbidden`) and the socket disconnected; an array
 //!    payload is refused (serde would read it positionally into a struct);
-//! 5. the `_mid` of reliable events: a resend is answered from the dedup store;
+//! 5. the `_mid` of reliable events: a resend is answered from the dedup store; a resend
+//!    (`_resent`) first sent before the store lost its history is answered `outcome_unknown`;
 //! 6. the rate limit, per user (new work only: a resend answered above costs nothing);
 //! 7. deserialize (the bad field named) and validate against the catalogue's constraints;
 //! 8. the handler, with a timeout; a panic is answered too;
@@ -21,9 +22,9 @@ use super::metrics::Metrics;
 use super::mount::Runtime;
 use super::order::{Ticket, Turn};
 use super::session::{Ctx, Session};
-use super::dedup::Seen;
+use super::dedup::{RESEND_SLACK, Seen};
 use crate::validate::Validate;
-use crate::wire::{Ack, AckError, ErrorCode, MAX_MESSAGE_ID_LEN, MESSAGE_ID_FIELD};
+use crate::wire::{Ack, AckError, ErrorCode, MAX_MESSAGE_ID_LEN, MESSAGE_ID_FIELD, RESENT_FIELD};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -43,6 +44,8 @@ impl Runtime {
     {
         use tracing::Instrument;
         let span = tracing::debug_span!("client_event", event = spec.name, sid = %s.id);
+        // The wait in the lane counts towards a resend's age (see `RESEND_SLACK`).
+        let arrived = std::time::Instant::now();
         // The turn is held until the ack is sent, so acks leave in arrival order too.
         let (reply, _turn) = async {
             // Refused before the turn: no reason to wait in line for these.
@@ -64,7 +67,7 @@ impl Runtime {
                     tracing::debug!(sid = %s.id, event = spec.name, "socket disconnected before the event's turn; dropped");
                     (None, None)
                 }
-                Turn::Go(turn) => (Some(self.process::<T, A, F, Fut>(&s, value, spec, f).await), turn),
+                Turn::Go(turn) => (Some(self.process::<T, A, F, Fut>(&s, value, arrived, spec, f).await), turn),
             }
         }
         .instrument(span)
@@ -83,7 +86,7 @@ impl Runtime {
         to_value(&Ack::<()>::Err(e))
     }
 
-    async fn process<T, A, F, Fut>(&self, s: &SocketRef, mut value: Value, spec: &EventSpec, f: F) -> Value
+    async fn process<T, A, F, Fut>(&self, s: &SocketRef, mut value: Value, arrived: std::time::Instant, spec: &EventSpec, f: F) -> Value
     where
         T: DeserializeOwned + Validate,
         A: Serialize,
@@ -109,14 +112,26 @@ impl Runtime {
             // serde would read an array positionally into a struct's fields: never what was meant.
             return self.refuse(s, spec, &m.invalid_payloads, AckError::new(ErrorCode::InvalidPayload, "invalid type: array, expected an object"));
         }
-        let message_id = match take_message_id(&mut value) {
-            Ok(id) => id.filter(|_| spec.reliable),
+        let (message_id, resent) = match take_message_id(&mut value).and_then(|id| Ok((id, take_resent(&mut value)?))) {
+            Ok((id, resent)) => (id.filter(|_| spec.reliable), resent),
             Err(e) => return self.refuse(s, spec, &m.invalid_payloads, e),
         };
         let dedup_key = message_id.as_ref().map(|id| format!("{}\u{0}{}\u{0}{id}", session.principal().user_id, spec.name));
         if let Some(key) = &dedup_key {
             match self.dedup.begin(key).await {
                 Seen::New => {}
+                Seen::NewSinceLoss(held) => {
+                    // First sent before the loss (as far as the age tells, with slack): its
+                    // effect may have happened and been forgotten. Answered, never run again;
+                    // later resends get the same answer.
+                    if let Some(age) = resent
+                        && age + arrived.elapsed() + RESEND_SLACK >= held
+                    {
+                        let reply = self.refuse(s, spec, &m.outcome_unknown, AckError::new(ErrorCode::OutcomeUnknown, "the server lost its record of recent messages after this one was first sent: it may or may not have taken effect"));
+                        self.dedup.complete(key, reply.clone()).await;
+                        return reply;
+                    }
+                }
                 Seen::Done(ack) => {
                     Metrics::inc(&m.duplicates);
                     tracing::debug!(sid = %s.id, event = spec.name, "duplicate message id; replaying its ack");
@@ -236,6 +251,20 @@ pub(crate) fn take_message_id(v: &mut Value) -> Result<Option<String>, AckError>
     }
 }
 
+/// Removes and returns the `_resent` field (ms since the first send) of an object payload.
+pub(crate) fn take_resent(v: &mut Value) -> Result<Option<std::time::Duration>, AckError> {
+    let Some(obj) = v.as_object_mut() else { return Ok(None) };
+    match obj.remove(RESENT_FIELD) {
+        None => Ok(None),
+        Some(Value::Number(n)) if n.as_u64().is_some() => Ok(n.as_u64().map(std::time::Duration::from_millis)),
+        Some(_) => Err(AckError {
+            code: ErrorCode::InvalidPayload,
+            message: format!("`{RESENT_FIELD}` must be a whole number of milliseconds"),
+            field: Some(RESENT_FIELD.into()),
+        }),
+    }
+}
+
 /// True when `value` serialised as JSON is longer than `max` bytes. socketioxide hands handlers a
 /// parsed value, not the frame, so the length is counted by serialising into a counter that
 /// stops at the limit: no buffer is allocated (building one cost 3.5 % of server CPU per event).
@@ -283,6 +312,12 @@ mod tests {
         assert_eq!(take_message_id(&mut bad).unwrap_err().field.as_deref(), Some("_mid"));
         let mut none = serde_json::json!([1]);
         assert_eq!(take_message_id(&mut none).unwrap(), None);
+        let mut resent = serde_json::json!({ "_mid": "m1", "_resent": 1500 });
+        assert_eq!(take_resent(&mut resent).unwrap(), Some(std::time::Duration::from_millis(1500)));
+        assert_eq!(resent, serde_json::json!({ "_mid": "m1" }));
+        for bad in [serde_json::json!({ "_resent": -1 }), serde_json::json!({ "_resent": "5" }), serde_json::json!({ "_resent": 1.5 })] {
+            assert_eq!(take_resent(&mut bad.clone()).unwrap_err().field.as_deref(), Some("_resent"), "{bad}");
+        }
     }
 
     #[test]

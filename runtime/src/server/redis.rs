@@ -189,6 +189,10 @@ impl Driver for RedisConn {
 /// While Redis is unreachable a reliable event is refused (`internal`, the client resends
 /// later) rather than risk a second effect. A per-user cap is not enforced here: keys expire
 /// with the TTL, and Redis's `maxmemory` bounds the whole.
+///
+/// Redis restarted empty forgets every id. `switchboard:dedup-since` (set NX to Redis's time by
+/// every `begin`) says since when Redis holds the ids: for a TTL after it, an id not found is
+/// [`Seen::NewSinceLoss`], so a resend first sent before the loss is not run again.
 pub struct RedisDedup {
     conn: RedisConn,
     ttl: Duration,
@@ -197,6 +201,19 @@ pub struct RedisDedup {
 /// Interval at which a resend polls for the ack of an original handled elsewhere.
 const IN_FLIGHT_POLL: Duration = Duration::from_millis(50);
 const PENDING: &str = "p";
+const SINCE_KEY: &str = "switchboard:dedup-since";
+
+/// `SET NX PX` of the id, in one step with the loss marker: `{"n", ms Redis has held ids}` when
+/// the id is new, `{"s", stored value}` when it was seen.
+const BEGIN: &str = r"
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('SET', KEYS[2], now, 'NX')
+if redis.call('SET', KEYS[1], ARGV[2], 'NX', 'PX', ARGV[1]) then
+  return {'n', tostring(now - tonumber(redis.call('GET', KEYS[2])))}
+end
+return {'s', redis.call('GET', KEYS[1])}
+";
 
 impl RedisDedup {
     /// A store on `conn` remembering ids for `ttl`.
@@ -219,14 +236,16 @@ impl RedisDedup {
 
     async fn try_begin(&self, key: &str) -> Result<Seen, RedisError> {
         let mut c = self.conn.conn.clone();
-        let set: Option<String> =
-            redis::cmd("SET").arg(key).arg(PENDING).arg("NX").arg("PX").arg(self.ttl_ms()).query_async(&mut c).await.map_err(|e| err("SET NX", e))?;
-        if set.is_some() {
-            return Ok(Seen::New);
-        }
-        match Self::read(&mut c, key).await? {
-            Some(v) if v != PENDING => Ok(Seen::Done(parse_done(&v))),
-            // In flight here or on another node, or gone meanwhile: wait for its ack.
+        let mut cmd = redis::cmd("EVAL");
+        cmd.arg(BEGIN).arg(2).arg(key).arg(SINCE_KEY).arg(self.ttl_ms()).arg(PENDING);
+        let (kind, value): (String, Option<String>) = cmd.query_async(&mut c).await.map_err(|e| err("EVAL begin", e))?;
+        match (kind.as_str(), value) {
+            ("n", Some(held)) => {
+                let held = Duration::from_millis(held.parse().map_err(|_| RedisError(format!("dedup: unexpected reply `{held}`")))?);
+                Ok(if held < self.ttl { Seen::NewSinceLoss(held) } else { Seen::New })
+            }
+            ("s", Some(v)) if v != PENDING => Ok(Seen::Done(parse_done(&v))),
+            // In flight here or on another node: wait for its ack.
             _ => Ok(Seen::InFlight(self.watch(key.to_string()))),
         }
     }
