@@ -163,13 +163,18 @@ pub fn now_iso() -> String {
 pub struct DemoBackend {
     emitter: Emitter,
     seq: AtomicU64,
-    /// Side effects per chat (message ids stored), so tests can count effects.
-    effects: Mutex<BTreeMap<String, Vec<String>>>,
+    /// Side effects per chat (message id and text stored), so tests can count effects.
+    effects: Mutex<BTreeMap<String, Vec<(String, String)>>>,
 }
 
 impl DemoBackend {
-    /// Messages stored for a chat, in order.
+    /// Ids of the messages stored for a chat, in order.
     pub fn chat_messages(&self, chat_id: &str) -> Vec<String> {
+        self.chat_effects(chat_id).into_iter().map(|(id, _)| id).collect()
+    }
+
+    /// `(message id, text)` of every message stored for a chat, in order.
+    pub fn chat_effects(&self, chat_id: &str) -> Vec<(String, String)> {
         self.effects.lock().map(|m| m.get(chat_id).cloned().unwrap_or_default()).unwrap_or_default()
     }
 
@@ -293,7 +298,7 @@ impl server::ChatHandlers for DemoBackend {
         let message_id = self.next_id("msg");
         let timestamp = now_iso();
         if let Ok(mut m) = self.effects.lock() {
-            m.entry(p.chat_id.clone()).or_default().push(message_id.clone());
+            m.entry(p.chat_id.clone()).or_default().push((message_id.clone(), p.message.clone()));
         }
         let msg = types::ChatMessagePayload {
             message_id: message_id.clone(),

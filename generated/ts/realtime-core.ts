@@ -21,6 +21,9 @@ export type { ResyncReason, ResyncRequired } from './realtime-recovery';
 export * from './realtime-types';
 
 const MID = '_mid';
+// On resends only: ms since the first send, so a server whose dedup store lost its history
+// meanwhile answers `outcome_unknown` instead of running the message twice.
+const RESENT = '_resent';
 
 interface Timers {
   setTimeout(cb: () => void, ms: number): unknown;
@@ -40,6 +43,8 @@ interface Outgoing {
   event: string;
   payload: unknown;
   mid?: string;
+  /** `Date.now()` at the first send; resends carry the time since as `_resent`. */
+  firstSentAt?: number;
   timeouts: number;
   /** Bumped on every emit so a late ack of an earlier try is ignored. */
   attempt: number;
@@ -525,8 +530,12 @@ export class RealtimeCore<Events extends object = Record<string, unknown>, Code 
         this._drop(o, 'ack_timeout');
       }
     }, this._ackTimeoutMs);
-    if (o.payload === undefined) socket.emit(o.event, ack);
-    else socket.emit(o.event, o.payload, ack);
+    const now = Date.now();
+    let payload = o.payload;
+    if (o.firstSentAt === undefined) o.firstSentAt = now;
+    else if (o.mid !== undefined && isObject(payload)) payload = { ...payload, [RESENT]: Math.max(0, Math.round(now - o.firstSentAt)) };
+    if (payload === undefined) socket.emit(o.event, ack);
+    else socket.emit(o.event, payload, ack);
   }
 
   private _settle(res: unknown, resolve: (data: unknown) => void, reject: (e: Error) => void): void {

@@ -153,6 +153,8 @@ test('a reliable message keeps its _mid across ack timeouts and a reconnect, the
     mock.timers.tick(10_000);
     assert.equal(sent().length, 4, 'second resend (the last retry)');
     assert.deepEqual(new Set(sent().map((m) => m.payload._mid)), new Set([mid]), 'every resend has the same _mid');
+    assert.equal(sent()[0].payload._resent, undefined, 'a first send is not marked');
+    for (const m of sent().slice(1)) assert.ok(Number.isInteger(m.payload._resent) && m.payload._resent >= 0, `a resend carries its age: ${JSON.stringify(m.payload)}`);
     mock.timers.tick(10_000);
     const e = await p;
     assert.ok(e instanceof RealtimeError);

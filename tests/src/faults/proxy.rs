@@ -19,6 +19,8 @@ struct Ctl {
     refuse: bool,
     /// Latency added to every chunk, each direction.
     delay: Duration,
+    /// True: bytes from the server are held (requests pass, answers do not).
+    hold_downstream: bool,
     /// Where new connections go.
     upstream: SocketAddr,
 }
@@ -35,7 +37,7 @@ impl Proxy {
     pub async fn start(upstream: SocketAddr) -> Proxy {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind the proxy");
         let addr = listener.local_addr().expect("proxy addr");
-        let ctl = Arc::new(watch::channel(Ctl { forward: true, refuse: false, delay: Duration::ZERO, upstream }).0);
+        let ctl = Arc::new(watch::channel(Ctl { forward: true, refuse: false, delay: Duration::ZERO, hold_downstream: false, upstream }).0);
         let conns: Arc<Mutex<Vec<JoinHandle<()>>>> = Arc::new(Mutex::new(Vec::new()));
         let accept = tokio::spawn({
             let ctl = ctl.clone();
@@ -89,6 +91,11 @@ impl Proxy {
         self.ctl.send_modify(|c| c.forward = false);
     }
 
+    /// Forwards again (held bytes first), leaving refusal of new connections as it is.
+    pub fn forward(&self) {
+        self.ctl.send_modify(|c| c.forward = true);
+    }
+
     /// Forwards again (held bytes first) and accepts connections again.
     pub fn resume(&self) {
         self.ctl.send_modify(|c| {
@@ -100,6 +107,12 @@ impl Proxy {
     /// New connections go to `upstream` from now on (open ones stay where they are).
     pub fn retarget(&self, upstream: SocketAddr) {
         self.ctl.send_modify(|c| c.upstream = upstream);
+    }
+
+    /// Holds (true) or forwards again (false) what the server sends; the client's bytes pass. A
+    /// cut while held loses an answer whose request took effect.
+    pub fn hold_downstream(&self, hold: bool) {
+        self.ctl.send_modify(|c| c.hold_downstream = hold);
     }
 
     /// Latency added to every chunk, in each direction.
@@ -125,14 +138,15 @@ async fn relay(client: TcpStream, upstream: SocketAddr, ctl: watch::Receiver<Ctl
     let (sr, sw) = server.into_split();
     // When one direction ends, the connection ends (both sockets are dropped).
     tokio::select! {
-        _ = pump(cr, sw, ctl.clone()) => {}
-        _ = pump(sr, cw, ctl) => {}
+        _ = pump(cr, sw, ctl.clone(), false) => {}
+        _ = pump(sr, cw, ctl, true) => {}
     }
 }
 
-/// Reads chunks, holds each for the current delay (and while black-holed), writes them in
-/// order; ends after EOF once everything read was written, or on any error.
-async fn pump(mut r: OwnedReadHalf, mut w: OwnedWriteHalf, ctl: watch::Receiver<Ctl>) {
+/// Reads chunks, holds each for the current delay (and while black-holed, or held when
+/// `downstream`), writes them in order; ends after EOF once everything read was written, or on
+/// any error.
+async fn pump(mut r: OwnedReadHalf, mut w: OwnedWriteHalf, ctl: watch::Receiver<Ctl>, downstream: bool) {
     let (tx, mut rx) = mpsc::unbounded_channel::<(Instant, Vec<u8>)>();
     let mut ctl_r = ctl.clone();
     let reader = async move {
@@ -152,7 +166,7 @@ async fn pump(mut r: OwnedReadHalf, mut w: OwnedWriteHalf, ctl: watch::Receiver<
     let writer = async move {
         while let Some((at, chunk)) = rx.recv().await {
             tokio::time::sleep_until(at).await;
-            if ctl_w.wait_for(|c| c.forward).await.is_err() {
+            if ctl_w.wait_for(|c| c.forward && !(downstream && c.hold_downstream)).await.is_err() {
                 return;
             }
             if w.write_all(&chunk).await.is_err() {
