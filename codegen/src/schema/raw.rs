@@ -264,12 +264,19 @@ pub struct LongType {
     pub name: Option<String>,
     /// May be null.
     pub nullable: Option<bool>,
+    /// Minimum string length (characters).
     pub min_length: Option<u64>,
+    /// Maximum string length (characters).
     pub max_length: Option<u64>,
+    /// Regular expression the whole string must match.
     pub pattern: Option<String>,
+    /// Inclusive minimum.
     pub minimum: Option<f64>,
+    /// Inclusive maximum.
     pub maximum: Option<f64>,
+    /// Minimum list length.
     pub min_items: Option<u64>,
+    /// Maximum list length.
     pub max_items: Option<u64>,
     /// `uri`: the string is an absolute URL whose scheme is in `schemes`.
     pub format: Option<FormatSpec>,
