@@ -149,15 +149,7 @@ pub fn emit(c: &Catalogue, opts: &EmitOptions) -> Vec<GeneratedFile> {
             .filter(|m| m.domain == di)
             .map(|m| NoteView { title: m.title.clone(), note: m.note.trim().to_string(), events: events_text(c, di, m.events.iter().copied()) })
             .collect();
-        let mut ctx = tera::Context::new();
-        ctx.insert("header", &header);
-        ctx.insert("title", &d.title);
-        ctx.insert("description", &d.description);
-        ctx.insert("file", &d.file);
-        ctx.insert("rooms", &rooms);
-        ctx.insert("events", &events);
-        ctx.insert("types", &types);
-        ctx.insert("migrations", &migrations);
+        let ctx = super::context! { header, title: d.title, description: d.description, file: d.file, rooms, events, types, migrations };
         files.push(GeneratedFile { path: format!("docs/{}", page(c, di)), contents: super::render("domain.md", &ctx) });
     }
     files
@@ -204,23 +196,18 @@ fn index(c: &Catalogue, opts: &EmitOptions, by_room: &[RoomEvents]) -> Generated
             })
         })
         .collect();
-    let mut ctx = tera::Context::new();
-    ctx.insert("header", &opts.header_lines(c, &[]).join(" "));
-    ctx.insert("name", &c.name);
-    ctx.insert("namespace", &c.namespace);
     let heartbeat = c.heartbeat.as_ref().map(|h| {
         let e = &c.events[h.event];
         json!({ "event": e.wire_name, "link": event_link(c, None, e), "interval_seconds": h.interval_seconds, "max_missed": h.max_missed })
     });
-    ctx.insert("heartbeat", &heartbeat);
     let reconnect = c.reconnect.map(|r| {
         let delays: Vec<String> = r.delays_seconds().iter().map(u32::to_string).collect();
         json!({ "delays": delays.join(", "), "max_attempts": r.max_attempts })
     });
-    ctx.insert("reconnect", &reconnect);
-    ctx.insert("domains", &domains);
-    ctx.insert("rooms", &rooms);
-    ctx.insert("events", &events);
+    let ctx = super::context! {
+        header: opts.header_lines(c, &[]).join(" "), name: c.name, namespace: c.namespace,
+        heartbeat, reconnect, domains, rooms, events,
+    };
     GeneratedFile { path: "docs/index.md".into(), contents: super::render("index.md", &ctx) }
 }
 

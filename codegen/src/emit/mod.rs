@@ -91,6 +91,20 @@ fn templates() -> &'static tera::Tera {
     })
 }
 
+/// A tera context from `name` entries (the local variable of that name) and `name: value`
+/// entries, so an emitter lists what its template reads in one place (as minijinja's
+/// `context!` does).
+macro_rules! context {
+    (@value $key:ident) => { $key };
+    (@value $key:ident $value:expr) => { $value };
+    ($($key:ident $(: $value:expr)?),* $(,)?) => {{
+        let mut ctx = tera::Context::new();
+        $( ctx.insert(stringify!($key), &$crate::emit::context!(@value $key $($value)?)); )*
+        ctx
+    }};
+}
+pub(crate) use context;
+
 /// Renders one of [`templates`]; templates are ours, so a failure is a bug.
 pub(crate) fn render(name: &str, ctx: &tera::Context) -> String {
     let mut out = templates().render(name, ctx).unwrap_or_else(|e| panic!("template {name} does not render: {e:?}"));

@@ -113,14 +113,11 @@ pub fn emit(c: &Catalogue, opts: &EmitOptions) -> Vec<GeneratedFile> {
         .collect();
     let server_to_client: Vec<EventView> = c.events.iter().filter_map(|e| server_event(c, e)).collect();
     let client_to_server: Vec<EventView> = c.events.iter().filter_map(|e| client_event(c, e)).collect();
-    let mut ctx = tera::Context::new();
-    ctx.insert("header", &header);
-    ctx.insert("domains", &domains);
-    ctx.insert("groups", &groups);
-    ctx.insert("server_to_client", &server_to_client);
-    ctx.insert("client_to_server", &client_to_server);
-    ctx.insert("prelude", &c.ts_prelude.as_deref().map(str::trim_end));
-    ctx.insert("error_codes", &ack_error_codes().map(ts_string).collect::<Vec<_>>().join(" | "));
+    let ctx = super::context! {
+        header, domains, groups, server_to_client, client_to_server,
+        prelude: c.ts_prelude.as_deref().map(str::trim_end),
+        error_codes: ack_error_codes().map(ts_string).collect::<Vec<_>>().join(" | "),
+    };
     vec![GeneratedFile { path: "ts/socket.types.ts".into(), contents: super::render("socket.types.ts", &ctx) }]
 }
 

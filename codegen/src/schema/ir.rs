@@ -275,8 +275,9 @@ pub enum RefKind {
     Map(Box<TypeRef>),
 }
 
-/// Constraints the server enforces.
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+/// Constraints the server enforces. Also the catalogue format's constraint keys: `raw::LongType`
+/// flattens this struct into the published JSON Schema, field docs included.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct Constraints {
     /// Minimum string length (characters).
     pub min_length: Option<u64>,
@@ -293,6 +294,8 @@ pub struct Constraints {
     /// Maximum list length.
     pub max_items: Option<u64>,
     /// `format: uri`: an absolute URL (WHATWG parsing) whose scheme is one of these (lowercase).
+    /// Written as `format` and `schemes` in the catalogue, which `raw::LongType` declares.
+    #[schemars(skip)]
     pub uri_schemes: Option<Vec<String>>,
 }
 
@@ -305,31 +308,26 @@ impl Constraints {
     /// Human summary, e.g. `length 1..=128`.
     pub fn summary(&self) -> String {
         let mut parts = Vec::new();
-        match (self.min_length, self.max_length) {
-            (Some(a), Some(b)) => parts.push(format!("length {a}..={b}")),
-            (Some(a), None) => parts.push(format!("length >= {a}")),
-            (None, Some(b)) => parts.push(format!("length <= {b}")),
-            (None, None) => {}
-        }
+        parts.extend(range(self.min_length, self.max_length, "..=").map(|r| format!("length {r}")));
         if let Some(p) = &self.pattern {
             parts.push(format!("pattern `{p}`"));
         }
         if let Some(schemes) = &self.uri_schemes {
             parts.push(format!("URL ({})", schemes.join(", ")));
         }
-        match (self.minimum, self.maximum) {
-            (Some(a), Some(b)) => parts.push(format!("{a} ..= {b}")),
-            (Some(a), None) => parts.push(format!(">= {a}")),
-            (None, Some(b)) => parts.push(format!("<= {b}")),
-            (None, None) => {}
-        }
-        match (self.min_items, self.max_items) {
-            (Some(a), Some(b)) => parts.push(format!("{a}..={b} items")),
-            (Some(a), None) => parts.push(format!(">= {a} items")),
-            (None, Some(b)) => parts.push(format!("<= {b} items")),
-            (None, None) => {}
-        }
+        parts.extend(range(self.minimum, self.maximum, " ..= "));
+        parts.extend(range(self.min_items, self.max_items, "..=").map(|r| format!("{r} items")));
         parts.join(", ")
+    }
+}
+
+/// `lo..=hi` (`sep` between the bounds), `>= lo` or `<= hi`; None without bounds.
+fn range<T: std::fmt::Display>(lo: Option<T>, hi: Option<T>, sep: &str) -> Option<String> {
+    match (lo, hi) {
+        (Some(a), Some(b)) => Some(format!("{a}{sep}{b}")),
+        (Some(a), None) => Some(format!(">= {a}")),
+        (None, Some(b)) => Some(format!("<= {b}")),
+        (None, None) => None,
     }
 }
 

@@ -3,17 +3,19 @@
 //! `schema/catalogue.schema.json` is generated from these types (schemars), so editors
 //! validate and autocomplete while typing. `lower` reads the spanned YAML tree by hand to report
 //! every problem in one run; a test keeps the keys it accepts equal to the keys declared here.
+//! Nothing deserializes these types (schemars reads their `serde` attributes for the key names),
+//! so they can share the IR's [`Constraints`] through `flatten`.
 
 #![allow(missing_docs)]
 // Only schemars and the key test read these fields; lowering reads the spanned tree instead.
 #![allow(dead_code)]
 
+use super::ir::Constraints;
 use schemars::JsonSchema;
-use serde::Deserialize;
 use std::collections::BTreeMap;
 
 /// One catalogue file: a domain of events.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(title = "Switchboard catalogue file")]
 pub struct CatalogueFile {
@@ -41,7 +43,7 @@ pub struct CatalogueFile {
 }
 
 /// Catalogue-wide settings.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Settings {
     /// Catalogue name.
@@ -62,7 +64,7 @@ pub struct Settings {
 
 /// Reconnect delays double from `base_seconds` up to `max_seconds`; after `max_attempts` failed
 /// attempts in a row the client stops (the `failed` state).
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReconnectSpec {
     /// Delay before the first attempt (default 1).
@@ -76,7 +78,7 @@ pub struct ReconnectSpec {
 /// Recovery: every server-to-client event sent to rooms is kept this long (and at most this
 /// many per room), so a client that reconnects within the window gets what it missed; events
 /// opt out with `recover: false`.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RecoverySpec {
     /// How long events are kept and a client may be away (1-86400).
@@ -86,7 +88,7 @@ pub struct RecoverySpec {
 }
 
 /// TypeScript output settings.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TypeScriptSpec {
     /// TypeScript appended verbatim to `socket.types.ts` (the app's own declarations, e.g. its
@@ -96,7 +98,7 @@ pub struct TypeScriptSpec {
 
 /// The app-level heartbeat: a client-to-server event whose payload is `{ timestamp: datetime }`,
 /// sent every `interval_seconds`; `max_missed` unanswered in a row make the client reconnect.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct HeartbeatSpec {
     /// Wire name of the event (client -> server, with an ack).
@@ -108,7 +110,7 @@ pub struct HeartbeatSpec {
 }
 
 /// A TypeScript constant group.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConstGroupSpec {
     pub description: Option<String>,
@@ -119,7 +121,7 @@ pub struct ConstGroupSpec {
 }
 
 /// A room.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RoomSpec {
     /// Name template, e.g. `order-{orderId}`.
@@ -131,7 +133,7 @@ pub struct RoomSpec {
     pub description: Option<String>,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ParamSourceSpec {
     /// A payload field of the same name.
@@ -140,7 +142,7 @@ pub enum ParamSourceSpec {
     User,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum AccessSpec {
     /// Anyone authenticated.
@@ -155,7 +157,7 @@ pub enum AccessSpec {
 }
 
 /// An event.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EventSpec {
     pub description: Option<String>,
@@ -175,7 +177,7 @@ pub struct EventSpec {
 
 /// One direction of an event. `to` is for `to_client`; `joins`, `leaves`, `leaves_all`, `ack`,
 /// `ack_name`, `delivery`, `rate_limit` and `max_bytes` are for `to_server`.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SideSpec {
     /// Name of an inline payload type.
@@ -211,14 +213,14 @@ pub struct SideSpec {
     pub recover: Option<bool>,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, JsonSchema)]
 #[serde(untagged)]
 pub enum OneOrMany {
     One(String),
     Many(Vec<String>),
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum DeliverySpec {
     /// Queued while offline, deduplicated by message id.
@@ -227,7 +229,7 @@ pub enum DeliverySpec {
     Volatile,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, JsonSchema)]
 #[serde(untagged)]
 pub enum PayloadSpec {
     /// A named type.
@@ -237,7 +239,7 @@ pub enum PayloadSpec {
 }
 
 /// A type: short form (`string`, `Location[]`, `map<integer>`, `string | null`) or long form.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, JsonSchema)]
 #[serde(untagged)]
 pub enum TypeSpec {
     Short(String),
@@ -245,7 +247,7 @@ pub enum TypeSpec {
 }
 
 /// Long form of a type or field.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LongType {
     /// A short form, or `object`, `array`, `map`, `int64`.
@@ -264,13 +266,9 @@ pub struct LongType {
     pub name: Option<String>,
     /// May be null.
     pub nullable: Option<bool>,
-    pub min_length: Option<u64>,
-    pub max_length: Option<u64>,
-    pub pattern: Option<String>,
-    pub minimum: Option<f64>,
-    pub maximum: Option<f64>,
-    pub min_items: Option<u64>,
-    pub max_items: Option<u64>,
+    /// `min_length` ... `max_items`: the IR's own list, so the keys and their docs live once.
+    #[serde(flatten)]
+    pub constraints: Constraints,
     /// `uri`: the string is an absolute URL whose scheme is in `schemes`.
     pub format: Option<FormatSpec>,
     /// With `format: uri`: the allowed schemes (default `[https, http]`).
@@ -283,20 +281,20 @@ pub struct LongType {
     pub deprecated: Option<DeprecatedSpec>,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum FormatSpec {
     Uri,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Int64EncodingSpec {
     String,
     Number,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, JsonSchema)]
 #[serde(untagged)]
 pub enum DeprecatedSpec {
     Flag(bool),
@@ -307,7 +305,7 @@ pub enum DeprecatedSpec {
     },
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MigrationSpec {
     pub title: String,

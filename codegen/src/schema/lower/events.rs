@@ -34,9 +34,7 @@ impl Lowerer {
             }
             if let Some((_, other)) = self.event_index.get(&wire) {
                 let other = other.clone();
-                self.err(Code::DuplicateName, file, k.pos, format!("event `{wire}` is already declared at {other}"))
-                    .label("declared again here")
-                    .also(&other.file, other.pos, "first declared here")
+                self.duplicate(file, k.pos, &format!("event `{wire}`"), &other)
                     .help("an event is declared once; give both directions in one entry with `to_client` and `to_server`");
                 continue;
             }

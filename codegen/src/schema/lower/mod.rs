@@ -193,6 +193,14 @@ impl Lowerer {
         self.diags.push(Diagnostic::error(code, file, pos, msg));
         self.diags.last_mut().expect("just pushed")
     }
+
+    /// A name declared twice: the error at the second declaration (`what` is e.g. "room
+    /// `order`"), labelled, pointing at the first; the caller adds the help for its item kind.
+    fn duplicate(&mut self, file: &str, pos: Pos, what: &str, first: &Loc) -> &mut Diagnostic {
+        self.err(Code::DuplicateName, file, pos, format!("{what} is already declared at {first}"))
+            .label("declared again here")
+            .also(&first.file, first.pos, "first declared here")
+    }
 }
 
 #[cfg(test)]

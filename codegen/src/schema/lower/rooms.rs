@@ -27,9 +27,7 @@ impl Lowerer {
             }
             if let Some(&other) = self.room_index.get(&id) {
                 let other = self.room_at[other].clone();
-                self.err(Code::DuplicateName, file, k.pos, format!("room `{id}` is already declared at {other}"))
-                    .label("declared again here")
-                    .also(&other.file, other.pos, "first declared here")
+                self.duplicate(file, k.pos, &format!("room `{id}`"), &other)
                     .help("room ids are global across the catalogue; rename one of them (the wire name goes in `name:`)");
                 continue;
             }

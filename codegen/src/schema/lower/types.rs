@@ -46,9 +46,7 @@ impl Lowerer {
         let id = self.type_slot(name);
         if let Some(other) = &self.slots[id].defined_at {
             let other = other.clone();
-            self.err(Code::DuplicateName, file, pos, format!("type `{name}` is already declared at {other}"))
-                .label("declared again here")
-                .also(&other.file, other.pos, "first declared here")
+            self.duplicate(file, pos, &format!("type `{name}`"), &other)
                 .help("type names are global across the catalogue; rename one of them");
             return None;
         }
