@@ -10,14 +10,26 @@ cd "$(dirname "$0")"
 seconds="${1:-30}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(catalogue payloads client_codec server_inbound)
+[ ${#targets[@]} -gt 0 ] || targets=(catalogue emit payloads client_codec server_inbound)
 # cargo fuzz has no --locked: check first that Cargo.lock needs no change.
 cargo metadata --locked --format-version 1 >/dev/null
 read -r -a build_args <<< "${FUZZ_BUILD_ARGS:-}"
 cargo +nightly fuzz build "${build_args[@]}" --fuzz-dir .
 for t in "${targets[@]}"; do
+    # Largest input per target: the limit the target checks plus a margin, since longer inputs
+    # only slow every execution (README.md, "Input sizes"). -timeout: one input running 10 s is a hang.
+    case "$t" in
+        # Small catalogues reach every lowering rule; the big Rez seeds are read truncated.
+        catalogue | emit) max_len=8192 seeds=corpus/catalogue ;;
+        # The longest string limit (4,000 characters) in 4-byte UTF-8, plus the JSON around it.
+        payloads) max_len=16384 seeds=corpus/payloads ;;
+        # The target checks the size limit at 16 bytes (DEFAULT_MAX_FRAME, 1 MiB, is out of reach).
+        client_codec) max_len=4096 seeds=corpus/client_codec ;;
+        # The server's 64 KiB payload limit (max_bytes) plus 4 KiB.
+        server_inbound) max_len=69632 seeds=corpus/server_inbound ;;
+        *) echo "run.sh: unknown target $t" >&2; exit 2 ;;
+    esac
     mkdir -p "target/corpus/$t"
-    # -timeout: one input running 10 s is a hang; the catalogue seeds go up to 72 KB.
-    cargo +nightly fuzz run "${build_args[@]}" --fuzz-dir . "$t" "target/corpus/$t" "corpus/$t" -- \
-        -max_total_time="$seconds" -runs="${FUZZ_RUNS:--1}" -timeout=10 -max_len=131072 -print_final_stats=1
+    cargo +nightly fuzz run "${build_args[@]}" --fuzz-dir . "$t" "target/corpus/$t" "$seeds" -- \
+        -max_total_time="$seconds" -runs="${FUZZ_RUNS:--1}" -timeout=10 -max_len="$max_len" -print_final_stats=1
 done

@@ -1,5 +1,5 @@
 //! What the fuzz targets share: the table of the Rez catalogue's client-to-server events with
-//! their generated payload types.
+//! their generated payload types, and the split of an input into catalogue files.
 //!
 //! The table is written by hand (the generated server keeps its specs private), and checked
 //! against the catalogue itself the first time it is used: an event added to `schema/` without
@@ -12,6 +12,7 @@ use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::OnceLock;
+use switchboard::schema::lower::SourceFile;
 use switchboard_runtime::__fuzz;
 use switchboard_runtime::server::NoPayload;
 use switchboard_runtime::validate::Validate;
@@ -139,4 +140,11 @@ pub fn events() -> &'static [(&'static Entry, Spec)] {
         }
         rows
     })
+}
+
+/// Fuzz input -> catalogue files (targets `catalogue` and `emit`): NUL bytes split it, since NUL
+/// cannot occur in YAML text; more than 8 files add nothing the merge code has not seen.
+pub fn catalogue_files(data: &[u8]) -> Vec<SourceFile> {
+    let text = String::from_utf8_lossy(data);
+    text.split('\0').take(8).enumerate().map(|(i, t)| SourceFile { name: format!("f{i}.yaml"), text: t.to_string() }).collect()
 }
