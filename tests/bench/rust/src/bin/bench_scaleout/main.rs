@@ -326,25 +326,16 @@ async fn run(o: Opts) -> Result<(), String> {
 }
 
 fn main() -> std::process::ExitCode {
-    let o = match parse_args() {
-        Ok(o) => o,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return std::process::ExitCode::from(2);
-        }
-    };
-    let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return std::process::ExitCode::FAILURE;
-        }
-    };
-    match rt.block_on(run(o)) {
+    // Usage errors exit 2, failures 1.
+    let outcome = parse_args().map_err(|e| (2, e)).and_then(|o| {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| (1, e.to_string()))?;
+        rt.block_on(run(o)).map_err(|e| (1, e))
+    });
+    match outcome {
         Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(e) => {
+        Err((code, e)) => {
             eprintln!("error: {e}");
-            std::process::ExitCode::FAILURE
+            std::process::ExitCode::from(code)
         }
     }
 }
