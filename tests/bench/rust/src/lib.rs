@@ -86,18 +86,25 @@ pub struct CpuTime {
 /// Clock ticks per second (`getconf CLK_TCK`; 100 on every Linux this runs on).
 pub const CLK_TCK: u64 = 100;
 
-/// Reads a process's CPU time; zeros when it is gone.
-pub fn cpu_time(pid: &str) -> CpuTime {
-    let stat_us = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+/// A process's user and system CPU time apart (`utime`, `stime` of `/proc/PID/stat`), in
+/// microseconds (10 ms steps); zeros when it is gone.
+pub fn cpu_user_sys(pid: &str) -> (u64, u64) {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
         .ok()
         .and_then(|s| {
             // The command name may contain spaces: fields start after the last ')'.
             let rest = &s[s.rfind(')')? + 2..];
             let f: Vec<&str> = rest.split_whitespace().collect();
             // rest starts at field 3 (state): utime is field 14, stime field 15.
-            Some(f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?)
+            Some((f.get(11)?.parse::<u64>().ok()?, f.get(12)?.parse::<u64>().ok()?))
         })
-        .map_or(0, |ticks| ticks * 1_000_000 / CLK_TCK);
+        .map_or((0, 0), |(u, s)| (u * 1_000_000 / CLK_TCK, s * 1_000_000 / CLK_TCK))
+}
+
+/// Reads a process's CPU time; zeros when it is gone.
+pub fn cpu_time(pid: &str) -> CpuTime {
+    let (user, sys) = cpu_user_sys(pid);
+    let stat_us = user + sys;
     let mut sched_ns = 0u64;
     if let Ok(dir) = std::fs::read_dir(format!("/proc/{pid}/task")) {
         for t in dir.flatten() {
