@@ -64,7 +64,10 @@ const REFUSED: &[&str] = &[
     "2026-12-03T04:15:00Z ",
     "2026-12-03T04:15:00Z\n",
     "2026-12-03_04:15:00Z",
+    // Digits of other scripts (the rule before Timestamp accepted such a year, reading it as 0).
     "٢٠٢٦-12-03T04:15:00Z",
+    "٢٠٢٦-١٢-٠٣T04:15:00Z",
+    "2026-12-03T04:15:00.١٢٣Z",
     "",
     "now",
     "26/11/2026",

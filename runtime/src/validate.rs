@@ -157,11 +157,12 @@ pub fn is_datetime(s: &str) -> bool {
 pub fn parse_datetime(s: &str) -> Option<jiff::Timestamp> {
     static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
     let re = RE.get_or_init(|| {
-        regex::Regex::new(r"^(\d{4})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])[Tt ]([01]\d|2[0-3]):([0-5]\d):([0-5]\d|60)(?:\.(\d+))?(?:[Zz]|([+-])([01]\d|2[0-3]):([0-5]\d))$")
+        regex::Regex::new(r"^([0-9]{4})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[Tt ]([01][0-9]|2[0-3]):([0-5][0-9]):([0-5][0-9]|60)(?:\.([0-9]+))?(?:[Zz]|([+-])([01][0-9]|2[0-3]):([0-5][0-9]))$")
             .expect("valid regex")
     });
     let caps = re.captures(s)?;
-    // Every group below matched only ASCII digits of a bounded width.
+    // Every group below matched ASCII digits only (`[0-9]`: `\d` would take any script's), of a
+    // bounded width.
     let number = |i: usize| caps.get(i).map_or(Some(0), |m| m.as_str().parse::<i16>().ok());
     let (year, month, day) = (number(1)?, number(2)? as i8, number(3)? as i8);
     let (hour, minute, second) = (number(4)? as i8, number(5)? as i8, number(6)?.min(59) as i8);
