@@ -16,7 +16,9 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
+use switchboard_runtime::Timestamp;
+use switchboard_runtime::__private::serde_json::json;
 
 /// The secret used when `SWITCHBOARD_JWT_SECRET` is not set. Never use it in production.
 pub const DEV_SECRET: &str = "switchboard-dev-secret-do-not-use-in-production";
@@ -154,11 +156,6 @@ async fn prometheus(metrics: Arc<server::Metrics>) -> ([(axum::http::header::Hea
     ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], metrics.snapshot().prometheus())
 }
 
-/// ISO-8601 UTC now, as the wire wants it.
-pub fn now_iso() -> String {
-    humantime::format_rfc3339_millis(SystemTime::now()).to_string()
-}
-
 /// The in-memory demo backend: implements every handler trait of the catalogue.
 pub struct DemoBackend {
     emitter: Emitter,
@@ -220,7 +217,7 @@ fn log_emit(r: Result<(), server::EmitError>) {
 
 impl server::SessionHandlers for DemoBackend {
     async fn heartbeat(&self, _ctx: Ctx, _p: types::HeartbeatPayload) -> Result<types::HeartbeatAck, AckError> {
-        Ok(types::HeartbeatAck { server_time: now_iso() })
+        Ok(types::HeartbeatAck { server_time: Timestamp::now() })
     }
 }
 
@@ -244,8 +241,8 @@ impl server::GroupBuyingHandlers for DemoBackend {
         let update = types::GroupUpdatePayload {
             group_id: p.group_id,
             r#type: types::GroupUpdateType::Message,
-            data: switchboard_runtime::__private::serde_json::json!({ "senderId": user, "message": p.message }),
-            timestamp: now_iso(),
+            data: json!({ "senderId": user, "message": p.message }),
+            timestamp: Timestamp::now(),
         };
         log_emit(self.emitter.groupbuying_message(&update).await);
         Ok(())
@@ -272,7 +269,7 @@ impl server::OrdersHandlers for DemoBackend {
             order_id: p.order_id.clone(),
             status: "preparing".into(),
             message: "Your order is being prepared".into(),
-            timestamp: now_iso(),
+            timestamp: Timestamp::now(),
             estimated_delivery: None,
         };
         let emitter = self.emitter.clone();
@@ -296,7 +293,7 @@ impl server::ChatHandlers for DemoBackend {
             return Err(not_member("chat"));
         }
         let message_id = self.next_id("msg");
-        let timestamp = now_iso();
+        let timestamp = Timestamp::now();
         if let Ok(mut m) = self.effects.lock() {
             m.entry(p.chat_id.clone()).or_default().push((message_id.clone(), p.message.clone()));
         }
@@ -307,7 +304,7 @@ impl server::ChatHandlers for DemoBackend {
             sender_name: user,
             sender_type: types::ChatSenderType::User,
             text: p.message,
-            timestamp: timestamp.clone(),
+            timestamp,
             attachments: p.attachments,
         };
         log_emit(self.emitter.chat_message(&msg).await);
@@ -319,7 +316,7 @@ impl server::ChatHandlers for DemoBackend {
         if !in_chat(&user, &p.chat_id) {
             return Err(not_member("chat"));
         }
-        let t = types::ChatTypingPayload { chat_id: p.chat_id, user_id: user.clone(), user_name: user, is_typing: p.is_typing, timestamp: now_iso() };
+        let t = types::ChatTypingPayload { chat_id: p.chat_id, user_id: user.clone(), user_name: user, is_typing: p.is_typing, timestamp: Timestamp::now() };
         log_emit(self.emitter.chat_typing(&t).await);
         Ok(())
     }
@@ -329,7 +326,7 @@ impl server::ChatHandlers for DemoBackend {
         if !in_chat(&user, &p.chat_id) {
             return Err(not_member("chat"));
         }
-        let r = types::ChatReadPayload { chat_id: p.chat_id, message_ids: p.message_ids, read_by: user, timestamp: now_iso() };
+        let r = types::ChatReadPayload { chat_id: p.chat_id, message_ids: p.message_ids, read_by: user, timestamp: Timestamp::now() };
         log_emit(self.emitter.chat_read(&r).await);
         Ok(())
     }
@@ -364,232 +361,59 @@ impl DemoBackend {
 
 /// Emits realistic order, feed, leaderboard, cart, stock and flash-sale events forever.
 async fn demo_loop(e: Emitter, every: Duration) {
-    const STATUSES: [&str; 5] = ["confirmed", "preparing", "ready", "out_for_delivery", "delivered"];
     let mut ticker = tokio::time::interval(every);
     for n in 0u64.. {
         ticker.tick().await;
-        let ts = now_iso();
-        for (i, order) in ["o-100", "o-200"].into_iter().enumerate() {
-            let status = STATUSES[(n as usize) % STATUSES.len()];
-            let previous = STATUSES[(n as usize + STATUSES.len() - 1) % STATUSES.len()];
-            let message = format!("Order {order} is {}", status.replace('_', " "));
-            log_emit(
-                e.order_status_update(&types::OrderStatusChangePayload {
-                    order_id: order.into(),
-                    status: status.into(),
-                    message: message.clone(),
-                    timestamp: ts.clone(),
-                    estimated_delivery: None,
-                })
-                .await,
-            );
-            // What the Node backend sends: the full shape, then the order list of its owner.
-            let order_number = format!("RZ-{}", 100 * (i + 1));
-            log_emit(
-                e.order_status_updated(&types::OrderStatusUpdatePayload {
-                    order_id: order.into(),
-                    order_number: order_number.clone(),
-                    status: status.into(),
-                    previous_status: Some(previous.into()),
-                    message,
-                    timestamp: ts.clone(),
-                    estimated_delivery_time: None,
-                    metadata: None,
-                })
-                .await,
-            );
-            let owner = if i == 0 { "u1" } else { "u2" };
-            log_emit(
-                e.order_list_updated(
-                    owner,
-                    &types::OrderListUpdatedPayload {
-                        order_id: order.into(),
-                        order_number,
-                        new_status: status.into(),
-                        previous_status: Some(previous.into()),
-                        counts: None,
-                        timestamp: ts.clone(),
-                    },
-                )
-                .await,
-            );
-        }
-        for user in ["u1", "u2"] {
-            log_emit(
-                e.feed_new_post(
-                    user,
-                    &types::FeedNewPostPayload {
-                        post_id: format!("post-{n}"),
-                        user_id: "u3".into(),
-                        user_name: "Ada".into(),
-                        user_avatar: None,
-                        content: format!("Demo post number {n}"),
-                        images: None,
-                        timestamp: ts.clone(),
-                    },
-                )
-                .await,
-            );
-        }
-        log_emit(
-            e.leaderboard_update(&types::LeaderboardUpdatePayload {
-                user_id: "u2".into(),
-                username: "u2".into(),
-                full_name: "User 2".into(),
-                coins: 900 + n as i64,
-                rank: 2,
-                previous_rank: Some(3),
-                timestamp: ts.clone(),
-            })
-            .await,
-        );
-        log_emit(
-            e.leaderboard_ranking(&types::LeaderboardRankingPayload {
-                period: types::LeaderboardPeriod::Weekly,
-                entries: (1..=3)
-                    .map(|r| types::LeaderboardRankingEntry {
-                        rank: r,
-                        user_id: format!("u{r}"),
-                        full_name: format!("User {r}"),
-                        coins: 1000 - r * 100 + n as i64,
-                        achievements: 4 - r,
-                        tier: "gold".into(),
-                    })
-                    .collect(),
-                timestamp: ts.clone(),
-            })
-            .await,
-        );
-        log_emit(
-            e.cart_sync(&types::CartSyncPayload {
-                user_id: "u1".into(),
-                cart_id: "cart-u1".into(),
-                items: vec![types::CartItem { id: "line-1".into(), product_id: "p-1".into(), quantity: 1 + (n as i64 % 3), price: 4.5 }],
-                total_items: 1 + (n as i64 % 3),
-                total_price: 4.5 * (1 + (n as i64 % 3)) as f64,
-                timestamp: ts.clone(),
-            })
-            .await,
-        );
-        log_emit(
-            e.coins_awarded(
-                "u1",
-                &types::CoinsAwardedPayload {
-                    user_id: "u1".into(),
-                    amount: 5.0,
-                    source: "order".into(),
-                    description: "Coins for a demo order".into(),
-                    new_balance: 100.0 + 5.0 * n as f64,
-                    order_id: Some("o-100".into()),
-                    order_number: Some("RZ-100".into()),
-                    timestamp: ts.clone(),
-                },
-            )
-            .await,
-        );
-        log_emit(
-            e.cashback_credited(
-                "u1",
-                &types::CashbackCreditedPayload {
-                    user_id: "u1".into(),
-                    order_id: "o-100".into(),
-                    amount: 2.5,
-                    currency: "INR".into(),
-                    cashback_rate: 5.0,
-                    description: "5 % cashback".into(),
-                    timestamp: ts.clone(),
-                },
-            )
-            .await,
-        );
-        log_emit(
-            e.streak_milestone(
-                "u1",
-                &types::StreakMilestonePayload {
-                    user_id: "u1".into(),
-                    streak_count: 1 + n as i64 % 7,
-                    milestone_type: types::StreakMilestoneType::DailyCheckin,
-                    milestone_value: (1 + n % 7) as f64,
-                    reward_coins: None,
-                    badge: None,
-                    timestamp: ts.clone(),
-                },
-            )
-            .await,
-        );
-        log_emit(
-            e.balance_update(
-                "u1",
-                &types::BalanceUpdatePayload { balance: 100.0 + n as f64, pending_balance: 10.0, timestamp: ts.clone() },
-            )
-            .await,
-        );
-        log_emit(
-            e.loyalty_points_updated(
-                "u1",
-                &types::LoyaltyPointsUpdatedPayload {
-                    points: 500.0 + n as f64,
-                    transaction: switchboard_runtime::__private::serde_json::json!({ "points": 1, "type": "earned" }),
-                },
-            )
-            .await,
-        );
-        log_emit(
-            e.groupbuying_update(&types::GroupUpdatePayload {
-                group_id: "g-1".into(),
-                r#type: types::GroupUpdateType::StatusChanged,
-                data: switchboard_runtime::__private::serde_json::json!({ "members": 3 }),
-                timestamp: ts.clone(),
-            })
-            .await,
-        );
-        log_emit(
-            e.score_update(&types::TournamentScoreUpdatePayload {
-                tournament_id: "t-1".into(),
-                user_id: "u2".into(),
-                new_score: 40.0 + n as f64,
-                new_rank: 2,
-                timestamp: ts.clone(),
-            })
-            .await,
-        );
-        log_emit(
-            e.product_created(
-                "m-1",
-                &types::ProductCreatedPayload { product_id: format!("p-new-{n}"), product_name: "Demo product".into() },
-            )
-            .await,
-        );
-        let quantity = (20 - (n as i64 % 21)).max(0);
-        log_emit(
-            e.stock_updated(&types::StockUpdatePayload {
-                product_id: "p-1".into(),
-                store_id: "s-1".into(),
-                quantity,
-                status: if quantity == 0 {
-                    types::StockStatus::OutOfStock
-                } else if quantity < 5 {
-                    types::StockStatus::LowStock
-                } else {
-                    types::StockStatus::InStock
-                },
-                previous_quantity: Some(quantity + 1),
-                timestamp: ts.clone(),
-            })
-            .await,
-        );
-        let sold = (n as i64 * 7) % 100;
-        log_emit(
-            e.flashsale_stock_updated(&types::FlashSaleStockUpdatedPayload {
-                flash_sale_id: "fs-1".into(),
-                sold_quantity: sold,
-                remaining_quantity: 100 - sold,
-                progress: sold as f64 / 100.0,
-                timestamp: Some(ts),
-            })
-            .await,
-        );
+        demo_round(&e, n, Timestamp::now()).await;
     }
+}
+
+/// Round `n` of demo events, all stamped `ts`. Payloads are built with their constructors, so
+/// an optional field added to the catalogue does not break the demo.
+async fn demo_round(e: &Emitter, n: u64, ts: Timestamp) {
+    const STATUSES: [&str; 5] = ["confirmed", "preparing", "ready", "out_for_delivery", "delivered"];
+    let (k, x) = (n as i64, n as f64);
+    for (i, order) in ["o-100", "o-200"].into_iter().enumerate() {
+        let status = STATUSES[(n as usize) % STATUSES.len()];
+        let previous = STATUSES[(n as usize + STATUSES.len() - 1) % STATUSES.len()];
+        let message = format!("Order {order} is {}", status.replace('_', " "));
+        log_emit(e.order_status_update(&types::OrderStatusChangePayload::new(order, status, message.clone(), ts)).await);
+        // What the Node backend sends: the full shape, then the order list of its owner.
+        let number = format!("RZ-{}", 100 * (i + 1));
+        let full = types::OrderStatusUpdatePayload::new(order, number.clone(), status, message, ts).with_previous_status(previous);
+        log_emit(e.order_status_updated(&full).await);
+        let owner = if i == 0 { "u1" } else { "u2" };
+        log_emit(e.order_list_updated(owner, &types::OrderListUpdatedPayload::new(order, number, status, ts).with_previous_status(previous)).await);
+    }
+    for user in ["u1", "u2"] {
+        log_emit(e.feed_new_post(user, &types::FeedNewPostPayload::new(format!("post-{n}"), "u3", "Ada", format!("Demo post number {n}"), ts)).await);
+    }
+    log_emit(e.leaderboard_update(&types::LeaderboardUpdatePayload::new("u2", "u2", "User 2", 900 + k, 2, ts).with_previous_rank(3)).await);
+    let entries: Vec<_> = (1..=3).map(|r| types::LeaderboardRankingEntry::new(r, format!("u{r}"), format!("User {r}"), 1000 - r * 100 + k, 4 - r, "gold")).collect();
+    log_emit(e.leaderboard_ranking(&types::LeaderboardRankingPayload::new(types::LeaderboardPeriod::Weekly, entries, ts)).await);
+    let units = 1 + k % 3;
+    let cart = types::CartSyncPayload::new("u1", "cart-u1", vec![types::CartItem::new("line-1", "p-1", units, 4.5)], units, 4.5 * units as f64, ts);
+    log_emit(e.cart_sync(&cart).await);
+    let coins = types::CoinsAwardedPayload::new("u1", 5.0, "order", "Coins for a demo order", 100.0 + 5.0 * x, ts).with_order_id("o-100").with_order_number("RZ-100");
+    log_emit(e.coins_awarded("u1", &coins).await);
+    log_emit(e.cashback_credited("u1", &types::CashbackCreditedPayload::new("u1", "o-100", 2.5, "INR", 5.0, "5 % cashback", ts)).await);
+    let streak = types::StreakMilestonePayload::new("u1", 1 + k % 7, types::StreakMilestoneType::DailyCheckin, (1 + n % 7) as f64, ts);
+    log_emit(e.streak_milestone("u1", &streak).await);
+    log_emit(e.balance_update("u1", &types::BalanceUpdatePayload::new(100.0 + x, 10.0, ts)).await);
+    let loyalty = types::LoyaltyPointsUpdatedPayload::new(500.0 + x, json!({ "points": 1, "type": "earned" }));
+    log_emit(e.loyalty_points_updated("u1", &loyalty).await);
+    log_emit(e.groupbuying_update(&types::GroupUpdatePayload::new("g-1", types::GroupUpdateType::StatusChanged, json!({ "members": 3 }), ts)).await);
+    log_emit(e.score_update(&types::TournamentScoreUpdatePayload::new("t-1", "u2", 40.0 + x, 2, ts)).await);
+    log_emit(e.product_created("m-1", &types::ProductCreatedPayload::new(format!("p-new-{n}"), "Demo product")).await);
+    let quantity = (20 - (k % 21)).max(0);
+    let stock = match quantity {
+        0 => types::StockStatus::OutOfStock,
+        1..5 => types::StockStatus::LowStock,
+        _ => types::StockStatus::InStock,
+    };
+    log_emit(e.stock_updated(&types::StockUpdatePayload::new("p-1", "s-1", quantity, stock, ts).with_previous_quantity(quantity + 1)).await);
+    let sold = (k * 7) % 100;
+    log_emit(e.flashsale_stock_updated(&types::FlashSaleStockUpdatedPayload::new("fs-1", sold, 100 - sold, sold as f64 / 100.0).with_timestamp(ts)).await);
 }
 
 #[cfg(test)]
@@ -607,7 +431,11 @@ mod tests {
     }
 
     #[test]
-    fn timestamps_are_iso() {
-        assert!(switchboard_runtime::validate::datetime("", &now_iso()).is_ok(), "{}", now_iso());
+    fn demo_payloads_are_valid() {
+        use switchboard_runtime::validate::Validate;
+        let ts = Timestamp::now();
+        let coins = types::CoinsAwardedPayload::new("u1", 5.0, "order", "Coins", 100.0, ts).with_order_id("o-100");
+        assert!(coins.validate().is_ok());
+        assert_eq!(json!(coins)["timestamp"], json!(ts.to_string()), "sent as Date#toJSON writes it");
     }
 }

@@ -25,6 +25,7 @@ export interface CartSyncPayload {
   /** Number of units in the cart. */
   totalItems: number;
   totalPrice: number;
+  /** ISO-8601 date-time with a zone (`2026-11-26T09:30:00.000Z`, as `Date#toJSON` writes it). */
   timestamp: string;
 }
 
@@ -34,8 +35,12 @@ export interface CartItemReservedPayload {
   cartId: string;
   itemId: string;
   productId: string;
-  /** When the reservation expires unless the cart is checked out. */
+  /**
+   * When the reservation expires unless the cart is checked out.
+   * ISO-8601 date-time with a zone (`2026-11-26T09:30:00.000Z`, as `Date#toJSON` writes it).
+   */
   reservedUntil: string;
+  /** ISO-8601 date-time with a zone (`2026-11-26T09:30:00.000Z`, as `Date#toJSON` writes it). */
   timestamp: string;
 }
 
@@ -49,6 +54,7 @@ export interface CartItemReleasedPayload {
   productId: string;
   /** The reservation expired, the item was bought, or it was removed from the cart. */
   reason: CartReleaseReason;
+  /** ISO-8601 date-time with a zone (`2026-11-26T09:30:00.000Z`, as `Date#toJSON` writes it). */
   timestamp: string;
 }
 
@@ -75,6 +81,7 @@ export interface CashbackCreditedPayload {
   /** Cashback rate applied, in percent. */
   cashbackRate: number;
   description: string;
+  /** ISO-8601 date-time with a zone (`2026-11-26T09:30:00.000Z`, as `Date#toJSON` writes it). */
   timestamp: string;
 }
 
@@ -86,6 +93,7 @@ export interface CashbackReversedPayload {
   amount: number;
   currency: string;
   reason: string;
+  /** ISO-8601 date-time with a zone (`2026-11-26T09:30:00.000Z`, as `Date#toJSON` writes it). */
   timestamp: string;
 }
 
@@ -108,6 +116,7 @@ export interface StockUpdatePayload {
   status: StockStatus;
   /** Units in stock before this change, when known. */
   previousQuantity?: number;
+  /** ISO-8601 date-time with a zone (`2026-11-26T09:30:00.000Z`, as `Date#toJSON` writes it). */
   timestamp: string;
 }
 
@@ -122,6 +131,7 @@ export interface LowStockPayload {
   quantity: number;
   /** The store's low-stock threshold that was crossed. */
   threshold: number;
+  /** ISO-8601 date-time with a zone (`2026-11-26T09:30:00.000Z`, as `Date#toJSON` writes it). */
   timestamp: string;
 }
 
@@ -132,6 +142,7 @@ export interface OutOfStockPayload {
   storeId: string;
   storeName: string;
   productName: string;
+  /** ISO-8601 date-time with a zone (`2026-11-26T09:30:00.000Z`, as `Date#toJSON` writes it). */
   timestamp: string;
 }
 
@@ -144,6 +155,7 @@ export interface PriceUpdatePayload {
   newPrice: number;
   /** Discount now applied, in percent (e.g. 15 for 15 %). */
   discountPercentage?: number;
+  /** ISO-8601 date-time with a zone (`2026-11-26T09:30:00.000Z`, as `Date#toJSON` writes it). */
   timestamp: string;
 }
 
@@ -155,6 +167,7 @@ export interface ProductAvailabilityPayload {
   isAvailable: boolean;
   /** Human-readable reason when the product is unavailable. */
   reason?: string;
+  /** ISO-8601 date-time with a zone (`2026-11-26T09:30:00.000Z`, as `Date#toJSON` writes it). */
   timestamp: string;
 }
 
@@ -221,6 +234,7 @@ export interface ChatMessagePayload {
   /** Whether a customer or a support agent sent the message. */
   senderType: ChatSenderType;
   text: string;
+  /** ISO-8601 date-time with a zone (`2026-11-26T09:30:00.000Z`, as `Date#toJSON` writes it). */
   timestamp: string;
   attachments?: ChatAttachment[];
 }
@@ -232,6 +246,7 @@ export interface ChatTypingPayload {
   userId: string;
   userName: string;
   isTyping: boolean;
+  /** ISO-8601 date-time with a zone (`2026-11-26T09:30:00.000Z`, as `Date#toJSON` writes it). */
   timestamp: string;
 }
 
@@ -241,6 +256,7 @@ export interface ChatTypingRequest {
   /** Constraints: length 1..=128. */
   chatId: string;
   isTyping: boolean;
+  /** ISO-8601 date-time with a zone (`2026-11-26T09:30:00.000Z`, as `Date#toJSON` writes it). */
   timestamp: string;
 }
 
@@ -249,6 +265,7 @@ export interface ChatReadPayload {
   messageIds: string[];
   /** Id of the user or agent who read the messages. */
   readBy: string;
+  /** ISO-8601 date-time with a zone (`2026-11-26T09:30:00.000Z`, as `Date#toJSON` writes it). */
   timestamp: string;
 }
 
@@ -259,6 +276,7 @@ export interface ChatReadRequest {
   chatId: string;
   /** Constraints: <= 500 items. */
   messageIds: string[];
+  /** ISO-8601 date-time with a zone (`2026-11-26T09:30:00.000Z`, as `Date#toJSON` writes it). */
   timestamp: string;
 }
 
@@ -268,6 +286,7 @@ export interface ChatAgentStatusPayload {
   agentId: string;
   agentName: string;
   status: AgentStatus;
+  /** ISO-8601 date-time with a zone (`2026-11-26T09:30:00.000Z`, as `Date#toJSON` writes it). */
   timestamp: string;
 }
 
@@ -279,12 +298,14 @@ export interface SendChatMessagePayload {
   /** Constraints: length 1..=4000. */
   message: string;
   attachments?: ChatAttachment[];
+  /** ISO-8601 date-time with a zone (`2026-11-26T09:30:00.000Z`, as `Date#toJSON` writes it). */
   timestamp: string;
 }
 
 export interface SendChatMessageAck {
   /** Id given to the stored message (the `messageId` of the matching `chat:message`). */
   messageId: string;
+  /** ISO-8601 date-time with a zone (`2026-11-26T09:30:00.000Z`, as `Date#toJSON` writes it). */
   timestamp: string;
 }
 
@@ -322,6 +343,7 @@ export interface EarningsSummary {
 
 export interface EarningsUpdatePayload {
   earnings: EarningsSummary;
+  /** ISO-8601 date-time with a zone (`2026-11-26T09:30:00.000Z`, as `Date#toJSON` writes it). */
   timestamp: string;
 }
 
@@ -330,6 +352,7 @@ export type EarningsUpdateCallback = (payload: EarningsUpdatePayload) => void;
 export interface BalanceUpdatePayload {
   balance: number;
   pendingBalance: number;
+  /** ISO-8601 date-time with a zone (`2026-11-26T09:30:00.000Z`, as `Date#toJSON` writes it). */
   timestamp: string;
 }
 
@@ -338,6 +361,7 @@ export type BalanceUpdateCallback = (payload: BalanceUpdatePayload) => void;
 export interface NewTransactionPayload {
   /** The transaction record as the backend stores it (the app types it `any`). */
   transaction: unknown;
+  /** ISO-8601 date-time with a zone (`2026-11-26T09:30:00.000Z`, as `Date#toJSON` writes it). */
   timestamp: string;
 }
 
@@ -351,6 +375,7 @@ export interface ProjectStatusCounts {
 
 export interface ProjectStatusUpdatePayload {
   status: ProjectStatusCounts;
+  /** ISO-8601 date-time with a zone (`2026-11-26T09:30:00.000Z`, as `Date#toJSON` writes it). */
   timestamp: string;
 }
 
@@ -360,6 +385,7 @@ export interface AchievementUnlockedPayload {
   title: string;
   icon: string;
   coinReward: number;
+  /** ISO-8601 date-time with a zone (`2026-11-26T09:30:00.000Z`, as `Date#toJSON` writes it). */
   timestamp: string;
 }
 
@@ -389,6 +415,7 @@ export interface FeedNewPostPayload {
   content: string;
   /** URLs of the post's images. */
   images?: string[];
+  /** ISO-8601 date-time with a zone (`2026-11-26T09:30:00.000Z`, as `Date#toJSON` writes it). */
   timestamp: string;
 }
 
@@ -402,6 +429,7 @@ export interface FeedPostLikedPayload {
   userName: string;
   /** Likes on the post, including this one. */
   totalLikes: number;
+  /** ISO-8601 date-time with a zone (`2026-11-26T09:30:00.000Z`, as `Date#toJSON` writes it). */
   timestamp: string;
 }
 
@@ -418,6 +446,7 @@ export interface FeedPostCommentedPayload {
   comment: string;
   /** Comments on the post, including this one. */
   totalComments: number;
+  /** ISO-8601 date-time with a zone (`2026-11-26T09:30:00.000Z`, as `Date#toJSON` writes it). */
   timestamp: string;
 }
 
@@ -428,6 +457,7 @@ export interface FeedUserFollowedPayload {
   followerName: string;
   followedId: string;
   followedName: string;
+  /** ISO-8601 date-time with a zone (`2026-11-26T09:30:00.000Z`, as `Date#toJSON` writes it). */
   timestamp: string;
 }
 
@@ -454,6 +484,7 @@ export interface SocialNewPostPayload {
   type: string;
   /** What the feed card shows; the app copies it into its activity's `feedContent`. */
   content: SocialActivityContent;
+  /** ISO-8601 date-time with a zone (`2026-11-26T09:30:00.000Z`, as `Date#toJSON` writes it). */
   timestamp: string;
 }
 
@@ -464,6 +495,7 @@ export interface SocialLikePayload {
   userId: string;
   username: string;
   likesCount: number;
+  /** ISO-8601 date-time with a zone (`2026-11-26T09:30:00.000Z`, as `Date#toJSON` writes it). */
   timestamp: string;
 }
 
@@ -476,6 +508,7 @@ export interface SocialCommentPayload {
   username: string;
   comment: string;
   commentsCount: number;
+  /** ISO-8601 date-time with a zone (`2026-11-26T09:30:00.000Z`, as `Date#toJSON` writes it). */
   timestamp: string;
 }
 
@@ -485,6 +518,7 @@ export interface SocialFollowPayload {
   followerId: string;
   followingId: string;
   followerName: string;
+  /** ISO-8601 date-time with a zone (`2026-11-26T09:30:00.000Z`, as `Date#toJSON` writes it). */
   timestamp: string;
 }
 
@@ -503,8 +537,12 @@ export interface FlashSaleStartedPayload {
   title: string;
   /** Discount in percent (e.g. 40 for 40 %). */
   discountPercentage: number;
-  /** When the sale ends. */
+  /**
+   * When the sale ends.
+   * ISO-8601 date-time with a zone (`2026-11-26T09:30:00.000Z`, as `Date#toJSON` writes it).
+   */
   endTime: string;
+  /** ISO-8601 date-time with a zone (`2026-11-26T09:30:00.000Z`, as `Date#toJSON` writes it). */
   timestamp?: string;
 }
 
@@ -513,9 +551,11 @@ export type FlashSaleStartedCallback = (payload: FlashSaleStartedPayload) => voi
 export interface FlashSaleEndingSoonPayload {
   flashSaleId: string;
   title: string;
+  /** ISO-8601 date-time with a zone (`2026-11-26T09:30:00.000Z`, as `Date#toJSON` writes it). */
   endTime: string;
   /** Units still available in the sale. */
   remainingQuantity: number;
+  /** ISO-8601 date-time with a zone (`2026-11-26T09:30:00.000Z`, as `Date#toJSON` writes it). */
   timestamp?: string;
 }
 
@@ -531,6 +571,7 @@ export type FlashSaleBatchEndedCallback = (payload: FlashSaleBatchEndedPayload) 
 export interface FlashSaleEndedPayload {
   flashSaleId: string;
   title: string;
+  /** ISO-8601 date-time with a zone (`2026-11-26T09:30:00.000Z`, as `Date#toJSON` writes it). */
   timestamp?: string;
 }
 
@@ -544,6 +585,7 @@ export interface FlashSaleStockUpdatedPayload {
   remainingQuantity: number;
   /** Share of the sale's stock already sold (for a progress bar). */
   progress: number;
+  /** ISO-8601 date-time with a zone (`2026-11-26T09:30:00.000Z`, as `Date#toJSON` writes it). */
   timestamp?: string;
 }
 
@@ -555,6 +597,7 @@ export interface FlashSaleStockLowPayload {
   remainingQuantity: number;
   /** Share of the sale's stock already sold. */
   progress: number;
+  /** ISO-8601 date-time with a zone (`2026-11-26T09:30:00.000Z`, as `Date#toJSON` writes it). */
   timestamp?: string;
 }
 
@@ -563,6 +606,7 @@ export type FlashSaleStockLowCallback = (payload: FlashSaleStockLowPayload) => v
 export interface FlashSaleSoldOutPayload {
   flashSaleId: string;
   title: string;
+  /** ISO-8601 date-time with a zone (`2026-11-26T09:30:00.000Z`, as `Date#toJSON` writes it). */
   timestamp?: string;
 }
 
@@ -574,6 +618,7 @@ export interface FlashSaleUpdatedPayload {
   /** The sale's new status, as set by the back office (free text). */
   status: string;
   remainingQuantity: number;
+  /** ISO-8601 date-time with a zone (`2026-11-26T09:30:00.000Z`, as `Date#toJSON` writes it). */
   timestamp?: string;
 }
 
@@ -597,6 +642,7 @@ export interface GroupUpdatePayload {
   type: GroupUpdateType;
   /** The change's details; their shape depends on `type` (the app types them `any`). */
   data: unknown;
+  /** ISO-8601 date-time with a zone (`2026-11-26T09:30:00.000Z`, as `Date#toJSON` writes it). */
   timestamp: string;
 }
 
@@ -633,6 +679,7 @@ export interface LeaderboardUpdatePayload {
   /** Position, 1 = first. */
   rank: number;
   previousRank?: number;
+  /** ISO-8601 date-time with a zone (`2026-11-26T09:30:00.000Z`, as `Date#toJSON` writes it). */
   timestamp: string;
 }
 
@@ -654,6 +701,7 @@ export interface LeaderboardRankingPayload {
   period: LeaderboardPeriod;
   /** Ranked entries, best first. */
   entries: LeaderboardRankingEntry[];
+  /** ISO-8601 date-time with a zone (`2026-11-26T09:30:00.000Z`, as `Date#toJSON` writes it). */
   timestamp: string;
 }
 
@@ -668,6 +716,7 @@ export interface LeaderboardUserScoredPayload {
   newTotal: number;
   /** What earned the coins (e.g. order, review, referral). */
   source: string;
+  /** ISO-8601 date-time with a zone (`2026-11-26T09:30:00.000Z`, as `Date#toJSON` writes it). */
   timestamp: string;
 }
 
@@ -684,6 +733,7 @@ export interface LeaderboardRankChangePayload {
   coins: number;
   /** `up` when newRank < oldRank. */
   direction: RankDirection;
+  /** ISO-8601 date-time with a zone (`2026-11-26T09:30:00.000Z`, as `Date#toJSON` writes it). */
   timestamp: string;
 }
 
@@ -696,6 +746,7 @@ export interface LeaderboardAchievementPayload {
   achievementDescription: string;
   /** Points the achievement is worth. */
   points: number;
+  /** ISO-8601 date-time with a zone (`2026-11-26T09:30:00.000Z`, as `Date#toJSON` writes it). */
   timestamp: string;
 }
 
@@ -719,6 +770,7 @@ export interface LiveLeaderboardUpdatePayload {
   /** The user's new rank (earnings variant). */
   rank?: number;
   previousRank?: number;
+  /** ISO-8601 date-time with a zone (`2026-11-26T09:30:00.000Z`, as `Date#toJSON` writes it). */
   timestamp: string;
 }
 
@@ -729,6 +781,7 @@ export interface TournamentScoreUpdatePayload {
   userId: string;
   newScore: number;
   newRank: number;
+  /** ISO-8601 date-time with a zone (`2026-11-26T09:30:00.000Z`, as `Date#toJSON` writes it). */
   timestamp: string;
 }
 
@@ -878,9 +931,13 @@ export interface Message {
   replyTo?: MessageReplyTo;
   /** Flags set by store tooling. */
   metadata?: MessageMetadata;
+  /** ISO-8601 date-time with a zone (`2026-11-26T09:30:00.000Z`, as `Date#toJSON` writes it). */
   createdAt: string;
+  /** ISO-8601 date-time with a zone (`2026-11-26T09:30:00.000Z`, as `Date#toJSON` writes it). */
   updatedAt: string;
+  /** ISO-8601 date-time with a zone (`2026-11-26T09:30:00.000Z`, as `Date#toJSON` writes it). */
   readAt?: string;
+  /** ISO-8601 date-time with a zone (`2026-11-26T09:30:00.000Z`, as `Date#toJSON` writes it). */
   deliveredAt?: string;
 }
 
@@ -917,9 +974,13 @@ export interface Conversation {
   storeBusinessHours?: StoreBusinessHours;
   /** The order the conversation is about, if any. */
   orderContext?: ConversationOrderContext;
+  /** ISO-8601 date-time with a zone (`2026-11-26T09:30:00.000Z`, as `Date#toJSON` writes it). */
   createdAt: string;
+  /** ISO-8601 date-time with a zone (`2026-11-26T09:30:00.000Z`, as `Date#toJSON` writes it). */
   updatedAt: string;
+  /** ISO-8601 date-time with a zone (`2026-11-26T09:30:00.000Z`, as `Date#toJSON` writes it). */
   archivedAt?: string;
+  /** ISO-8601 date-time with a zone (`2026-11-26T09:30:00.000Z`, as `Date#toJSON` writes it). */
   closedAt?: string;
 }
 
@@ -959,6 +1020,7 @@ export type MessageReceivedCallback = (payload: MessageReceivedPayload) => void;
 export interface StoreOnlinePayload {
   storeId: string;
   isOnline: boolean;
+  /** ISO-8601 date-time with a zone (`2026-11-26T09:30:00.000Z`, as `Date#toJSON` writes it). */
   timestamp: string;
 }
 
@@ -968,6 +1030,7 @@ export type StoreOnlineCallback = (payload: StoreOnlinePayload) => void;
 export interface StoreConversationPayload {
   conversationId: string;
   storeId: string;
+  /** ISO-8601 date-time with a zone (`2026-11-26T09:30:00.000Z`, as `Date#toJSON` writes it). */
   timestamp: string;
 }
 
@@ -976,6 +1039,7 @@ export type StoreConversationCallback = (payload: StoreConversationPayload) => v
 export interface MessageDeliveredPayload {
   messageId: string;
   conversationId: string;
+  /** ISO-8601 date-time with a zone (`2026-11-26T09:30:00.000Z`, as `Date#toJSON` writes it). */
   deliveredAt: string;
 }
 
@@ -984,6 +1048,7 @@ export type MessageDeliveredCallback = (payload: MessageDeliveredPayload) => voi
 export interface MessageReadPayload {
   messageId: string;
   conversationId: string;
+  /** ISO-8601 date-time with a zone (`2026-11-26T09:30:00.000Z`, as `Date#toJSON` writes it). */
   readAt: string;
 }
 
@@ -1012,6 +1077,7 @@ export type ConversationUpdatedCallback = (payload: ConversationUpdatedPayload) 
 
 export interface ConversationArchivedPayload {
   conversationId: string;
+  /** ISO-8601 date-time with a zone (`2026-11-26T09:30:00.000Z`, as `Date#toJSON` writes it). */
   timestamp: string;
 }
 
@@ -1019,6 +1085,7 @@ export type ConversationArchivedCallback = (payload: ConversationArchivedPayload
 
 export interface ConversationClosedPayload {
   conversationId: string;
+  /** ISO-8601 date-time with a zone (`2026-11-26T09:30:00.000Z`, as `Date#toJSON` writes it). */
   timestamp: string;
 }
 
@@ -1079,7 +1146,9 @@ export interface OrderStatusUpdatePayload {
   previousStatus?: string;
   /** Text to show the customer. */
   message: string;
+  /** ISO-8601 date-time with a zone (`2026-11-26T09:30:00.000Z`, as `Date#toJSON` writes it). */
   timestamp: string;
+  /** ISO-8601 date-time with a zone (`2026-11-26T09:30:00.000Z`, as `Date#toJSON` writes it). */
   estimatedDeliveryTime?: string;
   /**
    * Free-form details set by the order service (the backend puts `userId` here to also
@@ -1097,6 +1166,7 @@ export interface OrderCreated {
   orderId: string;
   orderNumber: string;
   status: string;
+  /** ISO-8601 date-time with a zone (`2026-11-26T09:30:00.000Z`, as `Date#toJSON` writes it). */
   timestamp: string;
 }
 
@@ -1108,13 +1178,17 @@ export interface OrderDeliveryFeedback {
 export interface OrderDelivered {
   orderId: string;
   orderNumber: string;
-  /** Sent by `emitOrderDelivered`, absent in the status-shaped variant. */
+  /**
+   * Sent by `emitOrderDelivered`, absent in the status-shaped variant.
+   * ISO-8601 date-time with a zone (`2026-11-26T09:30:00.000Z`, as `Date#toJSON` writes it).
+   */
   deliveredAt?: string;
   /** `delivered`; sent only in the status-shaped variant. */
   status?: string;
   previousStatus?: string;
   /** Text to show the customer (status-shaped variant). */
   message?: string;
+  /** ISO-8601 date-time with a zone (`2026-11-26T09:30:00.000Z`, as `Date#toJSON` writes it). */
   estimatedDeliveryTime?: string;
   metadata?: Record<string, unknown>;
   feedback?: OrderDeliveryFeedback;
@@ -1126,6 +1200,7 @@ export interface OrderDelivered {
   photoUrl?: string;
   /** One-time code the recipient gave the courier. */
   otp?: string;
+  /** ISO-8601 date-time with a zone (`2026-11-26T09:30:00.000Z`, as `Date#toJSON` writes it). */
   timestamp: string;
 }
 
@@ -1141,9 +1216,11 @@ export interface OrderLocationUpdate {
   orderNumber: string;
   location: Location;
   deliveryPartner: DeliveryPartnerSummary;
+  /** ISO-8601 date-time with a zone (`2026-11-26T09:30:00.000Z`, as `Date#toJSON` writes it). */
   estimatedArrival?: string;
   /** Distance left to the delivery address, in metres. */
   distanceToDestination?: number;
+  /** ISO-8601 date-time with a zone (`2026-11-26T09:30:00.000Z`, as `Date#toJSON` writes it). */
   timestamp: string;
 }
 
@@ -1151,8 +1228,11 @@ export interface OrderPartnerAssigned {
   orderId: string;
   orderNumber: string;
   deliveryPartner: DeliveryPartner;
+  /** ISO-8601 date-time with a zone (`2026-11-26T09:30:00.000Z`, as `Date#toJSON` writes it). */
   estimatedPickupTime?: string;
+  /** ISO-8601 date-time with a zone (`2026-11-26T09:30:00.000Z`, as `Date#toJSON` writes it). */
   estimatedDeliveryTime?: string;
+  /** ISO-8601 date-time with a zone (`2026-11-26T09:30:00.000Z`, as `Date#toJSON` writes it). */
   timestamp: string;
 }
 
@@ -1160,12 +1240,14 @@ export interface OrderPartnerArrived {
   orderId: string;
   orderNumber: string;
   message: string;
+  /** ISO-8601 date-time with a zone (`2026-11-26T09:30:00.000Z`, as `Date#toJSON` writes it). */
   timestamp: string;
 }
 
 export interface OrderTimelineEntry {
   status: string;
   message: string;
+  /** ISO-8601 date-time with a zone (`2026-11-26T09:30:00.000Z`, as `Date#toJSON` writes it). */
   timestamp: string;
   /** Who made the change (user, store or system id). */
   updatedBy?: string;
@@ -1177,6 +1259,7 @@ export interface OrderTimelineUpdate {
   orderNumber: string;
   /** Every status the order went through, oldest first. */
   timeline: OrderTimelineEntry[];
+  /** ISO-8601 date-time with a zone (`2026-11-26T09:30:00.000Z`, as `Date#toJSON` writes it). */
   timestamp: string;
 }
 
@@ -1184,7 +1267,9 @@ export interface OrderStatusChangePayload {
   orderId: string;
   status: string;
   message: string;
+  /** ISO-8601 date-time with a zone (`2026-11-26T09:30:00.000Z`, as `Date#toJSON` writes it). */
   timestamp: string;
+  /** ISO-8601 date-time with a zone (`2026-11-26T09:30:00.000Z`, as `Date#toJSON` writes it). */
   estimatedDelivery?: string;
 }
 
@@ -1202,6 +1287,7 @@ export interface OrderLocationUpdatePayload {
   /** Distance left to the delivery address, in metres. */
   distanceToDestination?: number;
   deliveryPartner?: DeliveryPartnerContact;
+  /** ISO-8601 date-time with a zone (`2026-11-26T09:30:00.000Z`, as `Date#toJSON` writes it). */
   timestamp: string;
 }
 
@@ -1209,9 +1295,11 @@ export type OrderLocationUpdateCallback = (payload: OrderLocationUpdatePayload) 
 
 export interface OrderETAUpdatePayload {
   orderId: string;
+  /** ISO-8601 date-time with a zone (`2026-11-26T09:30:00.000Z`, as `Date#toJSON` writes it). */
   estimatedArrival: string;
   /** Delay against the previous estimate, in minutes. */
   delayMinutes?: number;
+  /** ISO-8601 date-time with a zone (`2026-11-26T09:30:00.000Z`, as `Date#toJSON` writes it). */
   timestamp: string;
 }
 
@@ -1235,10 +1323,14 @@ export interface UnsubscribeOrderPayload {
 
 export interface OrderEtaUpdatedPayload {
   orderId: string;
-  /** The new estimate. */
+  /**
+   * The new estimate.
+   * ISO-8601 date-time with a zone (`2026-11-26T09:30:00.000Z`, as `Date#toJSON` writes it).
+   */
   estimatedDeliveryTime?: string;
   /** Minutes until the estimated delivery. */
   etaMinutes?: number;
+  /** ISO-8601 date-time with a zone (`2026-11-26T09:30:00.000Z`, as `Date#toJSON` writes it). */
   timestamp?: string;
 }
 
@@ -1256,6 +1348,7 @@ export interface OrderListUpdatedPayload {
   previousStatus?: string;
   /** The user's active and past order counts after the change. */
   counts?: OrderListCounts;
+  /** ISO-8601 date-time with a zone (`2026-11-26T09:30:00.000Z`, as `Date#toJSON` writes it). */
   timestamp: string;
 }
 
@@ -1288,11 +1381,15 @@ export interface SubscriptionOptions {
 }
 
 export interface HeartbeatPayload {
+  /** ISO-8601 date-time with a zone (`2026-11-26T09:30:00.000Z`, as `Date#toJSON` writes it). */
   timestamp: string;
 }
 
 export interface HeartbeatAck {
-  /** The server's clock when it answered. */
+  /**
+   * The server's clock when it answered.
+   * ISO-8601 date-time with a zone (`2026-11-26T09:30:00.000Z`, as `Date#toJSON` writes it).
+   */
   serverTime: string;
 }
 
@@ -1313,6 +1410,7 @@ export interface StreakMilestonePayload {
   rewardCoins?: number;
   /** Badge awarded, when there is one. */
   badge?: string;
+  /** ISO-8601 date-time with a zone (`2026-11-26T09:30:00.000Z`, as `Date#toJSON` writes it). */
   timestamp: string;
 }
 
@@ -1322,6 +1420,7 @@ export interface StreakBrokenPayload {
   userId: string;
   previousStreak: number;
   reason: string;
+  /** ISO-8601 date-time with a zone (`2026-11-26T09:30:00.000Z`, as `Date#toJSON` writes it). */
   timestamp: string;
 }
 
@@ -1345,6 +1444,7 @@ export interface CoinsAwardedPayload {
   newBalance: number;
   orderId?: string;
   orderNumber?: string;
+  /** ISO-8601 date-time with a zone (`2026-11-26T09:30:00.000Z`, as `Date#toJSON` writes it). */
   timestamp: string;
 }
 
@@ -1354,6 +1454,7 @@ export interface WalletUpdatedPayload {
   userId?: string;
   /** The balance after the change, when the sender includes it. */
   balance?: number;
+  /** ISO-8601 date-time with a zone (`2026-11-26T09:30:00.000Z`, as `Date#toJSON` writes it). */
   timestamp?: string;
 }
 

@@ -8,11 +8,14 @@
 
 mod counters;
 pub mod recovery;
+mod timestamp;
 pub mod validate;
 pub mod wire;
 
 #[cfg(feature = "server")]
 pub mod server;
+
+pub use timestamp::{Timestamp, TimestampError};
 
 #[cfg(feature = "client")]
 pub mod client;

@@ -133,34 +133,61 @@ pub fn items(path: &str, n: usize, min: Option<u64>, max: Option<u64>) -> Result
     Ok(())
 }
 
+/// What a refused date-time is told; also the message of [`crate::Timestamp`]'s deserializer.
+pub const DATETIME_MESSAGE: &str = "must be an ISO-8601 date-time such as 2026-11-26T09:30:00.000Z";
+
 /// An ISO-8601 / RFC 3339 date-time with a zone, as `Date.prototype.toISOString` writes it.
 pub fn datetime(path: &str, s: &str) -> Result<(), ValidationError> {
-    if is_datetime(s) { Ok(()) } else { fail(path, "must be an ISO-8601 date-time such as 2026-11-26T09:30:00.000Z".into()) }
+    if is_datetime(s) { Ok(()) } else { fail(path, DATETIME_MESSAGE.into()) }
 }
 
-/// The one date-time rule, used by the server's validation and by the generator's check of
-/// catalogue examples (codegen depends on this crate for it): RFC 3339 / ISO-8601 with a zone, on
-/// a day that exists (no February 30, no February 29 outside leap years).
+/// See [`parse_datetime`]: true when it gives an instant.
 pub fn is_datetime(s: &str) -> bool {
+    parse_datetime(s).is_some()
+}
+
+/// The one date-time rule, used by the server's validation, by [`crate::Timestamp`]'s
+/// deserializer and by the generator's check of catalogue examples (codegen depends on this crate
+/// for it): RFC 3339 / ISO-8601 with a zone (`Z`, `z` or `±HH:MM`), `T`, `t` or a space between
+/// date and time, on a day that exists (no February 30, no February 29 outside leap years), and
+/// an instant within years 0000..=9999 in UTC that the timestamp type can hold (the last 26 hours
+/// of 9999 it cannot). A leap second (`:60`) counts as `:59`, as jiff's own parser does; digits
+/// past nanoseconds are dropped. Because acceptance and conversion are one function, a field
+/// typed `Timestamp` and this check cannot disagree.
+pub fn parse_datetime(s: &str) -> Option<jiff::Timestamp> {
     static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
     let re = RE.get_or_init(|| {
-        regex::Regex::new(r"^(\d{4})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])[Tt ]([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d+)?([Zz]|[+-]([01]\d|2[0-3]):[0-5]\d)$")
+        regex::Regex::new(r"^([0-9]{4})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[Tt ]([01][0-9]|2[0-3]):([0-5][0-9]):([0-5][0-9]|60)(?:\.([0-9]+))?(?:[Zz]|([+-])([01][0-9]|2[0-3]):([0-5][0-9]))$")
             .expect("valid regex")
     });
-    let Some(caps) = re.captures(s) else { return false };
-    let number = |i: usize| caps.get(i).and_then(|m| m.as_str().parse::<u32>().ok()).unwrap_or(0);
-    let (year, month, day) = (number(1), number(2), number(3));
-    day <= days_in_month(year, month)
+    let caps = re.captures(s)?;
+    // Every group below matched ASCII digits only (`[0-9]`: `\d` would take any script's), of a
+    // bounded width.
+    let number = |i: usize| caps.get(i).map_or(Some(0), |m| m.as_str().parse::<i16>().ok());
+    let (year, month, day) = (number(1)?, number(2)? as i8, number(3)? as i8);
+    let (hour, minute, second) = (number(4)? as i8, number(5)? as i8, number(6)?.min(59) as i8);
+    // Nine digits at most: nanoseconds, padded on the right.
+    let nanos = caps.get(7).map_or(Some(0), |m| {
+        let digits: String = m.as_str().chars().chain(std::iter::repeat('0')).take(9).collect();
+        digits.parse::<i32>().ok()
+    })?;
+    let offset_seconds = match caps.get(8) {
+        None => 0,
+        Some(sign) => {
+            let seconds = i32::from(number(9)?) * 3600 + i32::from(number(10)?) * 60;
+            if sign.as_str() == "-" { -seconds } else { seconds }
+        }
+    };
+    // `DateTime::new` refuses days that do not exist.
+    let civil = jiff::civil::DateTime::new(year, month, day, hour, minute, second, nanos).ok()?;
+    let instant = jiff::tz::Offset::from_seconds(offset_seconds).ok()?.to_timestamp(civil).ok()?;
+    (instant >= earliest()).then_some(instant)
 }
 
-/// Days in a month of the proleptic Gregorian calendar.
-fn days_in_month(year: u32, month: u32) -> u32 {
-    match month {
-        4 | 6 | 9 | 11 => 30,
-        2 if year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400)) => 29,
-        2 => 28,
-        _ => 31,
-    }
+/// 0000-01-01T00:00:00Z: an earlier instant is written with a six-digit year in UTC, which the
+/// rule refuses, so it could not be sent back.
+fn earliest() -> jiff::Timestamp {
+    jiff::Timestamp::from_second(-62_167_219_200).unwrap_or(jiff::Timestamp::MIN)
 }
 
 #[cfg(test)]

@@ -24,7 +24,7 @@ pub fn token(user: &str) -> String {
 
 /// A `chat:send_message` payload to chat `c-1`.
 pub fn chat(text: &str) -> Option<Value> {
-    Some(json!({ "chatId": "c-1", "message": text, "timestamp": gateway::now_iso() }))
+    Some(json!({ "chatId": "c-1", "message": text, "timestamp": switchboard_runtime::Timestamp::now() }))
 }
 
 /// A `subscribe:chat` payload for chat `c-1`.

@@ -23,7 +23,7 @@ impl server::AppHandlers for Gated {
         if let Some(gate) = &self.gate {
             gate.acquire().await.expect("gate open").forget();
         }
-        Ok(types::PingAck { pong: "2026-12-02T00:00:00.000Z".into() })
+        Ok(types::PingAck { pong: "2026-12-02T00:00:00.000Z".parse().expect("a valid date-time") })
     }
 }
 

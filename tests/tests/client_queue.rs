@@ -8,7 +8,6 @@
 //! chat's room) and counts effects with an observer client in the room; the other tests send
 //! `chat:send_message` below the limit and count effects in `gw.backend.chat_messages("c-1")`.
 
-use rez_realtime::gateway;
 use serde_json::{Value, json};
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -18,7 +17,7 @@ use switchboard_tests::task::start;
 use tokio::time::{Instant, timeout};
 
 fn read_receipt(i: usize) -> Option<Value> {
-    Some(json!({ "chatId": "c-1", "messageIds": [format!("m-{i}")], "timestamp": gateway::now_iso() }))
+    Some(json!({ "chatId": "c-1", "messageIds": [format!("m-{i}")], "timestamp": switchboard_runtime::Timestamp::now() }))
 }
 
 /// 150 reliable emits while offline with a queue of 100: the 50 oldest are dropped (each
@@ -39,7 +38,7 @@ async fn offline_queue_keeps_the_newest_100_and_delivers_them_fifo_once() {
     wait_state(&client, Duration::from_secs(5), "Reconnecting", |s| matches!(s, ConnectionState::Reconnecting { attempt: 1, .. })).await;
 
     // Volatile while offline: refused at once and reported.
-    let v = bounded("volatile emit", Duration::from_secs(2), client.emit_volatile("heartbeat", Some(json!({ "timestamp": gateway::now_iso() })))).await;
+    let v = bounded("volatile emit", Duration::from_secs(2), client.emit_volatile("heartbeat", Some(json!({ "timestamp": switchboard_runtime::Timestamp::now() })))).await;
     assert_eq!(v, Err(ClientError::Offline));
     log.wait("Dropped{Offline}", Duration::from_secs(1), |e| matches!(e, ClientEvent::Dropped { reason: DropReason::Offline, .. })).await;
     assert_eq!(log.drops(), vec![("heartbeat".to_string(), DropReason::Offline)]);

@@ -4,7 +4,6 @@
 //! `gateway_abort_closes_live_connections`: `abort()` closes sockets). Harness:
 //! `switchboard_tests::faults`.
 
-use rez_realtime::gateway;
 use serde_json::json;
 use std::time::Duration;
 use switchboard_runtime::client::{Client, ClientConfig, ClientEvent, ConnectionState};
@@ -151,7 +150,7 @@ async fn first_event_after_connect_is_not_dropped() {
         let mut cfg = fast_config(format!("http://{}", gw.addr));
         cfg.ack_timeout = Duration::from_millis(500);
         let c = connected(cfg, token("u1")).await;
-        let r = bounded("heartbeat", Duration::from_secs(2), c.emit_volatile("heartbeat", Some(json!({ "timestamp": gateway::now_iso() })))).await;
+        let r = bounded("heartbeat", Duration::from_secs(2), c.emit_volatile("heartbeat", Some(json!({ "timestamp": switchboard_runtime::Timestamp::now() })))).await;
         assert!(r.is_ok(), "connection {i}: the first event got no ack ({r:?}); server: {:?}", gw.runtime.metrics().snapshot());
         c.disconnect();
     }

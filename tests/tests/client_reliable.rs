@@ -2,7 +2,6 @@
 //! acknowledged message has exactly one effect, in send order; the heartbeat notices a dead
 //! link. Harness: `switchboard_tests::faults`.
 
-use rez_realtime::gateway;
 use serde_json::json;
 use std::time::Duration;
 use switchboard_runtime::client::{ClientEvent, ConnectionState, Heartbeat};
@@ -127,7 +126,7 @@ async fn added_latency_keeps_acks_and_order() {
     assert!(rtt >= Duration::from_millis(400), "acks came back in {rtt:?}, faster than the added latency");
     assert!(rtt < Duration::from_secs(3), "acks took {rtt:?}");
     assert_eq!(gw.backend.chat_messages("c-1"), ids, "in order, once");
-    let hb = bounded("heartbeat", Duration::from_secs(5), client.emit_volatile("heartbeat", Some(json!({ "timestamp": gateway::now_iso() })))).await.expect("heartbeat ack");
+    let hb = bounded("heartbeat", Duration::from_secs(5), client.emit_volatile("heartbeat", Some(json!({ "timestamp": switchboard_runtime::Timestamp::now() })))).await.expect("heartbeat ack");
     assert!(hb["serverTime"].is_string(), "{hb}");
     assert_eq!(client.stats().snapshot().connects, 1, "no reconnect");
 }

@@ -1,7 +1,6 @@
 //! Remembered rooms across reconnects: a re-join the server refuses is forgotten and not
 //! counted. Harness: `switchboard_tests::faults`.
 
-use rez_realtime::gateway;
 use serde_json::json;
 use std::time::Duration;
 use switchboard_runtime::client::ClientEvent;
@@ -25,7 +24,7 @@ async fn refused_rejoin_is_forgotten_and_not_counted() {
     client.update_auth_token(token("u9"));
     wait_until("a third connection", Duration::from_secs(3), || client.stats().snapshot().connects == 3).await;
     wait_connected(&client, Duration::from_secs(3)).await;
-    let hb = bounded("heartbeat", Duration::from_secs(5), client.emit_volatile("heartbeat", Some(json!({ "timestamp": gateway::now_iso() })))).await;
+    let hb = bounded("heartbeat", Duration::from_secs(5), client.emit_volatile("heartbeat", Some(json!({ "timestamp": switchboard_runtime::Timestamp::now() })))).await;
     assert!(hb.is_ok(), "{hb:?}");
     assert_eq!(gw.runtime.metrics().snapshot().denied_joins, 1);
     assert_eq!(log.count(|e| matches!(e, ClientEvent::Rejoined { .. })), 1);

@@ -278,8 +278,8 @@ async fn flash_sale_reaches_everyone_once() {
         flash_sale_id: "fs-e2e".into(),
         title: "Midnight deals".into(),
         discount_percentage: 40.0,
-        end_time: "2026-11-26T23:59:59.000Z".into(),
-        timestamp: Some(gateway::now_iso()),
+        end_time: "2026-11-26T23:59:59.000Z".parse().expect("a valid date-time"),
+        timestamp: Some(switchboard_runtime::Timestamp::now()),
     };
     gw.emitter.flashsale_started(&payload).await.expect("flashsale_started reaches every socket");
     let r = script.finish().await;

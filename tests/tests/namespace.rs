@@ -16,7 +16,7 @@ struct Kitchen;
 
 impl server::ShapesHandlers for Kitchen {
     async fn board_subscribe(&self, _ctx: server::Ctx, _p: types::BoardSubscribeRequest) -> Result<types::BoardJoined, server::AckError> {
-        Ok(types::BoardJoined { joined_at: "2026-12-02T00:00:00.000Z".into(), members: 1 })
+        Ok(types::BoardJoined { joined_at: "2026-12-02T00:00:00.000Z".parse().expect("a valid date-time"), members: 1 })
     }
 }
 

@@ -81,7 +81,7 @@ async fn a_flash_sale_reaches_everyone_on_both_nodes() {
         flash_sale_id: "fs-9".into(),
         title: "Bread".into(),
         discount_percentage: 40.0,
-        end_time: "2026-12-03T00:00:00.000Z".into(),
+        end_time: "2026-12-03T00:00:00.000Z".parse().expect("a valid date-time"),
         timestamp: None,
     };
     b.emitter.flashsale_started(&sale).await.expect("the sale is broadcast");
@@ -168,7 +168,7 @@ async fn fan_out_resumes_after_a_redis_restart() {
                 flash_sale_id: format!("fs-{n}"),
                 title: "t".into(),
                 discount_percentage: 10.0,
-                end_time: "2026-12-03T00:00:00.000Z".into(),
+                end_time: "2026-12-03T00:00:00.000Z".parse().expect("a valid date-time"),
                 timestamp: None,
             };
             counter.store(n, std::sync::atomic::Ordering::SeqCst);

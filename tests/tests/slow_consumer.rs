@@ -38,7 +38,7 @@ async fn a_socket_that_stops_reading_loses_messages_counted_and_reported() {
     let mut dropped_reports = 0u64;
     let total = 3000u64;
     for i in 0..total {
-        let p = types::FlashSaleUpdatedPayload { flash_sale_id: format!("fs-{i}"), title: big.clone(), status: "live".into(), remaining_quantity: 1, timestamp: Some(gateway::now_iso()) };
+        let p = types::FlashSaleUpdatedPayload { flash_sale_id: format!("fs-{i}"), title: big.clone(), status: "live".into(), remaining_quantity: 1, timestamp: Some(switchboard_runtime::Timestamp::now()) };
         match gw.emitter.flashsale_updated(&p).await {
             Ok(()) => {}
             Err(EmitError::Dropped { dropped, .. }) => dropped_reports += dropped as u64,

@@ -26,15 +26,18 @@ async fn typed_round_trip_through_the_generated_server() {
     connected(&b).await;
 
     // Heartbeat: typed ack.
-    let hb = a.heartbeat(&types::HeartbeatPayload { timestamp: gateway::now_iso() }).await.unwrap();
-    assert!(switchboard_runtime::validate::datetime("", &hb.server_time).is_ok());
+    let sent = switchboard_runtime::Timestamp::now();
+    let hb = a.heartbeat(&types::HeartbeatPayload { timestamp: sent }).await.unwrap();
+    // A typed instant: the server's clock, read after the client's (same machine, 5 s slack).
+    let lag = hb.server_time.as_unix_millis() - sent.as_unix_millis();
+    assert!((-5_000..5_000).contains(&lag), "server time {} vs sent {sent}", hb.server_time);
 
     // Both join chat c-1; b listens; a sends; b receives the typed payload.
     a.subscribe_chat(&types::SubscribeChatPayload { chat_id: "c-1".into() }).await.unwrap();
     b.subscribe_chat(&types::SubscribeChatPayload { chat_id: "c-1".into() }).await.unwrap();
     let mut on_b = b.on_chat_message();
     let ack = a
-        .chat_send_message(&types::SendChatMessagePayload { chat_id: "c-1".into(), message: "hello".into(), attachments: None, timestamp: gateway::now_iso() })
+        .chat_send_message(&types::SendChatMessagePayload { chat_id: "c-1".into(), message: "hello".into(), attachments: None, timestamp: switchboard_runtime::Timestamp::now() })
         .await
         .unwrap();
     let got = tokio::time::timeout(Duration::from_secs(5), on_b.recv()).await.unwrap().unwrap().unwrap();
@@ -92,7 +95,7 @@ async fn fields_the_catalogue_does_not_name_are_ignored() {
     let gw = gateway::start(GatewayConfig { addr: "127.0.0.1:0".parse().unwrap(), ..GatewayConfig::default() }).await.unwrap();
     let c = Client::connect(Client::config(&format!("http://{}", gw.addr)), token("u1"));
     connected(&c).await;
-    let newer = serde_json::json!({ "timestamp": gateway::now_iso(), "clientBuild": 4812, "nested": { "x": [1, 2] } });
+    let newer = serde_json::json!({ "timestamp": switchboard_runtime::Timestamp::now(), "clientBuild": 4812, "nested": { "x": [1, 2] } });
     let ack = c.raw().emit_volatile("heartbeat", Some(newer)).await.expect("accepted");
     assert!(ack.get("serverTime").is_some_and(|t| t.is_string()), "{ack}");
     let bad = c.raw().emit_volatile("heartbeat", Some(serde_json::json!({ "timestamp": 5, "clientBuild": 4812 }))).await;

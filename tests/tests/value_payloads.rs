@@ -50,11 +50,11 @@ fn refused(answer: &Value) -> &str {
 }
 
 fn score(tournament: &str) -> types::TournamentScoreUpdatePayload {
-    types::TournamentScoreUpdatePayload { tournament_id: tournament.into(), user_id: "u9".into(), new_score: 12.5, new_rank: 3, timestamp: gateway::now_iso() }
+    types::TournamentScoreUpdatePayload { tournament_id: tournament.into(), user_id: "u9".into(), new_score: 12.5, new_rank: 3, timestamp: switchboard_runtime::Timestamp::now() }
 }
 
 fn balance() -> types::BalanceUpdatePayload {
-    types::BalanceUpdatePayload { balance: 1240.0, pending_balance: 80.0, timestamp: gateway::now_iso() }
+    types::BalanceUpdatePayload { balance: 1240.0, pending_balance: 80.0, timestamp: switchboard_runtime::Timestamp::now() }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

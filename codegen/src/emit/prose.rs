@@ -62,3 +62,22 @@ pub(crate) fn value_note(c: &Catalogue, id: TypeId) -> Vec<String> {
     }
     vec![s]
 }
+
+/// The wire format of a date-time, for a field or alias whose values are date-times (also in a
+/// list or a map, or through aliases): TypeScript types them `string`, so the doc says more.
+pub(crate) fn datetime_note(c: &Catalogue, t: &TypeRef) -> Option<String> {
+    let mut cur = &t.kind;
+    // Bounded: an alias may name itself through a list.
+    for _ in 0..=c.types.len() + 64 {
+        cur = match cur {
+            RefKind::DateTime => return Some("ISO-8601 date-time with a zone (`2026-11-26T09:30:00.000Z`, as `Date#toJSON` writes it).".into()),
+            RefKind::Array(inner) | RefKind::Map(inner) => &inner.kind,
+            RefKind::Named(id) => match &c.ty(*id).kind {
+                TypeKind::Alias { target } => &target.kind,
+                _ => return None,
+            },
+            _ => return None,
+        };
+    }
+    None
+}

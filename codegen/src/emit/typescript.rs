@@ -79,7 +79,11 @@ pub fn emit(c: &Catalogue, opts: &EmitOptions) -> Vec<GeneratedFile> {
                 if !t.explicit_name {
                     continue;
                 }
-                decls.push(DeclView { doc: jsdoc(t.description.as_deref(), t.deprecated.as_ref(), &super::prose::value_note(c, id), ""), code: declaration(c, t) });
+                let mut notes = super::prose::value_note(c, id);
+                if let TypeKind::Alias { target } = &t.kind {
+                    notes.extend(super::prose::datetime_note(c, target));
+                }
+                decls.push(DeclView { doc: jsdoc(t.description.as_deref(), t.deprecated.as_ref(), &notes, ""), code: declaration(c, t) });
                 if let Some(cb) = callback_name(c, id)
                     && callbacks_done.insert(cb.clone())
                 {
@@ -191,7 +195,7 @@ fn object_body(c: &Catalogue, fields: &[Field], depth: usize) -> String {
     let pad = "  ".repeat(depth + 1);
     let mut s = String::from("{\n");
     for f in fields {
-        let mut extra = Vec::new();
+        let mut extra: Vec<String> = super::prose::datetime_note(c, &f.ty).into_iter().collect();
         if !f.ty.constraints.is_empty() {
             extra.push(format!("Constraints: {}.", f.ty.constraints.summary()));
         }

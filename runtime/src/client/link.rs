@@ -272,7 +272,7 @@ impl Link {
         if let Some(old) = old {
             self.untrack(old);
         }
-        let ts = humantime::format_rfc3339_millis(std::time::SystemTime::now()).to_string();
+        let ts = crate::Timestamp::now();
         self.track(id, InFlight::Heartbeat, false);
         self.send(&self.event_packet(&event, &Some(serde_json::json!({ "timestamp": ts })), Some(id))).await
     }

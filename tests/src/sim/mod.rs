@@ -161,7 +161,7 @@ impl server::AppHandlers for SimHandlers {
         fence(&self.alive).await;
         // No await between the effect and the answer: see README for the window a real backend has.
         let n = self.hist.effect(self.server, ctx.socket.id.to_string(), ctx.message_id.clone());
-        Ok(types::PingAck { pong: pong_for(n) })
+        Ok(types::PingAck { pong: pong_for(n).parse().expect("pong_for writes a valid date-time") })
     }
 }
 

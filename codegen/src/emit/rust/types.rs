@@ -10,7 +10,9 @@ use quote::{format_ident, quote};
 /// The Rust type of a type expression, without the outer `Option` for nullability.
 fn base_type(c: &Catalogue, t: &TypeRef, owner: Option<TypeId>) -> TokenStream {
     match &t.kind {
-        RefKind::String | RefKind::DateTime => quote!(::std::string::String),
+        RefKind::String => quote!(::std::string::String),
+        // Checked when deserialized, by the validator's own rule.
+        RefKind::DateTime => quote!(::switchboard_runtime::Timestamp),
         RefKind::Integer | RefKind::Int64(_) => quote!(i64),
         RefKind::Number => quote!(f64),
         RefKind::Boolean => quote!(bool),
@@ -432,7 +434,8 @@ fn check_ref(c: &Catalogue, t: &TypeRef, v: TokenStream, depth: usize) -> TokenS
             }
             quote!(#( #out )*)
         }
-        RefKind::DateTime => quote!(__v::datetime(path, #v)?;),
+        // The type already holds only what `__v::datetime` accepts.
+        RefKind::DateTime => quote!(),
         RefKind::Integer => {
             let mut out = vec![quote!(__v::js_safe(path, *#v)?;)];
             if k.minimum.is_some() || k.maximum.is_some() {
