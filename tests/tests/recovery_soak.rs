@@ -18,7 +18,8 @@
 //!
 //! A failure names the seed and scenario: rerun with `SOAK_SEED=<seed>` (and `SOAK_SCENARIOS=<n>`).
 
-use rez_realtime::gateway::{DemoBackend, Gateway, now_iso};
+use rez_realtime::gateway::{DemoBackend, Gateway};
+use switchboard_runtime::Timestamp;
 use rez_realtime::types;
 use serde_json::{Value, json};
 use std::collections::HashSet;
@@ -48,7 +49,7 @@ async fn emit(gw: &Gateway, text: &str) -> bool {
 
 /// `u1`'s chat message `text`, whose `_mid` is its text (each text is sent once).
 fn message(text: &str) -> Value {
-    json!({ "chatId": "c-1", "message": text, "timestamp": now_iso(), "_mid": text })
+    json!({ "chatId": "c-1", "message": text, "timestamp": Timestamp::now(), "_mid": text })
 }
 
 /// A reliable message of u1's: its text and when the app emitted it.

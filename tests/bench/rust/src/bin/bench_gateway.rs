@@ -58,7 +58,7 @@ async fn emit(gw: &gateway::Gateway, q: &HashMap<String, String>) -> Value {
             user_id: "bench".into(),
             new_score: now_us() as f64,
             new_rank: (seq + i) as i64,
-            timestamp: gateway::now_iso(),
+            timestamp: switchboard_runtime::Timestamp::now(),
         };
         if let Err(e) = gw.emitter.score_update(&p).await {
             failed += 1;
