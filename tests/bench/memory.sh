@@ -30,16 +30,9 @@ STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 RESULTS=${RESULTS_DIR:-$ROOT/tests/bench/results}
 OUT=$RESULTS/memory-$STAMP.jsonl
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/switchboard-mem.XXXXXX")
-PIDS=()   # processes started here (server, load generators), stopped by pid
-
-cleanup() {
-    local p
-    for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-log() { printf '[memory] %s\n' "$*" >&2; }
+LOG_TAG=memory
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 NOFILE=$(ulimit -n)

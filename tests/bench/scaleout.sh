@@ -36,16 +36,9 @@ STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 RESULTS=${RESULTS_DIR:-$ROOT/tests/bench/results}
 OUT=$RESULTS/scaleout-$STAMP.jsonl
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/switchboard-scaleout.XXXXXX")
-PIDS=()   # processes started here, stopped by pid
-
-cleanup() {
-    local p
-    for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-log() { printf '[scaleout] %s\n' "$*" >&2; }
+LOG_TAG=scaleout
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 
 command -v redis-server >/dev/null || { echo "error: redis-server is missing (apt-get install -y redis-server)" >&2; exit 1; }
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
