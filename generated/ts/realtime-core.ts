@@ -82,6 +82,7 @@ export class RealtimeCore<Events extends object = Record<string, unknown>, Code 
   private _state: ConnectionState;
   private _retryTimer: unknown = undefined;
   private _heartbeatTimer: unknown = undefined;
+  private _gapTimer: unknown = undefined;
   private _missed = 0;
   private _nextSeq = 0;
   private _nextMid = 0;
@@ -105,7 +106,7 @@ export class RealtimeCore<Events extends object = Record<string, unknown>, Code 
     this._factory = options.io ?? ((url, o) => socketIo(url, o));
     this._token = options.token ?? null;
     this._state = { status: 'disconnected', attempt: 0 };
-    this._recovery = options.recovery === true ? new RecoveryTracker() : null;
+    this._recovery = options.recovery === true ? new RecoveryTracker(options.reorderWaitMs ?? 500) : null;
     if (options.autoConnect ?? true) this.connect();
   }
 
@@ -335,8 +336,9 @@ export class RealtimeCore<Events extends object = Record<string, unknown>, Code 
       r.heard(Date.now());
       // A recoverable event's positions are its trailing argument, after the payload.
       const steps: Steps = { deliver: [], resync: [] };
-      r.live(event, args[0], args.length > 1 ? readPositions(args[args.length - 1]) : undefined, steps);
+      r.live(event, args[0], args.length > 1 ? readPositions(args[args.length - 1]) : undefined, steps, Date.now());
       this._apply(steps);
+      this._armGap(socket);
     });
     // Engine.IO pings are frames heard too (`gone_ms` counts from the last one).
     socket.io?.on('ping', () => {
@@ -357,16 +359,36 @@ export class RealtimeCore<Events extends object = Record<string, unknown>, Code 
 
   /** After the re-joins: asks for the events missed while away, then drains the queue. */
   private _rejoined(socket: Socket): void {
-    const req = this._recovery?.request(Date.now());
-    if (req !== undefined) {
-      this._emitWithTimeout(socket, RECOVER_EVENT, req, (res) => {
-        if (this._socket !== socket || this._recovery === null) return;
-        const steps: Steps = { deliver: [], resync: [] };
-        recoveryAnswer(this._recovery, res, steps);
-        this._apply(steps);
-      });
-    }
+    this._askRecovery(socket);
+    this._armGap(socket);
     this.processMessageQueue();
+  }
+
+  /** Sends `_recover` when one is due; its answer delivers the replay, then the held events. */
+  private _askRecovery(socket: Socket): void {
+    const req = this._recovery?.request(Date.now());
+    if (req === undefined) return;
+    this._emitWithTimeout(socket, RECOVER_EVENT, req, (res) => {
+      if (this._socket !== socket || this._recovery === null) return;
+      const steps: Steps = { deliver: [], resync: [] };
+      recoveryAnswer(this._recovery, res, steps);
+      this._apply(steps);
+      this._armGap(socket);
+    });
+  }
+
+  /** (Re)sets the timer of an open gap in a room's offsets, once the re-joins are done. */
+  private _armGap(socket: Socket): void {
+    if (this._gapTimer !== undefined) timers().clearTimeout(this._gapTimer);
+    this._gapTimer = undefined;
+    const at = this._recovery?.gapDeadline() ?? null;
+    if (at === null || this._rejoining > 0) return;
+    this._gapTimer = timers().setTimeout(() => {
+      this._gapTimer = undefined;
+      if (this._socket !== socket || this._recovery === null) return;
+      this._recovery.gapExpired();
+      this._askRecovery(socket);
+    }, Math.max(0, at - Date.now()));
   }
 
   private _fail(error: string): void {
@@ -407,6 +429,8 @@ export class RealtimeCore<Events extends object = Record<string, unknown>, Code 
     const s = this._socket;
     this._socket = null;
     this._rejoining = 0;
+    if (this._gapTimer !== undefined) timers().clearTimeout(this._gapTimer);
+    this._gapTimer = undefined;
     this._recovery?.abandoned();
     if (s !== null) {
       s.offAny();

@@ -74,6 +74,11 @@ export interface CoreOptions {
   ackRetries?: number;
   /** Asks for missed events after a reconnect (the catalogue's `settings.recovery`; false). */
   recovery?: boolean;
+  /**
+   * How long a live event that arrived ahead of a gap in its room's offsets (another gateway
+   * node's broadcast still on its way) waits for the gap before `_recover` asks for it (500).
+   */
+  reorderWaitMs?: number;
   /** Connect on creation (true). */
   autoConnect?: boolean;
   /** Extra socket.io-client options; reconnection stays off (the client does its own). */

@@ -3,6 +3,12 @@
 // sent after the re-joins of a reconnect, and exactly-once, in-order delivery around it. The
 // wire protocol is codegen/FORMAT.md "Recovery of missed events"; this mirrors the Rust client's
 // runtime/src/client/recovery.rs. Pure logic: no imports, no timers.
+//
+// Live events can also arrive out of order: with several gateway nodes, an event another node
+// sent travels through Redis pub/sub and can be overtaken by a later one the client's own node
+// delivers directly. An event past a gap in one of its rooms is held ("early") until the gap
+// fills; if it is still open after `reorderWaitMs`, the client asks for it with `_recover` on the
+// live link (the core sets the timer from `gapDeadline()`).
 
 /** The client-to-server event a recovering client sends after its re-joins. */
 export const RECOVER_EVENT = '_recover';
@@ -110,6 +116,16 @@ export class RecoveryTracker {
   private _away: number | null = null;
   /** A recovery is due on the current or next link. */
   private _owed = false;
+  /** Live events that arrived ahead of a gap in one of their rooms, in arrival order. */
+  private _early: Held[] = [];
+  /** Since when the oldest open gap has waited. */
+  private _earlySince: number | null = null;
+  private readonly _reorderWaitMs: number;
+
+  /** `reorderWaitMs`: how long a gap in a room's offsets may stay open before it is asked for. */
+  constructor(reorderWaitMs = 500) {
+    this._reorderWaitMs = reorderWaitMs;
+  }
 
   heard(now: number): void {
     this._heard = now;
@@ -121,7 +137,12 @@ export class RecoveryTracker {
       this._away = this._heard;
       this._owed = this._away !== null;
     }
-    if (this._owed) this._held = [];
+    if (this._owed) {
+      // Events held ahead of a gap wait for the replay, which fills it.
+      this._held = this._early;
+      this._early = [];
+      this._earlySince = null;
+    }
   }
 
   /** The request for this link, when a recovery is due (an earlier link heard the server). */
@@ -132,8 +153,11 @@ export class RecoveryTracker {
     return { gone_ms: Math.max(0, now - this._away), rooms };
   }
 
-  /** A live event: held during a recovery, skipped when seen, else recorded and delivered. */
-  live(event: string, payload: unknown, rec: Position[] | undefined, out: Steps): void {
+  /**
+   * A live event: held during a recovery or ahead of a gap, skipped when seen, else recorded and
+   * delivered (with the early events it lets through).
+   */
+  live(event: string, payload: unknown, rec: Position[] | undefined, out: Steps, now: number): void {
     if (rec === undefined) {
       out.deliver.push([event, payload]);
       return;
@@ -142,7 +166,52 @@ export class RecoveryTracker {
       this._held.push({ event, payload, rec });
       return;
     }
+    if (this._ahead(rec)) {
+      if (this._earlySince === null) this._earlySince = now;
+      this._early.push({ event, payload, rec });
+      return;
+    }
     if (this._accept(rec, out.resync)) out.deliver.push([event, payload]);
+    this._releaseEarly(out, now);
+  }
+
+  /** When the oldest open gap is due to be asked for (null while a recovery is in flight). */
+  gapDeadline(): number | null {
+    if (this._held !== null || this._earlySince === null) return null;
+    return this._earlySince + this._reorderWaitMs;
+  }
+
+  /** A gap stayed open: the early events are held and a `_recover` request is due now. */
+  gapExpired(): void {
+    this._owed = true;
+    this._away = this._earlySince ?? this._heard;
+    this._held = this._early;
+    this._early = [];
+    this._earlySince = null;
+  }
+
+  /** True when one of the event's rooms has a gap before it (a new epoch starts at offset 1). */
+  private _ahead(rec: Position[]): boolean {
+    return rec.some((p) => {
+      const t = this._rooms.get(p.room);
+      if (t === undefined) return false;
+      if (t.epoch !== p.epoch) return p.offset > 1;
+      return p.offset > t.mark + 1 && !t.seen(p.offset);
+    });
+  }
+
+  /** Delivers the early events whose gaps are filled, in offset order. */
+  private _releaseEarly(out: Steps, now: number): void {
+    let progressed = false;
+    for (;;) {
+      const i = this._early.findIndex((h) => !this._ahead(h.rec));
+      if (i < 0) break;
+      const [h] = this._early.splice(i, 1);
+      if (this._accept(h.rec, out.resync)) out.deliver.push([h.event, h.payload]);
+      progressed = true;
+    }
+    if (this._early.length === 0) this._earlySince = null;
+    else if (progressed) this._earlySince = now;
   }
 
   /** The server's answer (the ack's `data`): the replay, then the held events, each once. */
@@ -212,7 +281,8 @@ export class RecoveryTracker {
       }
       // A known room in another epoch lost its history.
       if (t !== undefined && resync !== null) resync.push({ room: p.room, reason: 'epoch_changed' });
-      const fresh = new Track(p.epoch, Math.max(0, p.offset - 1));
+      // A room seen for the first time starts at this event; a new epoch at its offset 1.
+      const fresh = new Track(p.epoch, t !== undefined ? 0 : Math.max(0, p.offset - 1));
       fresh.record(p.offset);
       this._rooms.set(p.room, fresh);
     }

@@ -178,7 +178,7 @@ impl Actor {
         }
         loop {
             let step = tokio::select! {
-                wake = link.wait() => link.on_wake(wake, &mut self.session).await.map(|()| None),
+                wake = link.wait(self.session.gap_deadline()) => link.on_wake(wake, &mut self.session).await.map(|()| None),
                 cmd = self.cmd_rx.recv() => match cmd {
                     Some(cmd) => self.handle_cmd(cmd, Some(&mut link)).await.map(|()| None),
                     None => Ok(Some(Signal::Close { polite: false })),

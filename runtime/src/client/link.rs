@@ -125,9 +125,13 @@ impl Link {
         self.drained
     }
 
-    /// The next frame or the earliest deadline, whichever comes first. Cancel safe.
-    pub(super) async fn wait(&mut self) -> Wake {
+    /// The next frame or the earliest deadline (`gap`: the session's open gap in a room's
+    /// offsets, asked for once the re-joins are done), whichever comes first. Cancel safe.
+    pub(super) async fn wait(&mut self, gap: Option<Instant>) -> Wake {
         let mut at = self.watchdog;
+        if let Some(g) = gap.filter(|_| self.drained) {
+            at = at.min(g);
+        }
         if let Some(b) = &self.beat {
             at = at.min(b.next);
         }
@@ -228,6 +232,9 @@ impl Link {
         }
         if self.beat.as_ref().is_some_and(|b| b.next <= now) {
             self.heartbeat(s).await?;
+        }
+        if self.drained && s.gap_deadline().is_some_and(|g| g <= now) && s.gap_expired() {
+            self.recover(s).await?;
         }
         while let Some(&(at, id)) = self.deadlines.first()
             && at <= now

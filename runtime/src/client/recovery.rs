@@ -3,10 +3,18 @@
 //! re-joins of a reconnect, and exactly-once, in-order delivery around the race between the
 //! replay and live events: while a request is in flight, positioned events are held; the answer's
 //! events go first, then the held ones, each skipped when already seen.
+//!
+//! Live events can also arrive out of order: with several gateway nodes, an event another node
+//! sent travels through Redis pub/sub and can be overtaken by a later one the client's own node
+//! delivers directly. An event whose offset is past a gap in one of its rooms is held ("early")
+//! until the gap fills; if it is still open after `reorder_wait`, the gap is asked for like after
+//! a reconnect (the server replays it from history), or, without recovery, the held events are
+//! delivered in order and the gap is left.
 
 use crate::recovery::{Position, RecoverReply, RecoverRequest, ResyncReason, RoomOutcome};
 use serde_json::Value;
 use std::collections::{BTreeSet, HashMap};
+use std::time::Duration;
 use tokio::time::Instant;
 
 /// Offsets remembered above a gap per room; past it the oldest gap is given up.
@@ -73,6 +81,12 @@ pub(super) struct Tracker {
     away: Option<Instant>,
     /// A recovery is due on the next link.
     owed: bool,
+    /// Live events that arrived ahead of a gap in one of their rooms, in arrival order.
+    early: Vec<(String, Value, Vec<Position>)>,
+    /// Since when the oldest open gap has waited.
+    early_since: Option<Instant>,
+    /// How long a gap may stay open before it is asked for.
+    reorder_wait: Duration,
 }
 
 /// What the session does with the outcome of a step.
@@ -84,8 +98,8 @@ pub(super) struct Steps {
 }
 
 impl Tracker {
-    pub(super) fn new(enabled: bool) -> Self {
-        Self { enabled, rooms: HashMap::new(), held: None, heard: None, away: None, owed: false }
+    pub(super) fn new(enabled: bool, reorder_wait: Duration) -> Self {
+        Self { enabled, rooms: HashMap::new(), held: None, heard: None, away: None, owed: false, early: Vec::new(), early_since: None, reorder_wait }
     }
 
     /// A link is up: when a recovery is due, positioned events are held from now on (a live
@@ -99,7 +113,9 @@ impl Tracker {
             self.owed = self.away.is_some();
         }
         if self.owed {
-            self.held = Some(Vec::new());
+            // Events held ahead of a gap wait for the replay, which fills it.
+            self.held = Some(std::mem::take(&mut self.early));
+            self.early_since = None;
         }
     }
 
@@ -129,9 +145,72 @@ impl Tracker {
             held.push((event, payload, rec));
             return;
         }
+        if self.ahead(&rec) {
+            self.early_since.get_or_insert_with(Instant::now);
+            self.early.push((event, payload, rec));
+            return;
+        }
         if self.accept(&rec, Some(&mut out.resync)) {
             out.deliver.push((event, payload));
         }
+        self.release_early(out);
+    }
+
+    /// True when one of the event's rooms has a gap before it: a known room whose offsets up to
+    /// this one are not all seen, or a known room in a new epoch before that epoch's first event.
+    fn ahead(&self, rec: &[Position]) -> bool {
+        rec.iter().any(|p| match self.rooms.get(&p.room) {
+            Some(t) if t.epoch == p.epoch => p.offset > t.mark + 1 && !t.seen(p.offset),
+            Some(_) => p.offset > 1,
+            None => false,
+        })
+    }
+
+    /// Delivers the early events whose gaps are filled, in offset order.
+    fn release_early(&mut self, out: &mut Steps) {
+        let mut progressed = false;
+        while let Some(i) = self.early.iter().position(|(_, _, rec)| !self.ahead(rec)) {
+            let (event, payload, rec) = self.early.remove(i);
+            if self.accept(&rec, Some(&mut out.resync)) {
+                out.deliver.push((event, payload));
+            }
+            progressed = true;
+        }
+        if self.early.is_empty() {
+            self.early_since = None;
+        } else if progressed {
+            self.early_since = Some(Instant::now());
+        }
+    }
+
+    /// When the oldest open gap is due to be asked for (none while a recovery is in flight).
+    pub(super) fn gap_deadline(&self) -> Option<Instant> {
+        if self.held.is_some() {
+            return None;
+        }
+        self.early_since.map(|t| t + self.reorder_wait)
+    }
+
+    /// A gap stayed open for `reorder_wait`. With recovery, the early events are held and true
+    /// is returned: the link asks for the gap now (the request carries the last contiguous
+    /// offsets). Without it, the early events are delivered in offset order.
+    pub(super) fn gap_expired(&mut self, out: &mut Steps) -> bool {
+        let since = self.early_since.take();
+        let mut early = std::mem::take(&mut self.early);
+        if self.enabled {
+            self.owed = true;
+            self.away = since.or(self.heard);
+            self.held = Some(early);
+            return true;
+        }
+        tracing::debug!(events = early.len(), "a gap in a room's offsets did not fill; delivering what arrived");
+        early.sort_by_key(|(_, _, rec)| rec.iter().map(|p| p.offset).min());
+        for (event, payload, rec) in early {
+            if self.accept(&rec, Some(&mut out.resync)) {
+                out.deliver.push((event, payload));
+            }
+        }
+        false
     }
 
     /// Records an event's positions; false when one of its rooms already saw it. With
@@ -149,7 +228,10 @@ impl Tracker {
                     {
                         r.push((p.room.clone(), ResyncReason::EpochChanged));
                     }
-                    let mut t = Track::new(p.epoch.clone(), p.offset.saturating_sub(1));
+                    // A room seen for the first time starts at this event; a new epoch of a
+                    // known room starts at its offset 1.
+                    let base = if other.is_some() { 0 } else { p.offset.saturating_sub(1) };
+                    let mut t = Track::new(p.epoch.clone(), base);
                     t.record(p.offset);
                     self.rooms.insert(p.room.clone(), t);
                 }
@@ -251,7 +333,7 @@ mod tests {
 
     /// A tracker that saw offset 1 of room `r`, then lost its link and started a new one.
     fn reconnected() -> (Tracker, RecoverRequest) {
-        let mut t = Tracker::new(true);
+        let mut t = Tracker::new(true, Duration::from_millis(500));
         t.live("e".into(), json!(1), Some(at("r", "e1", 1)), &mut Steps::default());
         t.heard();
         t.link_started();
@@ -260,14 +342,85 @@ mod tests {
     }
 
     #[test]
-    fn out_of_order_and_repeated_live_events_are_delivered_once() {
-        let mut t = Tracker::new(true);
+    fn live_events_ahead_of_a_gap_wait_for_it_then_arrive_once_in_order() {
+        let mut t = Tracker::new(true, Duration::from_millis(500));
         let mut out = Steps::default();
-        for o in [1, 3, 2, 3, 1, 4] {
+        for o in [1, 3, 4] {
             t.live("e".into(), json!(o), Some(at("r", "e1", o)), &mut out);
         }
-        assert_eq!(names(&out), vec![json!(1), json!(3), json!(2), json!(4)]);
-        assert_eq!(t.rooms["r"].mark, 4);
+        assert_eq!(names(&out), vec![json!(1)], "3 and 4 wait for 2");
+        assert!(t.gap_deadline().is_some());
+        for o in [2, 3, 1, 5] {
+            t.live("e".into(), json!(o), Some(at("r", "e1", o)), &mut out);
+        }
+        assert_eq!(names(&out), vec![json!(1), json!(2), json!(3), json!(4), json!(5)]);
+        assert_eq!(t.rooms["r"].mark, 5);
+        assert!(t.gap_deadline().is_none(), "no gap left open");
+    }
+
+    #[test]
+    fn a_gap_that_stays_open_is_asked_for_and_filled_from_the_replay() {
+        let mut t = Tracker::new(true, Duration::from_millis(500));
+        let mut out = Steps::default();
+        t.heard();
+        for o in [1, 2, 4, 5] {
+            t.live("e".into(), json!(o), Some(at("r", "e1", o)), &mut out);
+        }
+        assert!(t.gap_expired(&mut out), "with recovery the gap is asked for");
+        let req = t.request().expect("a request for the gap");
+        assert_eq!(req.rooms, at("r", "e1", 2), "from the last contiguous offset");
+        assert!(t.gap_deadline().is_none(), "one request at a time");
+        t.live("e".into(), json!(6), Some(at("r", "e1", 6)), &mut out);
+        assert_eq!(names(&out), vec![json!(1), json!(2)], "held until the answer");
+        let reply = RecoverReply {
+            rooms: vec![RoomOutcome::Recovered { room: "r".into(), epoch: Some("e1".into()), offset: 5, replayed: 3 }],
+            events: (3..=5).map(|o| Replayed { event: "e".into(), data: json!(o), rec: at("r", "e1", o) }).collect(),
+        };
+        t.answered(reply, &mut out);
+        assert_eq!(names(&out), (1..=6).map(|o| json!(o)).collect::<Vec<_>>());
+        assert!(out.resync.is_empty());
+    }
+
+    #[test]
+    fn without_recovery_an_open_gap_ends_with_what_arrived_in_order() {
+        let mut t = Tracker::new(false, Duration::from_millis(500));
+        let mut out = Steps::default();
+        for o in [1, 4, 3] {
+            t.live("e".into(), json!(o), Some(at("r", "e1", o)), &mut out);
+        }
+        assert!(!t.gap_expired(&mut out));
+        assert_eq!(names(&out), vec![json!(1), json!(3), json!(4)]);
+        assert!(t.request().is_none());
+    }
+
+    #[test]
+    fn a_new_epoch_waits_for_its_first_offset() {
+        let mut t = Tracker::new(true, Duration::from_millis(500));
+        let mut out = Steps::default();
+        t.live("e".into(), json!("a"), Some(at("r", "e1", 7)), &mut out);
+        t.live("e".into(), json!("c"), Some(at("r", "e2", 2)), &mut out);
+        assert_eq!(names(&out), vec![json!("a")]);
+        t.live("e".into(), json!("b"), Some(at("r", "e2", 1)), &mut out);
+        assert_eq!(names(&out), vec![json!("a"), json!("b"), json!("c")]);
+        assert_eq!(out.resync, vec![("r".to_string(), ResyncReason::EpochChanged)]);
+    }
+
+    #[test]
+    fn events_ahead_of_a_gap_when_the_link_drops_follow_the_replay() {
+        let mut t = Tracker::new(true, Duration::from_millis(500));
+        let mut out = Steps::default();
+        t.live("e".into(), json!(1), Some(at("r", "e1", 1)), &mut out);
+        t.live("e".into(), json!(3), Some(at("r", "e1", 3)), &mut out);
+        t.heard();
+        t.link_started();
+        let req = t.request().expect("a request");
+        assert_eq!(req.rooms, at("r", "e1", 1));
+        let reply = RecoverReply {
+            rooms: vec![RoomOutcome::Recovered { room: "r".into(), epoch: Some("e1".into()), offset: 2, replayed: 1 }],
+            events: vec![Replayed { event: "e".into(), data: json!(2), rec: at("r", "e1", 2) }],
+        };
+        t.answered(reply, &mut out);
+        assert_eq!(names(&out), vec![json!(1), json!(2), json!(3)]);
     }
 
     #[test]
@@ -308,7 +461,7 @@ mod tests {
 
     #[test]
     fn a_new_epoch_live_is_a_resync_and_an_unanswered_request_resyncs_every_room() {
-        let mut t = Tracker::new(true);
+        let mut t = Tracker::new(true, Duration::from_millis(500));
         let mut out = Steps::default();
         t.live("e".into(), json!(1), Some(at("r", "e1", 5)), &mut out);
         t.live("e".into(), json!(2), Some(at("r", "e2", 1)), &mut out);

@@ -13,6 +13,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use tokio::sync::{broadcast, mpsc};
+use tokio::time::Instant;
 
 /// A reliable message waiting to be sent or acked.
 pub(super) struct Outgoing {
@@ -78,7 +79,7 @@ impl Session {
             stats,
             queue_len,
             listeners,
-            recovery: Tracker::new(config.recovery),
+            recovery: Tracker::new(config.recovery, config.reorder_wait),
         }
     }
 
@@ -249,6 +250,20 @@ impl Session {
             }
         }
         self.apply(steps);
+    }
+
+    /// When an open gap in a room's offsets is due to be asked for.
+    pub(super) fn gap_deadline(&self) -> Option<Instant> {
+        self.recovery.gap_deadline()
+    }
+
+    /// An open gap waited long enough: true when a recovery request is due now (else the
+    /// events held ahead of it were delivered).
+    pub(super) fn gap_expired(&mut self) -> bool {
+        let mut steps = Steps::default();
+        let ask = self.recovery.gap_expired(&mut steps);
+        self.apply(steps);
+        ask
     }
 
     /// The link ended before the answer: the next link asks again.

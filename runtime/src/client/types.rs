@@ -45,6 +45,10 @@ pub struct ClientConfig {
     pub listener_buffer: usize,
     /// After a reconnect, ask the server for the events missed meanwhile (README "Recovery").
     pub recovery: bool,
+    /// How long a live event that arrived ahead of a gap in its room's offsets (another node's
+    /// broadcast still on its way through Redis) is held for the gap to fill before the gap is
+    /// asked for (README "Recovery").
+    pub reorder_wait: Duration,
     /// Opens each connection's byte stream instead of TCP (feature `sim`, for the fault
     /// simulation; `None`: TCP to `url`).
     #[cfg(feature = "sim")]
@@ -66,6 +70,7 @@ impl ClientConfig {
             max_frame: codec::DEFAULT_MAX_FRAME,
             listener_buffer: 1024,
             recovery: true,
+            reorder_wait: Duration::from_millis(500),
             #[cfg(feature = "sim")]
             transport: None,
         }

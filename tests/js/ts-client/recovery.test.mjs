@@ -58,13 +58,14 @@ test('the catalogue has settings.recovery, so the generated client asks for miss
   assert.equal(realtime.RECOVERY, true);
 });
 
-test('out-of-order and repeated offsets are delivered once each; the listener sees only the payload', withClock(async () => {
+test('out-of-order and repeated offsets are delivered once each, in offset order; the listener sees only the payload', withClock(async () => {
   const t = setup();
   const payloads = [];
   t.c.on('chat:message', (...args) => payloads.push(args));
   for (const o of [1, 3, 2, 3, 1, 4]) t.server.last().pushArgs('chat:message', msg(`m${o}`), rec('chat-c-1', 'e1', o));
   t.server.last().push('chat:message', msg('plain'));
-  assert.deepEqual(t.got, ['m1', 'm3', 'm2', 'm4', 'plain'], 'each offset once, in arrival order; no position: delivered');
+  assert.deepEqual(t.got, ['m1', 'm2', 'm3', 'm4', 'plain'], 'm3 waits for m2, each offset once; no position: delivered at once');
+  assert.deepEqual(t.recovers, [], 'the gap filled: nothing asked for');
   assert.deepEqual(payloads[0], [msg('m1')], 'one argument, the payload');
   assert.deepEqual(t.resyncs, []);
   t.c.disconnect();
@@ -122,6 +123,34 @@ test('resync_required reaches onResyncRequired for every reason the answer gives
   s2.pushArgs('chat:message', msg('old'), rec('chat-c-1', 'e1', 10));
   s2.pushArgs('chat:message', msg('next'), rec('chat-c-1', 'e1', 11));
   assert.deepEqual(t.got, ['next'], 'continues after the head the answer gave');
+  t.c.disconnect();
+}));
+
+test('a gap that stays open for 500 ms is asked for with _recover on the live link, then filled in order', withClock(async () => {
+  const t = setup();
+  const s = t.server.last();
+  for (const o of [1, 2, 4, 5]) s.pushArgs('chat:message', msg(`m${o}`), rec('chat-c-1', 'e1', o));
+  assert.deepEqual(t.got, ['m1', 'm2'], 'm4 and m5 wait for m3');
+  mock.timers.tick(499);
+  assert.deepEqual(t.recovers, [], 'not before the wait');
+  mock.timers.tick(1);
+  assert.equal(t.recovers.length, 1, 'asked once the wait is over');
+  assert.deepEqual(t.recovers[0].payload.rooms, [{ room: 'chat-c-1', epoch: 'e1', offset: 2 }], 'from the last contiguous offset');
+  s.pushArgs('chat:message', msg('m6'), rec('chat-c-1', 'e1', 6));
+  t.recovers[0].ack(replayed([3, 4, 5]));
+  assert.deepEqual(t.got, ['m1', 'm2', 'm3', 'm4', 'm5', 'm6'], 'the replay, then what was held, once each');
+  assert.equal(t.server.sockets.length, 1, 'on the same link');
+  assert.deepEqual(t.resyncs, []);
+  t.c.disconnect();
+}));
+
+test('a new epoch of a known room waits for its offset 1', withClock(async () => {
+  const t = setup();
+  t.server.last().pushArgs('chat:message', msg('a'), rec('chat-c-1', 'e1', 7));
+  t.server.last().pushArgs('chat:message', msg('c'), rec('chat-c-1', 'e2', 2));
+  t.server.last().pushArgs('chat:message', msg('b'), rec('chat-c-1', 'e2', 1));
+  assert.deepEqual(t.got, ['a', 'b', 'c']);
+  assert.deepEqual(t.resyncs, [{ room: 'chat-c-1', reason: 'epoch_changed' }]);
   t.c.disconnect();
 }));
 
