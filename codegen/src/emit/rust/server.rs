@@ -380,11 +380,8 @@ fn emit_emitters(c: &Catalogue) -> TokenStream {
             None => (quote!(), quote!(&())),
         };
         let comma = if args.is_empty() || side.payload.is_none() { quote!() } else { quote!(,) };
-        let send = if side.recover {
-            quote!(self.rt.broadcast_recoverable(&self.io, NAMESPACE, #rooms_expr, events::#konst, #payload_expr).await)
-        } else {
-            quote!(self.rt.broadcast(&self.io, NAMESPACE, #rooms_expr, events::#konst, #payload_expr).await)
-        };
+        let recover = side.recover;
+        let send = quote!(__emit(self, #rooms_expr, events::#konst, #payload_expr, #recover).await);
         methods.push(quote! {
             #doc
             pub async fn #m(&self, #( #args ),* #comma #payload_arg) -> ::std::result::Result<(), EmitError> {
@@ -408,6 +405,16 @@ fn emit_emitters(c: &Catalogue) -> TokenStream {
             }
 
             #( #methods )*
+        }
+
+        /// Sends one server-to-client event to `rooms` (every socket when empty), kept for
+        /// recovery when `recover`.
+        async fn __emit<T: ::switchboard_runtime::__private::serde::Serialize + ?Sized>(e: &Emitter, rooms: ::std::vec::Vec<::std::string::String>, event: &'static str, payload: &T, recover: bool) -> ::std::result::Result<(), EmitError> {
+            if recover {
+                e.rt.broadcast_recoverable(&e.io, NAMESPACE, rooms, event, payload).await
+            } else {
+                e.rt.broadcast(&e.io, NAMESPACE, rooms, event, payload).await
+            }
         }
     }
 }
