@@ -164,10 +164,11 @@ impl Runtime {
     /// Routes one event: a catalogue event through its row of `router`, `_recover` when the
     /// catalogue keeps recoverable events, anything else answered `unknown_event`.
     async fn dispatch(self: &Arc<Self>, router: &Router, event: String, m: Incoming) {
-        let m = match router.route(self, &event, m) {
-            Ok(run) => return run.await,
-            Err(m) => m,
-        };
+        let mut m = Some(m);
+        if let Some(run) = router.run(self, &event, &mut m) {
+            return run.await;
+        }
+        let Some(m) = m else { return };
         if event == crate::recovery::RECOVER_EVENT
             && self.recovery.get().is_some()
             && let Some(session) = m.s.extensions.get::<Session>()

@@ -71,12 +71,11 @@ impl Router {
         self.routes.is_empty()
     }
 
-    /// The run of `event`, or `None` for an event the catalogue does not declare.
-    pub(crate) fn route(&self, rt: &Arc<Runtime>, event: &str, m: Incoming) -> Result<BoxFuture, Incoming> {
-        match self.routes.get(event) {
-            Some(run) => Ok(run(rt.clone(), m)),
-            None => Err(m),
-        }
+    /// Starts the run of `event` through its row, or `None` for an event the catalogue does not
+    /// declare (the caller keeps `m` to answer it).
+    pub(crate) fn run(&self, rt: &Arc<Runtime>, event: &str, m: &mut Option<Incoming>) -> Option<BoxFuture> {
+        let route = self.routes.get(event)?;
+        m.take().map(|m| route(rt.clone(), m))
     }
 }
 
