@@ -135,6 +135,55 @@ pub fn items(path: &str, n: usize, min: Option<u64>, max: Option<u64>) -> Result
 
 /// What a refused date-time is told; also the message of [`crate::Timestamp`]'s deserializer.
 pub const DATETIME_MESSAGE: &str = "must be an ISO-8601 date-time such as 2026-11-26T09:30:00.000Z";
+// Compact forms the generated `validate_at` bodies call, one line per check: a bound the
+// catalogue does not set is passed as the widest value (0, `u64::MAX`, an infinity), which no
+// value violates, so the checks and their messages are those of the functions above.
+
+/// [`length`] with plain bounds (`0` and `u64::MAX` for none).
+pub fn len(path: &str, s: &str, min: u64, max: u64) -> Result<(), ValidationError> {
+    length(path, s, (min > 0).then_some(min), (max < u64::MAX).then_some(max))
+}
+
+/// [`items`] of a list, with plain bounds (`0` and `u64::MAX` for none).
+pub fn count<T>(path: &str, list: &[T], min: u64, max: u64) -> Result<(), ValidationError> {
+    items(path, list.len(), (min > 0).then_some(min), (max < u64::MAX).then_some(max))
+}
+
+/// [`range`] of a number (always finite), with plain bounds (infinities for none).
+pub fn num(path: &str, v: &f64, min: f64, max: f64) -> Result<(), ValidationError> {
+    range(path, *v, min.is_finite().then_some(min), max.is_finite().then_some(max))
+}
+
+/// An `integer`: [`js_safe`], then [`range`] (infinities for no bound).
+pub fn int(path: &str, v: &i64, min: f64, max: f64) -> Result<(), ValidationError> {
+    js_safe(path, *v)?;
+    int64(path, v, min, max)
+}
+
+/// An `int64` (any i64) within the bounds (infinities for none).
+pub fn int64(path: &str, v: &i64, min: f64, max: f64) -> Result<(), ValidationError> {
+    if min.is_finite() || max.is_finite() { range(path, *v as f64, min.is_finite().then_some(min), max.is_finite().then_some(max)) } else { Ok(()) }
+}
+
+/// A catalogue pattern, compiled (anchored to the whole string) on first use; generated code
+/// keeps one in a `static` per constrained field.
+pub struct Pattern {
+    source: &'static str,
+    re: std::sync::OnceLock<regex::Regex>,
+}
+
+impl Pattern {
+    /// The pattern as the catalogue wrote it (switchboard checked that it compiles).
+    pub const fn new(source: &'static str) -> Self {
+        Self { source, re: std::sync::OnceLock::new() }
+    }
+}
+
+/// The whole string matches the catalogue's pattern `p`: see [`pattern`].
+pub fn matches(path: &str, s: &str, p: &Pattern) -> Result<(), ValidationError> {
+    let re = p.re.get_or_init(|| regex::Regex::new(&format!("^(?:{})$", p.source)).expect("switchboard checked this pattern"));
+    pattern(path, s, re, p.source)
+}
 
 /// An ISO-8601 / RFC 3339 date-time with a zone, as `Date.prototype.toISOString` writes it.
 pub fn datetime(path: &str, s: &str) -> Result<(), ValidationError> {
@@ -210,6 +259,22 @@ mod tests {
         assert!(datetime("t", "2024-02-29T00:00:00Z").is_ok());
         assert!(datetime("t", "2100-02-29T00:00:00Z").is_err());
         assert_eq!(index(&field("", "items"), 2), "items[2]");
+    }
+
+    #[test]
+    fn compact_forms_check_as_the_long_ones() {
+        assert_eq!(len("a", "xy", 3, u64::MAX), length("a", "xy", Some(3), None));
+        assert!(len("a", "", 0, u64::MAX).is_ok());
+        assert_eq!(len("a", "xyz", 0, 2), length("a", "xyz", None, Some(2)));
+        assert_eq!(count("l", &[1, 2, 3], 0, 2), items("l", 3, None, Some(2)));
+        assert_eq!(num("n", &5.0, 0.0, 4.0), range("n", 5.0, Some(0.0), Some(4.0)));
+        assert!(num("n", &f64::NAN, f64::NEG_INFINITY, f64::INFINITY).is_err(), "non-finite numbers are refused without bounds too");
+        assert_eq!(int("n", &(JS_SAFE_INT + 1), f64::NEG_INFINITY, f64::INFINITY), js_safe("n", JS_SAFE_INT + 1));
+        assert_eq!(int("n", &-1, 0.0, f64::INFINITY), range("n", -1.0, Some(0.0), None));
+        assert!(int64("n", &i64::MAX, f64::NEG_INFINITY, f64::INFINITY).is_ok());
+        static P: Pattern = Pattern::new("[a-z]+");
+        assert!(matches("p", "abc", &P).is_ok());
+        assert_eq!(matches("p", "abc1", &P).unwrap_err().message, "must match the pattern `[a-z]+`", "anchored to the whole string");
     }
 
     #[test]

@@ -164,14 +164,10 @@ pub fn event_const(ident: &str) -> String {
     unraw(ident).to_uppercase()
 }
 
-/// The server's registration spec of a client event (`chat_send` -> `SPEC_CHAT_SEND`).
-pub fn event_spec(ident: &str) -> String {
-    format!("SPEC_{}", event_const(ident))
-}
-
-/// The server function registering one client event (`chat_send` -> `register_chat_send`).
-pub fn register_fn(ident: &str) -> String {
-    format!("register_{}", unraw(ident))
+/// The server function adding a domain's client events to the table (`flash_sale` ->
+/// `__route_flashsale`); the `__` prefix keeps it apart from the catalogue's names.
+pub fn route_fn(domain: &str) -> String {
+    format!("__route_{}", pascal(domain).to_lowercase())
 }
 
 /// The Rust client's listener of a server event (`chat_message` -> `on_chat_message`; a
@@ -299,8 +295,7 @@ mod tests {
     #[test]
     fn derived_names_table() {
         assert_eq!(event_const("r#type"), "TYPE");
-        assert_eq!(event_spec("chat_send"), "SPEC_CHAT_SEND");
-        assert_eq!(register_fn("r#type"), "register_type");
+        assert_eq!(route_fn("flash_sale"), "__route_flashsale");
         assert_eq!(listener("_1st"), "on_1st");
         assert_eq!(room_type("Order"), "OrderRoom");
         assert_eq!(may_join("r#match"), "may_join_match");

@@ -6,7 +6,8 @@
 //! bad field), the handler with a timeout (a panic is answered too), and always the ack. Nothing
 //! is skipped silently: every refusal is counted in [`Metrics`] and logged with `tracing`.
 //!
-//! Layout: [`config`] (every limit), [`mount`] (the runtime, authentication, registration),
+//! Layout: [`config`] (every limit), [`mount`] (the runtime, authentication, the socket's one
+//! event handler), [`router`] (the catalogue's client events by name, filled by the generated `mount`),
 //! [`pipeline`] (one event), [`order`] (per-socket lanes), [`session`] (per-socket state and the
 //! handler context), `expiry` (closes a socket when its credential expires), [`emit`] (server-to-client sends), [`listen`] (the TCP/HTTP listener with
 //! timeouts and connection caps), [`compact`] (request heads copied out of hyper's read buffer), [`adapter`] (rooms in memory or fanned out over Redis),
@@ -30,6 +31,7 @@ pub mod order;
 pub mod pipeline;
 pub mod recover;
 pub mod redis;
+pub mod router;
 pub mod session;
 
 pub use adapter::{AdapterState, NodeAdapter};
@@ -43,6 +45,7 @@ pub use history_redis::RedisHistory;
 pub use metrics::{Metrics, MetricsSnapshot};
 pub use mount::Runtime;
 pub use redis::{RedisConn, RedisDedup};
+pub use router::Router;
 pub use order::Ticket;
 pub use session::{Ctx, Session};
 

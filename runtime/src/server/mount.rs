@@ -10,7 +10,8 @@ use crate::wire::{Ack, AckError, ErrorCode};
 use serde_json::Value;
 use super::order::{Ticket, Turn};
 use super::{AckSender, SocketIo, SocketRef};
-use socketioxide::extract::Event;
+use super::router::{Incoming, Router};
+use socketioxide::extract::{Event, TryData};
 use std::sync::Arc;
 
 /// Shared server state: configuration, authenticator, dedup store and counters.
@@ -76,17 +77,18 @@ impl Runtime {
         &self.metrics
     }
 
-    /// Registers `namespace` (the catalogue's, from the generated code): authentication in the connect middleware (the principal is
-    /// stored on the socket) followed by `register` (the event handlers), then `on_connect`
-    /// (automatic rooms). An event the catalogue does not declare is answered `unknown_event`
-    /// (see `answer_unknown_event`). Handlers are registered in the middleware because socketioxide sends
-    /// CONNECT before it spawns the connect handler: an event the client sends right away would
-    /// otherwise find no handler and be lost.
-    pub fn mount<R, F>(self: &Arc<Self>, io: &SocketIo, namespace: &'static str, register: R, on_connect: F)
+    /// Registers `namespace` (the catalogue's, from the generated code): authentication in the
+    /// connect middleware (the principal is stored on the socket) followed by the socket's one
+    /// event handler, which routes every event by name through `router` (the catalogue's client
+    /// events), then `on_connect` (automatic rooms). An event the catalogue does not declare is
+    /// answered `unknown_event` (see `answer_unknown_event`). The handler is registered in the
+    /// middleware because socketioxide sends CONNECT before it spawns the connect handler: an
+    /// event the client sends right away would otherwise find no handler and be lost.
+    pub fn mount<F>(self: &Arc<Self>, io: &SocketIo, namespace: &'static str, router: Router, on_connect: F)
     where
-        R: Fn(&SocketRef, &Session) + Send + Sync + Clone + 'static,
         F: Fn(SocketRef, Session) + Send + Sync + Clone + 'static,
     {
+        let router = Arc::new(router);
         use socketioxide::handler::ConnectHandler;
         let rt = self.clone();
         let auth_rt = self.clone();
@@ -108,7 +110,7 @@ impl Runtime {
         };
         let middleware = move |s: SocketRef, socketioxide::extract::TryData(auth): socketioxide::extract::TryData<Value>| {
             let rt = auth_rt.clone();
-            let register = register.clone();
+            let router = router.clone();
             let expiries = expiries.clone();
             async move {
                 let token = auth.ok().as_ref().and_then(|v| v.get("token")).and_then(Value::as_str).map(str::to_string);
@@ -143,18 +145,12 @@ impl Runtime {
                     }
                     std::future::ready(())
                 });
-                register(&s, &session);
-                if rt.recovery.get().is_some() {
-                    let (recover_rt, recover_session) = (rt.clone(), session.clone());
-                    s.on(crate::recovery::RECOVER_EVENT, move |s: SocketRef, socketioxide::extract::TryData(data): socketioxide::extract::TryData<Value>, ticket: Ticket, ack: AckSender| {
-                        let (rt, session) = (recover_rt.clone(), recover_session.clone());
-                        async move { rt.answer_recover(s, session, data.ok(), ticket, ack).await }
-                    });
-                }
-                let fallback_rt = rt.clone();
-                s.on_fallback(move |s: SocketRef, Event(event): Event, ticket: Ticket, ack: AckSender| {
-                    let rt = fallback_rt.clone();
-                    async move { rt.answer_unknown_event(s, event, ticket, ack).await }
+                // One handler for every event: socketioxide's per-socket map of handlers stays
+                // empty. The ticket is taken when the message is extracted, in arrival order.
+                let dispatch_rt = rt.clone();
+                s.on_fallback(move |s: SocketRef, Event(event): Event, TryData(data): TryData<Value>, ticket: Ticket, ack: AckSender| {
+                    let (rt, router) = (dispatch_rt.clone(), router.clone());
+                    async move { rt.dispatch(&router, event, Incoming { s, ticket, ack, data: super::event_data(data) }).await }
                 });
                 Ok(())
             }
@@ -165,6 +161,24 @@ impl Runtime {
 }
 
 impl Runtime {
+    /// Routes one event: a catalogue event through its row of `router`, `_recover` when the
+    /// catalogue keeps recoverable events, anything else answered `unknown_event`.
+    async fn dispatch(self: &Arc<Self>, router: &Router, event: String, m: Incoming) {
+        let mut m = Some(m);
+        if let Some(run) = router.run(self, &event, &mut m) {
+            return run.await;
+        }
+        let Some(m) = m else { return };
+        if event == crate::recovery::RECOVER_EVENT
+            && self.recovery.get().is_some()
+            && let Some(session) = m.s.extensions.get::<Session>()
+        {
+            let data = m.data.into_inner().ok().flatten();
+            return self.answer_recover(m.s, session, data, m.ticket, m.ack).await;
+        }
+        self.answer_unknown_event(m.s, event, m.ticket, m.ack).await
+    }
+
     /// The fallback handler: an event no handler is registered for is answered
     /// `{ok: false, error: {code: "unknown_event"}}` (when the client asked for an ack), in its
     /// turn of the socket's lane like every other answer, counted in `unknown_events` and

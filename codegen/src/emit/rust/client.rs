@@ -48,35 +48,37 @@ pub fn emit_client(c: &Catalogue) -> TokenStream {
             let (arg, value) = match side.payload {
                 Some(id) => {
                     let n = ident(&c.ty(id).name);
-                    (quote!(payload: &types::#n), quote!(::std::option::Option::Some(to_value(payload))))
+                    (quote!(payload: &types::#n), quote!(__arg(payload)))
                 }
                 None => (quote!(), quote!(::std::option::Option::None)),
             };
-            let (ret, decode) = match side.ack {
+            let ret = match side.ack {
                 Some(id) => {
                     let n = ident(&c.ty(id).name);
-                    (quote!(types::#n), quote!(from_value(data)))
+                    quote!(types::#n)
                 }
-                None => (quote!(()), quote!({ let _ = data; Ok(()) })),
+                None => quote!(()),
             };
             let call = match side.room_action {
                 Some(RoomAction::Join(r)) => {
                     let key = room_key(c, r, side.payload);
-                    quote!(self.inner.join(&#key, events::#konst, #value).await?)
+                    quote!(self.inner.join(&#key, events::#konst, #value).await)
                 }
                 Some(RoomAction::Leave(r)) => {
                     let key = room_key(c, r, side.payload);
-                    quote!(self.inner.leave(events::#konst, #value, Forget::Key(#key)).await?)
+                    quote!(self.inner.leave(events::#konst, #value, Forget::Key(#key)).await)
                 }
                 Some(RoomAction::LeaveAll(r)) => {
                     let prefix = format!("{}:", c.rooms[r].name);
-                    quote!(self.inner.leave(events::#konst, #value, Forget::Prefix(#prefix.to_string())).await?)
+                    quote!(self.inner.leave(events::#konst, #value, Forget::Prefix(#prefix.to_string())).await)
                 }
                 None => match side.delivery {
-                    Delivery::Reliable => quote!(self.inner.emit_reliable(events::#konst, #value).await?),
-                    Delivery::Volatile => quote!(self.inner.emit_volatile(events::#konst, #value).await?),
+                    Delivery::Reliable => quote!(self.inner.emit_reliable(events::#konst, #value).await),
+                    Delivery::Volatile => quote!(self.inner.emit_volatile(events::#konst, #value).await),
                 },
             };
+            // The ack's data decoded as the catalogue's ack type, or dropped when it has none.
+            let decode = if side.ack.is_some() { quote!(from_value(#call)) } else { quote!(#call.map(drop)) };
             let mut extra = vec![format!("Sends `{}` ({}).", e.wire_name, delivery_text(side.delivery, Reader::RustClient))];
             if let Some(a) = side.room_action {
                 extra.push(room_action_text(c, a) + " The room is remembered and re-joined after every reconnect.");
@@ -88,7 +90,6 @@ pub fn emit_client(c: &Catalogue) -> TokenStream {
             methods.push(quote! {
                 #doc
                 pub async fn #m(&self, #arg) -> ::std::result::Result<#ret, ClientError> {
-                    let data = #call;
                     #decode
                 }
             });
@@ -105,7 +106,7 @@ pub fn emit_client(c: &Catalogue) -> TokenStream {
             methods.push(quote! {
                 #doc
                 pub fn #m(&self) -> On<#ty> {
-                    On { inner: self.inner.on(events::#konst), _payload: ::std::marker::PhantomData }
+                    On::new(self.inner.on(events::#konst))
                 }
             });
         }
@@ -147,14 +148,26 @@ pub fn emit_client(c: &Catalogue) -> TokenStream {
             serde_json::to_value(v).unwrap_or(Value::Null)
         }
 
-        fn from_value<T: ::switchboard_runtime::__private::serde::de::DeserializeOwned>(v: Value) -> ::std::result::Result<T, ClientError> {
-            serde_json::from_value(v).map_err(|e| ClientError::BadAck(e.to_string()))
+        /// A payload as the runtime's client sends it.
+        fn __arg<T: ::switchboard_runtime::__private::serde::Serialize>(v: &T) -> ::std::option::Option<Value> {
+            ::std::option::Option::Some(to_value(v))
+        }
+
+        /// The ack's data of a call, decoded as the event's ack type.
+        fn from_value<T: ::switchboard_runtime::__private::serde::de::DeserializeOwned>(data: ::std::result::Result<Value, ClientError>) -> ::std::result::Result<T, ClientError> {
+            serde_json::from_value(data?).map_err(|e| ClientError::BadAck(e.to_string()))
         }
 
         /// Payloads of one server event, typed; dropping it stops listening.
         pub struct On<T> {
             inner: Listener,
             _payload: ::std::marker::PhantomData<fn() -> T>,
+        }
+
+        impl<T> On<T> {
+            fn new(inner: Listener) -> Self {
+                Self { inner, _payload: ::std::marker::PhantomData }
+            }
         }
 
         impl<T: ::switchboard_runtime::__private::serde::de::DeserializeOwned> On<T> {

@@ -1,5 +1,6 @@
 //! Rust server on socketioxide: event-name constants, room types, a handler trait per domain,
-//! `mount` (registers every client event through the runtime), and typed emitters.
+//! `mount` (a table of the client events, one row each, that the runtime routes by name), and
+//! typed emitters.
 
 use super::tokens::{const_ident, docs, ident, resolve, room_format, room_type, type_path};
 use crate::emit::prose::{param_source_text, room_action_text, target_text};
@@ -117,8 +118,8 @@ fn domain_trait(d: &Domain) -> proc_macro2::Ident {
 pub fn emit_server(c: &Catalogue) -> TokenStream {
     let mut traits = Vec::new();
     let mut trait_names = Vec::new();
-    let mut registrations = Vec::new();
-    let mut register_fns = Vec::new();
+    let mut route_calls = Vec::new();
+    let mut route_fns = Vec::new();
     // The domain whose handler trait carries each room's `may_join` hook.
     let mut room_domain = vec![0; c.rooms.len()];
     for (di, d) in c.domains.iter().enumerate() {
@@ -126,9 +127,10 @@ pub fn emit_server(c: &Catalogue) -> TokenStream {
             room_domain[r] = di;
         }
     }
-    let mut specs = Vec::new();
     for d in &c.domains {
         let mut methods = Vec::new();
+        let mut rows = Vec::new();
+        let mut bounds = vec![domain_trait(d)];
         for &eid in &d.events {
             let e = &c.events[eid];
             let Some(side) = &e.to_server else { continue };
@@ -159,24 +161,19 @@ pub fn emit_server(c: &Catalogue) -> TokenStream {
                     fn #m(&self, ctx: Ctx, payload: #payload_ty) -> impl ::std::future::Future<Output = ::std::result::Result<#ack_ty, AckError>> + Send;
                 });
             }
-            // The registration.
-            let spec = format_ident!("{}", names::event_spec(&e.ident));
-            let wire = &e.wire_name;
+            // The table row: the spec and the call, run by the runtime's pipeline.
+            let wire = const_ident(e);
             let max = side.max_bytes as usize;
-            let rate = match side.rate_limit {
-                Some(r) => {
-                    let (n, s) = (r.count, r.per_seconds);
-                    quote!(::std::option::Option::Some((#n, #s)))
-                }
-                None => quote!(::std::option::Option::None),
-            };
-            let reliable = side.deduplicated();
-            specs.push(quote! {
-                const #spec: EventSpec = EventSpec { name: #wire, max_bytes: #max, rate_limit: #rate, reliable: #reliable };
-            });
-            let konst = const_ident(e);
-            let body = match side.room_action {
-                None => quote!(h.#m(ctx, p).await),
+            let mut spec = quote!(EventSpec::new(events::#wire, #max));
+            if let Some(r) = side.rate_limit {
+                let (n, s) = (r.count, r.per_seconds);
+                spec = quote!(#spec.rate(#n, #s));
+            }
+            if side.deduplicated() {
+                spec = quote!(#spec.reliable());
+            }
+            let call = match side.room_action {
+                None => quote!(async move { h.#m(ctx, p).await }),
                 Some(RoomAction::Join(r)) => {
                     let room = room_value(c, r, side.payload, quote!(ctx.principal()));
                     let allowed = match c.rooms[r].access {
@@ -187,34 +184,31 @@ pub fn emit_server(c: &Catalogue) -> TokenStream {
                         _ => quote!(true),
                     };
                     let rk = room_type(&c.rooms[r]);
-                    quote! {
+                    quote!(async move {
                         let room = #room;
                         let allowed = #allowed;
                         ctx.join(rooms::#rk::KIND, room.name(), allowed)?;
                         h.#m(ctx, p).await
-                    }
+                    })
                 }
                 Some(RoomAction::Leave(r)) => {
                     let room = room_value(c, r, side.payload, quote!(ctx.principal()));
-                    quote! {
+                    quote!(async move {
                         let room = #room;
                         ctx.leave(room.name());
                         h.#m(ctx, p).await
-                    }
+                    })
                 }
                 Some(RoomAction::LeaveAll(r)) => {
                     let rt = room_type(&c.rooms[r]);
-                    quote! {
+                    quote!(async move {
                         ctx.leave_all(rooms::#rt::KIND);
                         h.#m(ctx, p).await
-                    }
+                    })
                 }
             };
-            // One function per event, bounded by the traits it calls: with every event's closures in
-            // one `register<H: Handlers>` rustc's first build grew faster than the catalogue
-            // (each obligation searched a bound of one supertrait per domain).
-            let reg = format_ident!("{}", names::register_fn(&e.ident));
-            let mut bounds = vec![domain_trait(d)];
+            rows.push(quote!(r.on(h, #spec, |h, ctx, p: #payload_ty| #call);));
+            // A join of a room another domain decides needs that domain's trait too.
             if let Some(RoomAction::Join(r)) = side.room_action
                 && c.rooms[r].access == Access::App
             {
@@ -223,25 +217,6 @@ pub fn emit_server(c: &Catalogue) -> TokenStream {
                     bounds.push(owner);
                 }
             }
-            registrations.push(quote!(#reg(s, rt, h);));
-            register_fns.push(quote! {
-                fn #reg<H: #( #bounds )+*>(s: &SocketRef, rt: &Arc<Runtime>, h: &Arc<H>) {
-                    let rt = rt.clone();
-                    let h = h.clone();
-                    s.on(events::#konst, move |s: SocketRef, ticket: Ticket, ack: AckSender, TryData(data): TryData<Value>| {
-                        let rt = rt.clone();
-                        let h = h.clone();
-                        async move {
-                            rt.handle::<#payload_ty, #ack_ty, _, _>(s, ticket, ack, event_data(data), &#spec, move |ctx: Ctx, p: #payload_ty| async move {
-                                #[allow(unused_variables)]
-                                let p = p;
-                                #body
-                            })
-                            .await;
-                        }
-                    });
-                }
-            });
         }
         // Room policy hooks for rooms the application decides.
         for &rid in &d.rooms {
@@ -255,6 +230,20 @@ pub fn emit_server(c: &Catalogue) -> TokenStream {
             methods.push(quote! {
                 #[doc = #doc]
                 fn #hook(&self, ctx: &Ctx, room: &rooms::#rt) -> impl ::std::future::Future<Output = bool> + Send;
+            });
+        }
+        if !rows.is_empty() {
+            // One function per domain, bounded by the traits it calls: with every event's row in
+            // one function bounded by `Handlers` rustc's first build grew faster than the
+            // catalogue (each call searched a bound of one supertrait per domain).
+            let f = format_ident!("{}", names::route_fn(&d.name));
+            let doc = format!(" The client events of the `{}` domain, as rows of the server's table.", d.name);
+            route_calls.push(quote!(#f(&mut r, &handlers);));
+            route_fns.push(quote! {
+                #[doc = #doc]
+                fn #f<H: #( #bounds )+*>(r: &mut Router, h: &Arc<H>) {
+                    #( #rows )*
+                }
             });
         }
         if methods.is_empty() {
@@ -302,11 +291,9 @@ pub fn emit_server(c: &Catalogue) -> TokenStream {
         pub use super::NAMESPACE;
         pub use ::switchboard_runtime::server::{AdapterState, AuthError, Authenticator, Ctx, EmitError, JwtHs256, Metrics, MetricsSnapshot, Principal, RedisConn, RedisDedup, Runtime, ServerConfig, Session};
         pub use ::switchboard_runtime::wire::{AckError, ErrorCode};
-        use ::switchboard_runtime::server::{EventSpec, NoPayload, Ticket, event_data};
-        use ::switchboard_runtime::__private::serde_json::Value;
+        use ::switchboard_runtime::server::{EventSpec, NoPayload, Router};
         pub use ::switchboard_runtime::server::SocketIo;
-        use ::switchboard_runtime::server::{AckSender, SocketRef};
-        use ::switchboard_runtime::__private::socketioxide::extract::TryData;
+        use ::switchboard_runtime::server::SocketRef;
         use ::std::sync::Arc;
 
         #( #traits )*
@@ -315,29 +302,24 @@ pub fn emit_server(c: &Catalogue) -> TokenStream {
         pub trait Handlers: #handlers_bound {}
         impl<T: #handlers_bound> Handlers for T {}
 
-        #( #specs )*
-
         /// Registers the catalogue's namespace ([`NAMESPACE`]) on `io`: authentication, automatic
-        /// rooms, and every client event through the runtime (order, limits, validation, acks).
+        /// rooms, and the table of client events the runtime routes by name (order, limits,
+        /// validation, acks).
         pub fn mount<H: Handlers>(io: &SocketIo, rt: Arc<Runtime>, handlers: Arc<H>) {
-            let rt2 = rt.clone();
             #enable_recovery
+            let mut r = Router::new();
+            #( #route_calls )*
             rt.mount(
                 io,
                 NAMESPACE,
-                move |s: &SocketRef, _session: &Session| register(s, &rt2, &handlers),
+                r,
                 move |s: SocketRef, session: Session| {
                     #( { #auto_joins } )*
                 },
             );
         }
 
-        #[allow(unused_variables)]
-        fn register<H: Handlers>(s: &SocketRef, rt: &Arc<Runtime>, h: &Arc<H>) {
-            #( #registrations )*
-        }
-
-        #( #register_fns )*
+        #( #route_fns )*
 
         #emitters
     }
@@ -398,11 +380,8 @@ fn emit_emitters(c: &Catalogue) -> TokenStream {
             None => (quote!(), quote!(&())),
         };
         let comma = if args.is_empty() || side.payload.is_none() { quote!() } else { quote!(,) };
-        let send = if side.recover {
-            quote!(self.rt.broadcast_recoverable(&self.io, NAMESPACE, #rooms_expr, events::#konst, #payload_expr).await)
-        } else {
-            quote!(self.rt.broadcast(&self.io, NAMESPACE, #rooms_expr, events::#konst, #payload_expr).await)
-        };
+        let recover = side.recover;
+        let send = quote!(__emit(self, #rooms_expr, events::#konst, #payload_expr, #recover).await);
         methods.push(quote! {
             #doc
             pub async fn #m(&self, #( #args ),* #comma #payload_arg) -> ::std::result::Result<(), EmitError> {
@@ -426,6 +405,16 @@ fn emit_emitters(c: &Catalogue) -> TokenStream {
             }
 
             #( #methods )*
+        }
+
+        /// Sends one server-to-client event to `rooms` (every socket when empty), kept for
+        /// recovery when `recover`.
+        async fn __emit<T: ::switchboard_runtime::__private::serde::Serialize + ?Sized>(e: &Emitter, rooms: ::std::vec::Vec<::std::string::String>, event: &'static str, payload: &T, recover: bool) -> ::std::result::Result<(), EmitError> {
+            if recover {
+                e.rt.broadcast_recoverable(&e.io, NAMESPACE, rooms, event, payload).await
+            } else {
+                e.rt.broadcast(&e.io, NAMESPACE, rooms, event, payload).await
+            }
         }
     }
 }

@@ -109,6 +109,9 @@ pub(crate) fn emit_types(c: &Catalogue) -> TokenStream {
     quote! {
         #[allow(unused_imports)]
         use ::switchboard_runtime::validate::{self as __v, Validate};
+        // Short names keep each derive on one line; `__` keeps them apart from the catalogue's.
+        #[allow(unused_imports)]
+        use ::switchboard_runtime::__private::serde::{Deserialize as __De, Serialize as __Ser};
         #( #items )*
     }
 }
@@ -139,7 +142,7 @@ fn emit_type(c: &Catalogue, id: TypeId) -> TokenStream {
             quote! {
                 #doc
                 #dep
-                #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, ::switchboard_runtime::__private::serde::Serialize, ::switchboard_runtime::__private::serde::Deserialize)]
+                #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, __Ser, __De)]
                 #serde_crate
                 pub enum #name {
                     #( #[serde(rename = #wires)] #variants, )*
@@ -181,6 +184,7 @@ fn emit_type(c: &Catalogue, id: TypeId) -> TokenStream {
             let eq = if has_float(c, id, 0) { quote!() } else { quote!(Eq,) };
             let mut field_tokens = Vec::new();
             let mut checks = Vec::new();
+            let mut statics = Vec::new();
             let mut defaults = Vec::new();
             let mut build = Vec::new();
             for f in fields {
@@ -239,32 +243,16 @@ fn emit_type(c: &Catalogue, id: TypeId) -> TokenStream {
                     #[serde( #( #attrs ),* )]
                     pub #fname: #ty,
                 });
-                // Validation: unwrap the optional layers first.
-                let path = quote!(__v::field(path, #wire));
-                let outer_optional = f.optional && f.default.is_none();
-                let check = check_ref(c, &resolved, quote!(v), 0);
-                if !check.is_empty() {
-                    let binding = if outer_optional && resolved.nullable {
-                        quote!(if let ::std::option::Option::Some(::std::option::Option::Some(v)) = &self.#fname)
-                    } else if outer_optional || resolved.nullable {
-                        quote!(if let ::std::option::Option::Some(v) = &self.#fname)
-                    } else {
-                        quote!(if let v = &self.#fname)
-                    };
-                    checks.push(quote! {
-                        #[allow(irrefutable_let_patterns)]
-                        #binding {
-                            let path = &#path;
-                            #check
-                        }
-                    });
+                // Validation, one line per check where it fits.
+                if let Some(check) = field_check(c, &resolved, &fname, wire, f.optional && f.default.is_none(), &mut statics) {
+                    checks.push(check);
                 }
             }
             let construct = constructors(&name, &build);
             quote! {
                 #doc
                 #dep
-                #[derive(Debug, Clone, PartialEq, #eq ::switchboard_runtime::__private::serde::Serialize, ::switchboard_runtime::__private::serde::Deserialize)]
+                #[derive(Debug, Clone, PartialEq, #eq __Ser, __De)]
                 #serde_crate
                 pub struct #name {
                     #( #field_tokens )*
@@ -277,6 +265,7 @@ fn emit_type(c: &Catalogue, id: TypeId) -> TokenStream {
                 impl Validate for #name {
                     #[allow(unused_variables, deprecated)]
                     fn validate_at(&self, path: &str) -> ::std::result::Result<(), __v::ValidationError> {
+                        #( #statics )*
                         #( #checks )*
                         Ok(())
                     }
@@ -294,11 +283,12 @@ fn value_payload(c: &Catalogue, id: TypeId, target: &TypeRef, doc: TokenStream, 
     let resolved = resolve(c, target);
     let eq = if matches!(resolved.kind, RefKind::Number) { quote!() } else { quote!(Eq,) };
     let with = int64_string_leaf(c, target).then(|| quote!(#[serde(with = "::switchboard_runtime::wire::int64_string")]));
-    let check = check_ref(c, &resolved, quote!(v), 0);
+    let mut statics = Vec::new();
+    let check = check_ref(c, &resolved, quote!(v), quote!(path), 0, &mut statics);
     quote! {
         #doc
         #dep
-        #[derive(Debug, Clone, PartialEq, #eq ::switchboard_runtime::__private::serde::Serialize, ::switchboard_runtime::__private::serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, #eq __Ser, __De)]
         #serde_crate
         #[serde(transparent)]
         pub struct #name(#with pub #ty);
@@ -312,8 +302,9 @@ fn value_payload(c: &Catalogue, id: TypeId, target: &TypeRef, doc: TokenStream, 
         impl Validate for #name {
             #[allow(unused_variables)]
             fn validate_at(&self, path: &str) -> ::std::result::Result<(), __v::ValidationError> {
+                #( #statics )*
                 let v = &self.0;
-                #check
+                #( #check )*
                 Ok(())
             }
         }
@@ -401,108 +392,163 @@ fn constructors(name: &Ident, build: &[Build<'_>]) -> TokenStream {
     }
 }
 
-/// Checks of one value `v: &T` at `path: &String`; empty when nothing to check.
-fn check_ref(c: &Catalogue, t: &TypeRef, v: TokenStream, depth: usize) -> TokenStream {
-    let k = &t.constraints;
-    let opt_u = |x: Option<u64>| match x {
-        Some(n) => quote!(::std::option::Option::Some(#n)),
-        None => quote!(::std::option::Option::None),
+/// The checks of one field, or `None` when it has none: one line when a single check covers it,
+/// otherwise a block binding `v` (the value) and `path`. `optional` fields (an outer `Option`
+/// without a default) are checked when present.
+fn field_check(c: &Catalogue, t: &TypeRef, fname: &Ident, wire: &str, optional: bool, statics: &mut Vec<TokenStream>) -> Option<TokenStream> {
+    let fpath = quote!(&__v::field(path, #wire));
+    // Nested payload types through options, lists and maps: the runtime's `Validate` impls for
+    // those walk them with the same paths (`items[2]`, `map.key`).
+    if validate_only(c, t) {
+        return Some(quote!(Validate::validate_at(&self.#fname, #fpath)?;));
+    }
+    let stmts = check_ref(c, t, quote!(v), quote!(path), 0, &mut Vec::new());
+    let single = stmts.len() == 1 && !matches!(t.kind, RefKind::Array(_) | RefKind::Map(_)) || is_count_only(c, t);
+    let binding = match (optional, t.nullable) {
+        (true, true) => Some(quote!(::std::option::Option::Some(::std::option::Option::Some(v)))),
+        (true, false) | (false, true) => Some(quote!(::std::option::Option::Some(v))),
+        (false, false) => None,
     };
-    let opt_f = |x: Option<f64>| match x {
-        Some(n) => quote!(::std::option::Option::Some(#n)),
-        None => quote!(::std::option::Option::None),
+    Some(match (stmts.is_empty(), single, binding) {
+        (true, _, _) => return None,
+        (false, true, None) => {
+            let stmts = check_ref(c, t, quote!(&self.#fname), fpath, 0, statics);
+            quote!(#( #stmts )*)
+        }
+        (false, true, Some(b)) => {
+            let stmts = check_ref(c, t, quote!(v), fpath, 0, statics);
+            quote!(if let #b = &self.#fname { #( #stmts )* })
+        }
+        (false, false, b) => {
+            let stmts = check_ref(c, t, quote!(v), quote!(path), 0, statics);
+            let head = match b {
+                Some(b) => quote!(if let #b = &self.#fname),
+                None => quote!(),
+            };
+            let bind_v = if head.is_empty() { quote!(let v = &self.#fname;) } else { quote!() };
+            quote!(#head { #bind_v let path = #fpath; #( #stmts )* })
+        }
+    })
+}
+
+/// A list whose only check is its length: one call, no loop.
+fn is_count_only(c: &Catalogue, t: &TypeRef) -> bool {
+    match &t.kind {
+        RefKind::Array(inner) => check_ref(c, &resolve(c, inner), quote!(v), quote!(path), 1, &mut Vec::new()).is_empty(),
+        _ => false,
+    }
+}
+
+/// True when the only checks of `t` are nested payload types' own `validate_at`, through
+/// options, lists without length bounds and maps.
+fn validate_only(c: &Catalogue, t: &TypeRef) -> bool {
+    match &t.kind {
+        RefKind::Named(id) => !matches!(c.ty(*id).kind, TypeKind::Enum { .. }),
+        RefKind::Array(inner) => t.constraints.min_items.is_none() && t.constraints.max_items.is_none() && validate_only(c, &resolve(c, inner)),
+        RefKind::Map(inner) => validate_only(c, &resolve(c, inner)),
+        _ => false,
+    }
+}
+
+/// Checks of one value `v` (an expression of type `&T`) at `path` (a `&str`), one statement
+/// each; a pattern adds its `static` to `statics`. Empty when there is nothing to check.
+fn check_ref(c: &Catalogue, t: &TypeRef, v: TokenStream, path: TokenStream, depth: usize, statics: &mut Vec<TokenStream>) -> Vec<TokenStream> {
+    let k = &t.constraints;
+    // A bound the catalogue does not set is the widest value (see the runtime's compact checks).
+    let min_u = |x: Option<u64>| {
+        let n = x.unwrap_or(0);
+        quote!(#n)
+    };
+    let max_u = |x: Option<u64>| match x {
+        Some(n) => quote!(#n),
+        None => quote!(u64::MAX),
+    };
+    let min_f = |x: Option<f64>| match x {
+        Some(n) => quote!(#n),
+        None => quote!(f64::NEG_INFINITY),
+    };
+    let max_f = |x: Option<f64>| match x {
+        Some(n) => quote!(#n),
+        None => quote!(f64::INFINITY),
     };
     match &t.kind {
         RefKind::String => {
             let mut out = Vec::new();
             if k.min_length.is_some() || k.max_length.is_some() {
-                let (a, b) = (opt_u(k.min_length), opt_u(k.max_length));
-                out.push(quote!(__v::length(path, #v, #a, #b)?;));
+                let (a, b) = (min_u(k.min_length), max_u(k.max_length));
+                out.push(quote!(__v::len(#path, #v, #a, #b)?;));
             }
             if let Some(p) = &k.pattern {
-                let anchored = format!("^(?:{p})$");
-                out.push(quote! {
-                    {
-                        static RE: ::std::sync::OnceLock<::switchboard_runtime::__private::regex::Regex> = ::std::sync::OnceLock::new();
-                        let re = RE.get_or_init(|| ::switchboard_runtime::__private::regex::Regex::new(#anchored).expect("switchboard checked this pattern"));
-                        __v::pattern(path, #v, re, #p)?;
-                    }
-                });
+                let re = format_ident!("RE{}", statics.len());
+                statics.push(quote!(static #re: __v::Pattern = __v::Pattern::new(#p);));
+                out.push(quote!(__v::matches(#path, #v, &#re)?;));
             }
             if let Some(schemes) = &k.uri_schemes {
-                out.push(quote!(__v::uri(path, #v, &[#( #schemes ),*])?;));
+                out.push(quote!(__v::uri(#path, #v, &[#( #schemes ),*])?;));
             }
-            quote!(#( #out )*)
+            out
         }
         // The type already holds only what `__v::datetime` accepts.
-        RefKind::DateTime => quote!(),
+        RefKind::DateTime => Vec::new(),
         RefKind::Integer => {
-            let mut out = vec![quote!(__v::js_safe(path, *#v)?;)];
-            if k.minimum.is_some() || k.maximum.is_some() {
-                let (a, b) = (opt_f(k.minimum), opt_f(k.maximum));
-                out.push(quote!(__v::range(path, *#v as f64, #a, #b)?;));
-            }
-            quote!(#( #out )*)
+            let (a, b) = (min_f(k.minimum), max_f(k.maximum));
+            vec![quote!(__v::int(#path, #v, #a, #b)?;)]
         }
-        RefKind::Int64(_) => {
-            if k.minimum.is_some() || k.maximum.is_some() {
-                let (a, b) = (opt_f(k.minimum), opt_f(k.maximum));
-                quote!(__v::range(path, *#v as f64, #a, #b)?;)
-            } else {
-                quote!()
-            }
+        RefKind::Int64(_) if k.minimum.is_some() || k.maximum.is_some() => {
+            let (a, b) = (min_f(k.minimum), max_f(k.maximum));
+            vec![quote!(__v::int64(#path, #v, #a, #b)?;)]
         }
+        RefKind::Int64(_) | RefKind::Boolean | RefKind::Json => Vec::new(),
         RefKind::Number => {
-            let (a, b) = (opt_f(k.minimum), opt_f(k.maximum));
-            quote!(__v::range(path, *#v, #a, #b)?;)
+            let (a, b) = (min_f(k.minimum), max_f(k.maximum));
+            vec![quote!(__v::num(#path, #v, #a, #b)?;)]
         }
-        RefKind::Boolean | RefKind::Json => quote!(),
         RefKind::Named(id) => match &c.ty(*id).kind {
-            TypeKind::Enum { .. } => quote!(),
-            _ => quote!(Validate::validate_at(#v, path)?;),
+            TypeKind::Enum { .. } => Vec::new(),
+            _ => vec![quote!(Validate::validate_at(#v, #path)?;)],
         },
         RefKind::Array(inner) => {
             let mut out = Vec::new();
             if k.min_items.is_some() || k.max_items.is_some() {
-                let (a, b) = (opt_u(k.min_items), opt_u(k.max_items));
-                out.push(quote!(__v::items(path, #v.len(), #a, #b)?;));
+                let (a, b) = (min_u(k.min_items), max_u(k.max_items));
+                out.push(quote!(__v::count(#path, #v, #a, #b)?;));
             }
             let inner = resolve(c, inner);
             let item = format_ident!("item{}", depth);
-            let inner_check = check_ref(c, &inner, quote!(#item), depth + 1);
+            let inner_check = check_ref(c, &inner, quote!(#item), quote!(path), depth + 1, statics);
             if !inner_check.is_empty() {
                 let body = if inner.nullable {
-                    quote!(if let ::std::option::Option::Some(#item) = #item { #inner_check })
+                    quote!(if let ::std::option::Option::Some(#item) = #item { #( #inner_check )* })
                 } else {
-                    inner_check
+                    quote!(#( #inner_check )*)
                 };
                 out.push(quote! {
                     for (i, #item) in #v.iter().enumerate() {
-                        let path = &__v::index(path, i);
+                        let path = &__v::index(#path, i);
                         #body
                     }
                 });
             }
-            quote!(#( #out )*)
+            out
         }
         RefKind::Map(inner) => {
             let inner = resolve(c, inner);
             let item = format_ident!("item{}", depth);
-            let inner_check = check_ref(c, &inner, quote!(#item), depth + 1);
+            let inner_check = check_ref(c, &inner, quote!(#item), quote!(path), depth + 1, statics);
             if inner_check.is_empty() {
-                return quote!();
+                return Vec::new();
             }
             let body = if inner.nullable {
-                quote!(if let ::std::option::Option::Some(#item) = #item { #inner_check })
+                quote!(if let ::std::option::Option::Some(#item) = #item { #( #inner_check )* })
             } else {
-                inner_check
+                quote!(#( #inner_check )*)
             };
-            quote! {
+            vec![quote! {
                 for (key, #item) in #v.iter() {
-                    let path = &__v::field(path, key);
+                    let path = &__v::field(#path, key);
                     #body
                 }
-            }
+            }]
         }
     }
 }
