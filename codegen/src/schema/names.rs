@@ -165,9 +165,11 @@ pub fn event_const(ident: &str) -> String {
 }
 
 /// The server function adding a domain's client events to the table (`flash_sale` ->
-/// `__route_flashsale`); the `__` prefix keeps it apart from the catalogue's names.
+/// `__route_flash_sale`); the `__` prefix keeps it apart from the catalogue's names. Domain
+/// names are unique snake_case identifiers (lowering checks), so this is one name per domain;
+/// lowercasing their PascalCase gave `flash_sale` and `flashsale` the same function.
 pub fn route_fn(domain: &str) -> String {
-    format!("__route_{}", pascal(domain).to_lowercase())
+    format!("__route_{domain}")
 }
 
 /// The Rust client's listener of a server event (`chat_message` -> `on_chat_message`; a
@@ -295,7 +297,8 @@ mod tests {
     #[test]
     fn derived_names_table() {
         assert_eq!(event_const("r#type"), "TYPE");
-        assert_eq!(route_fn("flash_sale"), "__route_flashsale");
+        assert_eq!(route_fn("flash_sale"), "__route_flash_sale");
+        assert_ne!(route_fn("flash_sale"), route_fn("flashsale"), "two domains, two functions");
         assert_eq!(listener("_1st"), "on_1st");
         assert_eq!(room_type("Order"), "OrderRoom");
         assert_eq!(may_join("r#match"), "may_join_match");
