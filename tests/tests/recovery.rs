@@ -146,3 +146,32 @@ async fn the_history_of_a_room_the_socket_is_not_in_is_refused() {
     let ack = recover_raw(&mut u9, 4, json!({ "rooms": "all" })).await;
     assert_eq!(ack["error"]["code"], "invalid_payload", "{ack}");
 }
+
+/// Each `_recover` reads the history of every joined room, so a loop of them is limited per user
+/// (`RECOVER_LIMIT` per `RECOVER_LIMIT_SECONDS`), answered `rate_limited` and counted; the socket
+/// stays.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_of_recover_requests_is_rate_limited_per_user() {
+    use switchboard_runtime::server::recover::{RECOVER_LIMIT, RECOVER_LIMIT_SECONDS};
+    let gw = gateway_with(None).await;
+    let mut u1 = raw::connect_ok(gw.addr, &token("u1")).await;
+    let n = u64::from(RECOVER_LIMIT) + 10;
+    for id in 1..=n {
+        u1.send(raw::event_frame(id, "_recover", &json!({ "gone_ms": 1, "rooms": [] }))).await.unwrap();
+    }
+    let (mut ok, mut limited) = (0, 0);
+    while ok + limited < n {
+        let frame = tokio::time::timeout(Duration::from_secs(10), raw::next_text(&mut u1)).await.expect("every request is answered").expect("a frame");
+        let Some((_, ack)) = raw::parse_ack(&frame) else { continue };
+        match ack["error"]["code"].as_str() {
+            None if ack["ok"] == true => ok += 1,
+            Some("rate_limited") => limited += 1,
+            _ => panic!("unexpected answer {ack}"),
+        }
+    }
+    // The bucket refills RECOVER_LIMIT per RECOVER_LIMIT_SECONDS: a few may pass during the burst.
+    assert!((u64::from(RECOVER_LIMIT)..u64::from(RECOVER_LIMIT) + 3).contains(&ok), "{ok} answered, {limited} limited ({RECOVER_LIMIT} per {RECOVER_LIMIT_SECONDS} s)");
+    assert_eq!(gw.runtime.metrics().snapshot().rate_limited, limited);
+    let ack = recover_raw(&mut u1, n + 1, json!({ "rooms": "all" })).await;
+    assert_eq!(ack["error"]["code"], "rate_limited", "still limited, the socket still answers: {ack}");
+}

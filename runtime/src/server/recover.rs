@@ -21,6 +21,13 @@ use std::collections::{HashMap, HashSet};
 /// (re-)join may be replayed once.
 pub const RECOVERY_SLACK_MS: u64 = 1_000;
 
+/// At most this many `_recover` requests per user per [`RECOVER_LIMIT_SECONDS`]: each costs one
+/// history read per joined room (up to 256), so a loop of them must not be free. A client asks
+/// once per reconnect and once per gap that stays open for its reorder wait (500 ms).
+pub const RECOVER_LIMIT: u32 = 30;
+/// The window of [`RECOVER_LIMIT`].
+pub const RECOVER_LIMIT_SECONDS: u32 = 10;
+
 impl Runtime {
     /// Turns recovery on with the catalogue's `settings.recovery` (generated `mount` calls it).
     /// Only the first call counts.
@@ -64,6 +71,14 @@ impl Runtime {
             Turn::Full(_) => None,
             Turn::Go(turn) => turn,
         };
+        if !session.take_token(crate::recovery::RECOVER_EVENT, RECOVER_LIMIT, RECOVER_LIMIT_SECONDS) {
+            Metrics::inc(&self.metrics.rate_limited);
+            let error = AckError::new(ErrorCode::RateLimited, format!("at most {RECOVER_LIMIT} `_recover` per {RECOVER_LIMIT_SECONDS} s"));
+            if ack.send(&Ack::<()>::Err(error)).is_err() {
+                Metrics::inc(&self.metrics.ack_send_failures);
+            }
+            return;
+        }
         let answer = match (self.recovery.get(), data.and_then(|v| serde_json::from_value::<RecoverRequest>(v).ok())) {
             (None, _) => Ack::Err(AckError::new(ErrorCode::UnknownEvent, "recovery is not enabled")),
             (_, None) => Ack::Err(AckError::new(ErrorCode::InvalidPayload, "expected { gone_ms, rooms: [{ room, epoch, offset }] }")),
