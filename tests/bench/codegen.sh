@@ -71,16 +71,9 @@ skip() { # skip WHAT REASON
 }
 median() { tr ' ' '\n' | sort -g | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
 
-for tool in jq python3 /usr/bin/time cargo; do
-    command -v "$tool" >/dev/null || { echo "codegen.sh needs $tool" >&2; exit 1; }
-done
-
-# One run of this script at a time (the scratch folder and its target artifacts are shared).
-mkdir -p "$SCRATCH"
-exec 9>"$SCRATCH.lock"
-flock -n 9 || { echo "another codegen.sh is running (lock $SCRATCH.lock)" >&2; exit 1; }
-find "$SCRATCH" -mindepth 1 -maxdepth 1 -exec rm -rf {} +
-: >"$RAW"
+# shellcheck source=scratch.sh
+. "$ROOT/tests/bench/scratch.sh"
+take_scratch codegen.sh jq python3 /usr/bin/time cargo
 
 CRATES=()   # scratch crates whose artifacts get cleaned at exit
 cleanup() {

@@ -29,14 +29,9 @@ RAW=$SCRATCH/raw.jsonl
 START=$(date +%s)
 log() { printf '[first-build %4ss] %s\n' "$(($(date +%s) - START))" "$*" >&2; }
 
-for tool in jq python3 /usr/bin/time cargo setsid; do
-    command -v "$tool" >/dev/null || { echo "first_build.sh needs $tool" >&2; exit 1; }
-done
-mkdir -p "$SCRATCH"
-exec 9>"$SCRATCH.lock"
-flock -n 9 || { echo "another first_build.sh is running (lock $SCRATCH.lock)" >&2; exit 1; }
-find "$SCRATCH" -mindepth 1 -maxdepth 1 -exec rm -rf {} +
-: >"$RAW"
+# shellcheck source=scratch.sh
+. "$ROOT/tests/bench/scratch.sh"
+take_scratch first_build.sh jq python3 /usr/bin/time cargo setsid
 
 CRATES=()
 cleanup() {

@@ -1,5 +1,13 @@
-# Shared by the benchmark scripts: processes started by the script are stopped by pid and its
-# scratch dir ($WORK) removed on any exit. Source after setting WORK and LOG_TAG.
+# Shared by the benchmark scripts that start servers: release binaries in $BIN, raw results in
+# $OUT (tests/bench/results/<name>-<date>.jsonl), a scratch dir $WORK; processes started by the
+# script are stopped by pid and $WORK removed on any exit. Source after setting BENCH_NAME,
+# ROOT and CARGO_TARGET_DIR.
+BIN=$CARGO_TARGET_DIR/release
+STAMP=$(date -u +%Y%m%dT%H%M%SZ)
+RESULTS=${RESULTS_DIR:-$ROOT/tests/bench/results}
+OUT=$RESULTS/$BENCH_NAME-$STAMP.jsonl
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/switchboard-$BENCH_NAME.XXXXXX")
+LOG_TAG=$BENCH_NAME
 PIDS=()
 cleanup() {
     local p

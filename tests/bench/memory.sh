@@ -24,15 +24,10 @@ FIRST=${FIRST:-10000}   # sockets of the first load generator (steps of FIRST/10
 LAST=${LAST:-19000}     # sockets in all after the second one
 export BENCH_JWT_SECRET=${BENCH_JWT_SECRET:-bench-secret-$$}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
-BIN=$CARGO_TARGET_DIR/release
 JS=$ROOT/tests/js
-STAMP=$(date -u +%Y%m%dT%H%M%SZ)
-RESULTS=${RESULTS_DIR:-$ROOT/tests/bench/results}
-OUT=$RESULTS/memory-$STAMP.jsonl
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/switchboard-mem.XXXXXX")
-LOG_TAG=memory
+BENCH_NAME=memory
 # shellcheck source=lib.sh
-. "$(dirname "$0")/lib.sh"
+. "$ROOT/tests/bench/lib.sh"
 
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 NOFILE=$(ulimit -n)

@@ -31,14 +31,9 @@ BUDGET=${BUDGET:-1500}           # seconds for the load generator, at most
 export SWITCHBOARD_JWT_SECRET=${SWITCHBOARD_JWT_SECRET:-scaleout-secret-$$}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
 export RUST_LOG=${RUST_LOG:-warn}
-BIN=$CARGO_TARGET_DIR/release
-STAMP=$(date -u +%Y%m%dT%H%M%SZ)
-RESULTS=${RESULTS_DIR:-$ROOT/tests/bench/results}
-OUT=$RESULTS/scaleout-$STAMP.jsonl
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/switchboard-scaleout.XXXXXX")
-LOG_TAG=scaleout
+BENCH_NAME=scaleout
 # shellcheck source=lib.sh
-. "$(dirname "$0")/lib.sh"
+. "$ROOT/tests/bench/lib.sh"
 
 command -v redis-server >/dev/null || { echo "error: redis-server is missing (apt-get install -y redis-server)" >&2; exit 1; }
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
