@@ -4,6 +4,7 @@
 
 use super::tokens::{docs, ident, resolve};
 use crate::schema::ir::*;
+use crate::schema::names;
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
@@ -139,13 +140,26 @@ fn emit_type(c: &Catalogue, id: TypeId) -> TokenStream {
         TypeKind::Enum { values } => {
             let variants: Vec<Ident> = values.iter().map(|v| ident(&v.rust_ident)).collect();
             let wires: Vec<&str> = values.iter().map(|v| v.wire_name.as_str()).collect();
+            // One serde rule for every variant when one fits exactly, else a rename where needed.
+            let rule = names::serde_variant_rule(values.iter().map(|v| (v.rust_ident.as_str(), v.wire_name.as_str())));
+            let serde_attr = match rule {
+                // A rule longer than `camelCase` would wrap the shared attribute over four lines
+                // (prettyplease's margin).
+                Some(rule) if rule.len() > "camelCase".len() => quote!(#serde_crate #[serde(rename_all = #rule)]),
+                Some(rule) => quote!(#[serde(crate = "::switchboard_runtime::__private::serde", rename_all = #rule)]),
+                None => serde_crate,
+            };
+            let renames = values.iter().map(|v| {
+                let wire = &v.wire_name;
+                (rule.is_none() && v.rust_ident != *wire).then(|| quote!(#[serde(rename = #wire)]))
+            });
             quote! {
                 #doc
                 #dep
                 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, __Ser, __De)]
-                #serde_crate
+                #serde_attr
                 pub enum #name {
-                    #( #[serde(rename = #wires)] #variants, )*
+                    #( #renames #variants, )*
                 }
 
                 impl #name {
@@ -187,6 +201,10 @@ fn emit_type(c: &Catalogue, id: TypeId) -> TokenStream {
             let mut statics = Vec::new();
             let mut defaults = Vec::new();
             let mut build = Vec::new();
+            // `rename_all = "camelCase"` when serde's rule gives every field's wire name (and some
+            // field differs from its ident); otherwise a rename on each field that differs.
+            let as_is = |f: &Field| names::unraw(&f.rust_ident) == f.wire_name;
+            let camel = !fields.iter().all(as_is) && fields.iter().all(|f| names::serde_camel_field(&f.rust_ident).as_ref() == Some(&f.wire_name));
             for f in fields {
                 let fname = ident(&f.rust_ident);
                 let wire = &f.wire_name;
@@ -195,9 +213,12 @@ fn emit_type(c: &Catalogue, id: TypeId) -> TokenStream {
                 let int64_string = int64_string_leaf(c, &f.ty);
                 let int64_with = || int64_string.then(|| quote!(with = "::switchboard_runtime::wire::int64_string"));
                 let base = rust_type(c, &f.ty, Some(id));
-                let mut attrs = vec![quote!(rename = #wire)];
+                let mut attrs = Vec::new();
+                if !camel && !as_is(f) {
+                    attrs.push(quote!(rename = #wire));
+                }
                 let ty = if let (true, Some(default)) = (f.optional, &f.default) {
-                    let fn_name = crate::schema::names::default_fn(&t.name, &f.rust_ident);
+                    let fn_name = names::default_fn(&t.name, &f.rust_ident);
                     let fn_ident = format_ident!("{}", fn_name);
                     let json = serde_json::to_string(default).unwrap_or_default();
                     defaults.push(quote! {
@@ -237,10 +258,11 @@ fn emit_type(c: &Catalogue, id: TypeId) -> TokenStream {
                 }
                 let fdoc = docs(f.description.as_deref(), &extra);
                 let fdep = deprecated_attr(f.deprecated.as_ref());
+                let fserde = (!attrs.is_empty()).then(|| quote!(#[serde( #( #attrs ),* )]));
                 field_tokens.push(quote! {
                     #fdoc
                     #fdep
-                    #[serde( #( #attrs ),* )]
+                    #fserde
                     pub #fname: #ty,
                 });
                 // Validation, one line per check where it fits.
@@ -249,11 +271,16 @@ fn emit_type(c: &Catalogue, id: TypeId) -> TokenStream {
                 }
             }
             let construct = constructors(&name, &build);
+            let serde_attr = if camel {
+                quote!(#[serde(crate = "::switchboard_runtime::__private::serde", rename_all = "camelCase")])
+            } else {
+                serde_crate
+            };
             quote! {
                 #doc
                 #dep
                 #[derive(Debug, Clone, PartialEq, #eq __Ser, __De)]
-                #serde_crate
+                #serde_attr
                 pub struct #name {
                     #( #field_tokens )*
                 }
@@ -350,7 +377,7 @@ fn constructors(name: &Ident, build: &[Build<'_>]) -> TokenStream {
         if matches!(b.init, Init::Required) {
             continue;
         }
-        let setter = format_ident!("{}", crate::schema::names::setter(&b.field.rust_ident));
+        let setter = format_ident!("{}", names::setter(&b.field.rust_ident));
         let value = match b.init {
             Init::Unset => quote!(::std::option::Option::Some(value.into())),
             _ => quote!(value.into()),
