@@ -55,6 +55,21 @@ impl<T: Validate> Validate for Box<T> {
     }
 }
 
+/// Implements [`Validate`] with nothing to check, for generated types whose catalogue sets no
+/// constraint on them: `::switchboard_runtime::__no_checks!(A, B);` is one line per type instead
+/// of an empty `validate_at`.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __no_checks {
+    ($($ty:ty),+ $(,)?) => {
+        $(impl $crate::validate::Validate for $ty {
+            fn validate_at(&self, _path: &str) -> ::core::result::Result<(), $crate::validate::ValidationError> {
+                ::core::result::Result::Ok(())
+            }
+        })+
+    };
+}
+
 /// Path of a field below `path`.
 pub fn field(path: &str, name: &str) -> String {
     if path.is_empty() { name.to_string() } else { format!("{path}.{name}") }

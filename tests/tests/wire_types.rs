@@ -113,6 +113,8 @@ where
 }
 
 #[test]
+// kitchen_sink's `Color` is deprecated on purpose (renamed `Colour`).
+#[allow(deprecated)]
 fn enum_values_are_their_wire_names() {
     use rez_realtime::types as rez;
     use switchboard_tests::fixtures::{cursed_names, kitchen_sink, value_payloads};

@@ -178,11 +178,7 @@ fn emit_type(c: &Catalogue, id: TypeId) -> TokenStream {
                     }
                 }
 
-                impl Validate for #name {
-                    fn validate_at(&self, _path: &str) -> ::std::result::Result<(), __v::ValidationError> {
-                        Ok(())
-                    }
-                }
+                ::switchboard_runtime::__no_checks!(#name);
             }
         }
         TypeKind::Alias { target } if c.value_payload(id).is_some() => value_payload(c, id, target, doc, dep, serde_crate),
@@ -271,6 +267,7 @@ fn emit_type(c: &Catalogue, id: TypeId) -> TokenStream {
                 }
             }
             let construct = constructors(&name, &build);
+            let validate = validate_impl(&name, quote!(#( #statics )* #( #checks )*));
             let serde_attr = if camel {
                 quote!(#[serde(crate = "::switchboard_runtime::__private::serde", rename_all = "camelCase")])
             } else {
@@ -289,14 +286,7 @@ fn emit_type(c: &Catalogue, id: TypeId) -> TokenStream {
 
                 #construct
 
-                impl Validate for #name {
-                    #[allow(unused_variables, deprecated)]
-                    fn validate_at(&self, path: &str) -> ::std::result::Result<(), __v::ValidationError> {
-                        #( #statics )*
-                        #( #checks )*
-                        Ok(())
-                    }
-                }
+                #validate
             }
         }
     }
@@ -312,6 +302,8 @@ fn value_payload(c: &Catalogue, id: TypeId, target: &TypeRef, doc: TokenStream, 
     let with = int64_string_leaf(c, target).then(|| quote!(#[serde(with = "::switchboard_runtime::wire::int64_string")]));
     let mut statics = Vec::new();
     let check = check_ref(c, &resolved, quote!(v), quote!(path), 0, &mut statics);
+    let checks = if check.is_empty() { quote!() } else { quote!(#( #statics )* let v = &self.0; #( #check )*) };
+    let validate = validate_impl(&name, checks);
     quote! {
         #doc
         #dep
@@ -326,12 +318,20 @@ fn value_payload(c: &Catalogue, id: TypeId, target: &TypeRef, doc: TokenStream, 
             }
         }
 
+        #validate
+    }
+}
+
+/// `impl Validate` running `checks` (statements over `self` and `path`), or the runtime's
+/// one-line `__no_checks!` when there are none.
+fn validate_impl(name: &Ident, checks: TokenStream) -> TokenStream {
+    if checks.is_empty() {
+        return quote!(::switchboard_runtime::__no_checks!(#name););
+    }
+    quote! {
         impl Validate for #name {
-            #[allow(unused_variables)]
             fn validate_at(&self, path: &str) -> ::std::result::Result<(), __v::ValidationError> {
-                #( #statics )*
-                let v = &self.0;
-                #( #check )*
+                #checks
                 Ok(())
             }
         }
