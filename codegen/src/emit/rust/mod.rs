@@ -19,12 +19,18 @@ pub fn emit(c: &Catalogue, opts: &EmitOptions) -> GeneratedFile {
     let server = server::emit_server(c);
     let client = client::emit_client(c);
     let namespace = &c.namespace;
+    // `clippy::all` on `types` also covers `too_many_arguments`: `new` takes as many arguments
+    // as the catalogue has required fields.
     let tokens = quote! {
         /// The catalogue's Socket.IO namespace: the server is mounted and broadcasts on it, the
         /// client connects to it.
         pub const NAMESPACE: &str = #namespace;
 
         /// Payload, ack and shared types, with serde renames to the exact wire names.
+        ///
+        /// A struct is built with `new`, which takes its required fields in catalogue order;
+        /// optional fields start unset (or at their default) and have `with_` setters. Adding an
+        /// optional field to the catalogue keeps `new`'s signature.
         #[allow(deprecated, clippy::all)]
         pub mod types {
             #types

@@ -406,10 +406,7 @@ fn constructors(name: &Ident, build: &[Build<'_>]) -> TokenStream {
     });
     quote! {
         impl #name {
-            /// Builds the value from its required fields, in catalogue order; optional fields
-            /// start unset (or at their default) and have `with_` setters. Adding an optional
-            /// field to the catalogue keeps this signature.
-            #[allow(clippy::too_many_arguments)]
+            /// Builds the value from its required fields (see the module docs).
             pub fn new( #( #params ),* ) -> Self {
                 Self { #( #inits ),* }
             }
