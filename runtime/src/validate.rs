@@ -175,6 +175,16 @@ pub fn int(path: &str, v: &i64, min: f64, max: f64) -> Result<(), ValidationErro
     int64(path, v, min, max)
 }
 
+/// A `number` with no bound: [`num`] without bounds (finite), short enough for one generated line.
+pub fn finite(path: &str, v: &f64) -> Result<(), ValidationError> {
+    num(path, v, f64::NEG_INFINITY, f64::INFINITY)
+}
+
+/// An `integer` with no bound: [`int`] without bounds ([`js_safe`]), as [`finite`] is for numbers.
+pub fn safe_int(path: &str, v: &i64) -> Result<(), ValidationError> {
+    int(path, v, f64::NEG_INFINITY, f64::INFINITY)
+}
+
 /// An `int64` (any i64) within the bounds (infinities for none).
 pub fn int64(path: &str, v: &i64, min: f64, max: f64) -> Result<(), ValidationError> {
     if min.is_finite() || max.is_finite() { range(path, *v as f64, min.is_finite().then_some(min), max.is_finite().then_some(max)) } else { Ok(()) }
@@ -287,6 +297,10 @@ mod tests {
         assert_eq!(int("n", &(JS_SAFE_INT + 1), f64::NEG_INFINITY, f64::INFINITY), js_safe("n", JS_SAFE_INT + 1));
         assert_eq!(int("n", &-1, 0.0, f64::INFINITY), range("n", -1.0, Some(0.0), None));
         assert!(int64("n", &i64::MAX, f64::NEG_INFINITY, f64::INFINITY).is_ok());
+        assert_eq!(finite("n", &f64::INFINITY), range("n", f64::INFINITY, None, None));
+        assert!(finite("n", &-1e300).is_ok());
+        assert_eq!(safe_int("n", &-(JS_SAFE_INT + 1)), js_safe("n", -(JS_SAFE_INT + 1)));
+        assert!(safe_int("n", &JS_SAFE_INT).is_ok());
         static P: Pattern = Pattern::new("[a-z]+");
         assert!(matches("p", "abc", &P).is_ok());
         assert_eq!(matches("p", "abc1", &P).unwrap_err().message, "must match the pattern `[a-z]+`", "anchored to the whole string");

@@ -514,6 +514,8 @@ fn check_ref(c: &Catalogue, t: &TypeRef, v: TokenStream, path: TokenStream, dept
         }
         // The type already holds only what `__v::datetime` accepts.
         RefKind::DateTime => Vec::new(),
+        // Without bounds the short forms keep the check on one line.
+        RefKind::Integer if k.minimum.is_none() && k.maximum.is_none() => vec![quote!(__v::safe_int(#path, #v)?;)],
         RefKind::Integer => {
             let (a, b) = (min_f(k.minimum), max_f(k.maximum));
             vec![quote!(__v::int(#path, #v, #a, #b)?;)]
@@ -523,6 +525,7 @@ fn check_ref(c: &Catalogue, t: &TypeRef, v: TokenStream, path: TokenStream, dept
             vec![quote!(__v::int64(#path, #v, #a, #b)?;)]
         }
         RefKind::Int64(_) | RefKind::Boolean | RefKind::Json => Vec::new(),
+        RefKind::Number if k.minimum.is_none() && k.maximum.is_none() => vec![quote!(__v::finite(#path, #v)?;)],
         RefKind::Number => {
             let (a, b) = (min_f(k.minimum), max_f(k.maximum));
             vec![quote!(__v::num(#path, #v, #a, #b)?;)]
