@@ -1,6 +1,10 @@
 //! Rust types: one struct or enum per named type, serde renames to the exact wire names,
 //! `Option` for optional, distinct handling of nullable, `validate()` for the constraints.
 //! Always quote! -> syn::File -> prettyplease, never string concatenation.
+//!
+//! Prelude names are written bare only when lowering reserves them (`String`, `Option`, `Some`,
+//! `None`, `Vec`, `Box`, `Result`, `Ok`, `Default`: `names::RUST_RESERVED_TYPES`), so no
+//! catalogue type can shadow them; other std names keep their full paths (`::std::convert::Into`).
 
 use super::tokens::{docs, ident, resolve};
 use crate::schema::ir::*;
@@ -11,7 +15,7 @@ use quote::{format_ident, quote};
 /// The Rust type of a type expression, without the outer `Option` for nullability.
 fn base_type(c: &Catalogue, t: &TypeRef, owner: Option<TypeId>) -> TokenStream {
     match &t.kind {
-        RefKind::String => quote!(::std::string::String),
+        RefKind::String => quote!(String),
         // Checked when deserialized, by the validator's own rule.
         RefKind::DateTime => quote!(::switchboard_runtime::Timestamp),
         RefKind::Integer | RefKind::Int64(_) => quote!(i64),
@@ -22,15 +26,15 @@ fn base_type(c: &Catalogue, t: &TypeRef, owner: Option<TypeId>) -> TokenStream {
             let name = ident(&c.ty(*id).name);
             // A type that (directly or through others) contains its owner needs indirection to
             // have a size; lists and maps already are.
-            if owner.is_some_and(|o| reaches(c, *id, o)) { quote!(::std::boxed::Box<#name>) } else { quote!(#name) }
+            if owner.is_some_and(|o| reaches(c, *id, o)) { quote!(Box<#name>) } else { quote!(#name) }
         }
         RefKind::Array(inner) => {
             let i = rust_type(c, inner, None);
-            quote!(::std::vec::Vec<#i>)
+            quote!(Vec<#i>)
         }
         RefKind::Map(inner) => {
             let i = rust_type(c, inner, None);
-            quote!(::std::collections::BTreeMap<::std::string::String, #i>)
+            quote!(::std::collections::BTreeMap<String, #i>)
         }
     }
 }
@@ -77,7 +81,7 @@ fn int64_string_leaf(c: &Catalogue, t: &TypeRef) -> bool {
 /// The Rust type of a type expression, `Option<..>` when nullable.
 pub(crate) fn rust_type(c: &Catalogue, t: &TypeRef, owner: Option<TypeId>) -> TokenStream {
     let b = base_type(c, t, owner);
-    if t.nullable { quote!(::std::option::Option<#b>) } else { b }
+    if t.nullable { quote!(Option<#b>) } else { b }
 }
 
 fn has_float(c: &Catalogue, id: TypeId, depth: usize) -> bool {
@@ -229,20 +233,20 @@ fn emit_type(c: &Catalogue, id: TypeId) -> TokenStream {
                     base
                 } else if f.optional && resolved.nullable {
                     attrs.push(quote!(default));
-                    attrs.push(quote!(skip_serializing_if = "::std::option::Option::is_none"));
+                    attrs.push(quote!(skip_serializing_if = "Option::is_none"));
                     if int64_string {
                         attrs.push(quote!(with = "::switchboard_runtime::wire::int64_string::double_option"));
                     } else {
                         attrs.push(quote!(with = "::switchboard_runtime::wire::double_option"));
                     }
                     build.push(Build { field: f, init: Init::Unset, ty: base.clone() });
-                    quote!(::std::option::Option<#base>)
+                    quote!(Option<#base>)
                 } else if f.optional {
                     attrs.push(quote!(default));
-                    attrs.push(quote!(skip_serializing_if = "::std::option::Option::is_none"));
+                    attrs.push(quote!(skip_serializing_if = "Option::is_none"));
                     attrs.extend(int64_with());
                     build.push(Build { field: f, init: Init::Unset, ty: base.clone() });
-                    quote!(::std::option::Option<#base>)
+                    quote!(Option<#base>)
                 } else {
                     attrs.extend(int64_with());
                     build.push(Build { field: f, init: Init::Required, ty: base.clone() });
@@ -330,7 +334,7 @@ fn validate_impl(name: &Ident, checks: TokenStream) -> TokenStream {
     }
     quote! {
         impl Validate for #name {
-            fn validate_at(&self, path: &str) -> ::std::result::Result<(), __v::ValidationError> {
+            fn validate_at(&self, path: &str) -> Result<(), __v::ValidationError> {
                 #checks
                 Ok(())
             }
@@ -372,14 +376,14 @@ fn constructors(name: &Ident, build: &[Build<'_>]) -> TokenStream {
                 inits.push(quote!(#fname: #fname.into()));
             }
             Init::Default(f) => inits.push(quote!(#fname: #f())),
-            Init::Unset => inits.push(quote!(#fname: ::std::option::Option::None)),
+            Init::Unset => inits.push(quote!(#fname: None)),
         }
         if matches!(b.init, Init::Required) {
             continue;
         }
         let setter = format_ident!("{}", names::setter(&b.field.rust_ident));
         let value = match b.init {
-            Init::Unset => quote!(::std::option::Option::Some(value.into())),
+            Init::Unset => quote!(Some(value.into())),
             _ => quote!(value.into()),
         };
         let wire = &b.field.wire_name;
@@ -397,7 +401,7 @@ fn constructors(name: &Ident, build: &[Build<'_>]) -> TokenStream {
     }
     let default = params.is_empty().then(|| {
         quote! {
-            impl ::std::default::Default for #name {
+            impl Default for #name {
                 fn default() -> Self {
                     Self::new()
                 }
@@ -429,8 +433,8 @@ fn field_check(c: &Catalogue, t: &TypeRef, fname: &Ident, wire: &str, optional: 
     let stmts = check_ref(c, t, quote!(v), quote!(path), 0, &mut Vec::new());
     let single = stmts.len() == 1 && !matches!(t.kind, RefKind::Array(_) | RefKind::Map(_)) || is_count_only(c, t);
     let binding = match (optional, t.nullable) {
-        (true, true) => Some(quote!(::std::option::Option::Some(::std::option::Option::Some(v)))),
-        (true, false) | (false, true) => Some(quote!(::std::option::Option::Some(v))),
+        (true, true) => Some(quote!(Some(Some(v)))),
+        (true, false) | (false, true) => Some(quote!(Some(v))),
         (false, false) => None,
     };
     Some(match (stmts.is_empty(), single, binding) {
@@ -545,7 +549,7 @@ fn check_ref(c: &Catalogue, t: &TypeRef, v: TokenStream, path: TokenStream, dept
             let inner_check = check_ref(c, &inner, quote!(#item), quote!(path), depth + 1, statics);
             if !inner_check.is_empty() {
                 let body = if inner.nullable {
-                    quote!(if let ::std::option::Option::Some(#item) = #item { #( #inner_check )* })
+                    quote!(if let Some(#item) = #item { #( #inner_check )* })
                 } else {
                     quote!(#( #inner_check )*)
                 };
@@ -566,7 +570,7 @@ fn check_ref(c: &Catalogue, t: &TypeRef, v: TokenStream, path: TokenStream, dept
                 return Vec::new();
             }
             let body = if inner.nullable {
-                quote!(if let ::std::option::Option::Some(#item) = #item { #( #inner_check )* })
+                quote!(if let Some(#item) = #item { #( #inner_check )* })
             } else {
                 quote!(#( #inner_check )*)
             };
