@@ -55,6 +55,21 @@ impl<T: Validate> Validate for Box<T> {
     }
 }
 
+/// Implements [`Validate`] with nothing to check, for generated types whose catalogue sets no
+/// constraint on them: `::switchboard_runtime::__no_checks!(A, B);` is one line per type instead
+/// of an empty `validate_at`.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __no_checks {
+    ($($ty:ty),+ $(,)?) => {
+        $(impl $crate::validate::Validate for $ty {
+            fn validate_at(&self, _path: &str) -> ::core::result::Result<(), $crate::validate::ValidationError> {
+                ::core::result::Result::Ok(())
+            }
+        })+
+    };
+}
+
 /// Path of a field below `path`.
 pub fn field(path: &str, name: &str) -> String {
     if path.is_empty() { name.to_string() } else { format!("{path}.{name}") }
@@ -158,6 +173,16 @@ pub fn num(path: &str, v: &f64, min: f64, max: f64) -> Result<(), ValidationErro
 pub fn int(path: &str, v: &i64, min: f64, max: f64) -> Result<(), ValidationError> {
     js_safe(path, *v)?;
     int64(path, v, min, max)
+}
+
+/// A `number` with no bound: [`num`] without bounds (finite), short enough for one generated line.
+pub fn finite(path: &str, v: &f64) -> Result<(), ValidationError> {
+    num(path, v, f64::NEG_INFINITY, f64::INFINITY)
+}
+
+/// An `integer` with no bound: [`int`] without bounds ([`js_safe`]), as [`finite`] is for numbers.
+pub fn safe_int(path: &str, v: &i64) -> Result<(), ValidationError> {
+    int(path, v, f64::NEG_INFINITY, f64::INFINITY)
 }
 
 /// An `int64` (any i64) within the bounds (infinities for none).
@@ -272,6 +297,10 @@ mod tests {
         assert_eq!(int("n", &(JS_SAFE_INT + 1), f64::NEG_INFINITY, f64::INFINITY), js_safe("n", JS_SAFE_INT + 1));
         assert_eq!(int("n", &-1, 0.0, f64::INFINITY), range("n", -1.0, Some(0.0), None));
         assert!(int64("n", &i64::MAX, f64::NEG_INFINITY, f64::INFINITY).is_ok());
+        assert_eq!(finite("n", &f64::INFINITY), range("n", f64::INFINITY, None, None));
+        assert!(finite("n", &-1e300).is_ok());
+        assert_eq!(safe_int("n", &-(JS_SAFE_INT + 1)), js_safe("n", -(JS_SAFE_INT + 1)));
+        assert!(safe_int("n", &JS_SAFE_INT).is_ok());
         static P: Pattern = Pattern::new("[a-z]+");
         assert!(matches("p", "abc", &P).is_ok());
         assert_eq!(matches("p", "abc1", &P).unwrap_err().message, "must match the pattern `[a-z]+`", "anchored to the whole string");

@@ -1,7 +1,9 @@
 //! Generated Rust types on the wire, beyond what the snapshots show: `int64` with
 //! `encoding: string` is a decimal string wherever it appears (field, option, null, list, list
 //! of lists, map), as the TypeScript types and JSON Schemas say.
-//! Types from `codegen/tests/fixtures/valid/kitchen_sink` (event `shape:changed`).
+//! Types from `codegen/tests/fixtures/valid/kitchen_sink` (event `shape:changed`). And field and
+//! enum names: the emitter leaves renames to serde's `rename_all` rules where they fit, so keys
+//! made of keywords, digits, dashes and underscores are checked on the wire here.
 
 use serde_json::{Value, json};
 use switchboard_tests::fixtures::kitchen_sink::types::ShapeChanged;
@@ -71,4 +73,58 @@ fn int64_strings_refuse_numbers_and_junk() {
         let r = serde_json::from_value::<ShapeChanged>(p);
         assert!(r.is_err(), "{field}: {bad} must be refused");
     }
+}
+
+#[test]
+fn cursed_field_names_are_their_wire_names() {
+    use switchboard_tests::fixtures::cursed_names::types::{E1stPayload, Kind, SelfRequest, TypePayload, UserJoinRequest};
+    // `rename_all = "camelCase"`: `r#type`, `self_`, `_1st`, `r#fn` and an optional `default`.
+    let p = TypePayload::new(Kind::Self_, "s", "e", 1, true);
+    let want = json!({ "type": "self", "self": "s", "enum": "e", "1st": 1, "fn": true });
+    assert_eq!(serde_json::to_value(&p).unwrap(), want);
+    assert_eq!(serde_json::from_value::<TypePayload>(want).unwrap(), p);
+    let p = p.with_default("d");
+    assert_eq!(serde_json::to_value(&p).unwrap()["default"], "d");
+
+    let p = SelfRequest::new("a", "b", "c").with_type("t");
+    let want = json!({ "self": "a", "type": "t", "super": "b", "crate": "c" });
+    assert_eq!(serde_json::to_value(&p).unwrap(), want);
+    assert_eq!(serde_json::from_value::<SelfRequest>(want).unwrap(), p);
+
+    // No rule fits `user-id` beside `user_name`: one explicit rename, one field as it is.
+    let p = UserJoinRequest::new("u", "n");
+    let want = json!({ "user-id": "u", "user_name": "n" });
+    assert_eq!(serde_json::to_value(&p).unwrap(), want);
+    assert_eq!(serde_json::from_value::<UserJoinRequest>(want).unwrap(), p);
+
+    let p = E1stPayload::new("x", "y");
+    assert_eq!(serde_json::to_value(&p).unwrap(), json!({ "async": "x", "await": "y" }));
+}
+
+/// Every value of an enum is its `as_str()` on the wire, both ways.
+fn enum_on_the_wire<T>(all: &[T], as_str: fn(T) -> &'static str)
+where
+    T: serde::Serialize + serde::de::DeserializeOwned + Copy + PartialEq + std::fmt::Debug,
+{
+    for &v in all {
+        assert_eq!(serde_json::to_value(v).unwrap(), json!(as_str(v)), "{v:?}");
+        assert_eq!(serde_json::from_value::<T>(json!(as_str(v))).unwrap(), v);
+    }
+}
+
+#[test]
+// kitchen_sink's `Color` is deprecated on purpose (renamed `Colour`).
+#[allow(deprecated)]
+fn enum_values_are_their_wire_names() {
+    use rez_realtime::types as rez;
+    use switchboard_tests::fixtures::{cursed_names, kitchen_sink, value_payloads};
+    // Explicit renames (no rule fits), kebab-case, lowercase.
+    enum_on_the_wire(cursed_names::types::Kind::ALL, cursed_names::types::Kind::as_str);
+    enum_on_the_wire(kitchen_sink::types::Color::ALL, kitchen_sink::types::Color::as_str);
+    enum_on_the_wire(value_payloads::types::Level::ALL, value_payloads::types::Level::as_str);
+    // Rez: SCREAMING_SNAKE_CASE, snake_case, kebab-case, lowercase.
+    enum_on_the_wire(rez::StockStatus::ALL, rez::StockStatus::as_str);
+    enum_on_the_wire(rez::GroupUpdateType::ALL, rez::GroupUpdateType::as_str);
+    enum_on_the_wire(rez::LeaderboardPeriod::ALL, rez::LeaderboardPeriod::as_str);
+    enum_on_the_wire(rez::CartReleaseReason::ALL, rez::CartReleaseReason::as_str);
 }

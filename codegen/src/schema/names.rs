@@ -243,6 +243,71 @@ pub fn ts_listener(ident: &str) -> String {
     format!("on{}", unraw(ident).to_pascal_case())
 }
 
+// serde's `rename_all` rules, so the Rust target can say a rename once per type instead of once
+// per field. They must give exactly what serde_derive gives (a unit test derives the real thing).
+
+/// What `#[serde(rename_all = "camelCase")]` makes of a field: serde capitalizes the character
+/// after each `_`, drops the `_`s, then lowercases the first character (`order_id` -> `orderId`,
+/// `_x` -> `x`, `r#type` -> `type`). None when nothing is left (serde would panic).
+pub fn serde_camel_field(field_ident: &str) -> Option<String> {
+    let mut pascal = String::new();
+    let mut upper = true;
+    for ch in unraw(field_ident).chars() {
+        if ch == '_' {
+            upper = true;
+        } else if upper {
+            pascal.push(ch.to_ascii_uppercase());
+            upper = false;
+        } else {
+            pascal.push(ch);
+        }
+    }
+    let first = pascal.chars().next()?;
+    Some(format!("{}{}", first.to_ascii_lowercase(), &pascal[first.len_utf8()..]))
+}
+
+/// The `rename_all` rules serde applies to enum variants, by their attribute value.
+pub const SERDE_VARIANT_RULES: &[&str] =
+    &["lowercase", "UPPERCASE", "camelCase", "snake_case", "SCREAMING_SNAKE_CASE", "kebab-case", "SCREAMING-KEBAB-CASE"];
+
+/// What `#[serde(rename_all = rule)]` makes of an enum variant, for a rule of
+/// [`SERDE_VARIANT_RULES`] (`InStock` -> `IN_STOCK` under `SCREAMING_SNAKE_CASE`).
+pub fn serde_variant(rule: &str, variant: &str) -> Option<String> {
+    // serde starts a snake word at every uppercase character but the first.
+    let snake = || {
+        let mut out = String::new();
+        for (i, ch) in variant.char_indices() {
+            if i > 0 && ch.is_uppercase() {
+                out.push('_');
+            }
+            out.push(ch.to_ascii_lowercase());
+        }
+        out
+    };
+    Some(match rule {
+        "lowercase" => variant.to_ascii_lowercase(),
+        "UPPERCASE" => variant.to_ascii_uppercase(),
+        "camelCase" => {
+            let first = variant.chars().next()?;
+            format!("{}{}", first.to_ascii_lowercase(), &variant[first.len_utf8()..])
+        }
+        "snake_case" => snake(),
+        "SCREAMING_SNAKE_CASE" => snake().to_ascii_uppercase(),
+        "kebab-case" => snake().replace('_', "-"),
+        "SCREAMING-KEBAB-CASE" => snake().to_ascii_uppercase().replace('_', "-"),
+        _ => return None,
+    })
+}
+
+/// The first serde rule that gives every `(variant, wire)` pair's wire value, when some variant
+/// differs from its wire value (otherwise no rename is needed at all).
+pub fn serde_variant_rule<'a>(pairs: impl Iterator<Item = (&'a str, &'a str)> + Clone) -> Option<&'static str> {
+    if pairs.clone().all(|(v, w)| v == w) {
+        return None;
+    }
+    SERDE_VARIANT_RULES.iter().copied().find(|rule| pairs.clone().all(|(v, w)| serde_variant(rule, v).as_deref() == Some(w)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -333,5 +398,79 @@ mod tests {
         assert!(is_type_name("StockStatus"));
         assert!(!is_type_name("stockStatus"));
         assert!(!is_type_name("Stock-Status"));
+    }
+
+    /// The rename rules above against serde_derive itself, on names where a near miss would show.
+    #[test]
+    fn serde_rules_match_serde_derive() {
+        // `_x` and `x_` both give `x`, so they live in two structs.
+        #[allow(non_snake_case)]
+        #[derive(serde::Serialize, Default)]
+        #[serde(rename_all = "camelCase")]
+        struct Tricky {
+            order_id: u8,
+            url_v2: u8,
+            a__b: u8,
+            _x: u8,
+            r#type: u8,
+            abc_d_e: u8,
+            self_: u8,
+            _1st: u8,
+            id: u8,
+        }
+        #[derive(serde::Serialize, Default)]
+        #[serde(rename_all = "camelCase")]
+        struct Tricky2 {
+            x_: u8,
+        }
+        fn keys(v: serde_json::Value) -> Vec<String> {
+            v.as_object().expect("an object").keys().cloned().collect()
+        }
+        let mut wire = keys(serde_json::to_value(Tricky::default()).expect("serializes"));
+        wire.extend(keys(serde_json::to_value(Tricky2::default()).expect("serializes")));
+        let idents = ["order_id", "url_v2", "a__b", "_x", "r#type", "abc_d_e", "self_", "_1st", "id", "x_"];
+        let ours: Vec<String> = idents.iter().map(|i| serde_camel_field(i).expect("non-empty")).collect();
+        assert_eq!(ours, wire);
+        assert_eq!(serde_camel_field("__"), None);
+
+        // One enum per rule, the same variants in each.
+        macro_rules! variants {
+            ($($rule:literal => $name:ident),* $(,)?) => {{
+                let mut out = Vec::new();
+                $(
+                    #[derive(serde::Serialize)]
+                    #[serde(rename_all = $rule)]
+                    enum $name { InStock, AllTime, A, Abc1D, V2Beta, Self_, XMLHttp }
+                    let wire = [$name::InStock, $name::AllTime, $name::A, $name::Abc1D, $name::V2Beta, $name::Self_, $name::XMLHttp]
+                        .iter()
+                        .map(|v| serde_json::to_value(v).expect("serializes").as_str().expect("a string").to_string())
+                        .collect::<Vec<_>>();
+                    out.push(($rule, wire));
+                )*
+                out
+            }};
+        }
+        let by_rule = variants!(
+            "lowercase" => Lower, "UPPERCASE" => Upper, "camelCase" => Camel, "snake_case" => Snake,
+            "SCREAMING_SNAKE_CASE" => ScreamingSnake, "kebab-case" => Kebab, "SCREAMING-KEBAB-CASE" => ScreamingKebab,
+        );
+        assert_eq!(by_rule.iter().map(|(r, _)| *r).collect::<Vec<_>>(), SERDE_VARIANT_RULES);
+        let names = ["InStock", "AllTime", "A", "Abc1D", "V2Beta", "Self_", "XMLHttp"];
+        for (rule, wire) in by_rule {
+            let ours: Vec<String> = names.iter().map(|v| serde_variant(rule, v).expect("a rule")).collect();
+            assert_eq!(ours, wire, "{rule}");
+        }
+    }
+
+    #[test]
+    fn serde_variant_rule_picks_the_first_exact_rule() {
+        let pick = |pairs: &[(&'static str, &'static str)]| serde_variant_rule(pairs.iter().copied());
+        assert_eq!(pick(&[("Timeout", "timeout"), ("AllTime", "alltime")]), Some("lowercase"));
+        assert_eq!(pick(&[("InStock", "IN_STOCK"), ("Out", "OUT")]), Some("SCREAMING_SNAKE_CASE"));
+        assert_eq!(pick(&[("AllTime", "all-time"), ("Daily", "daily")]), Some("kebab-case"));
+        assert_eq!(pick(&[("AllTime", "allTime")]), Some("camelCase"));
+        // Identical: no rule needed. Mixed: none fits.
+        assert_eq!(pick(&[("Pending", "Pending")]), None);
+        assert_eq!(pick(&[("AllTime", "all-time"), ("InStock", "in_stock")]), None);
     }
 }

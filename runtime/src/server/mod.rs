@@ -56,7 +56,6 @@ pub type SocketRef = socketioxide::extract::SocketRef<NodeAdapter>;
 /// A client event's ack, over this runtime's adapter.
 pub type AckSender = socketioxide::extract::AckSender<NodeAdapter>;
 
-use crate::validate::Validate;
 use serde_json::Value;
 
 /// An event's data as socketioxide decoded it: a value, nothing (the client sent no argument), or
@@ -92,8 +91,4 @@ impl<'de> serde::Deserialize<'de> for NoPayload {
     }
 }
 
-impl Validate for NoPayload {
-    fn validate_at(&self, _: &str) -> Result<(), crate::validate::ValidationError> {
-        Ok(())
-    }
-}
+crate::__no_checks!(NoPayload);

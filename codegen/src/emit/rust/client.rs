@@ -59,22 +59,23 @@ pub fn emit_client(c: &Catalogue) -> TokenStream {
                 }
                 None => quote!(()),
             };
-            let call = match side.room_action {
+            // The room key in a `let` of its own keeps the call on one line.
+            let (room, call) = match side.room_action {
                 Some(RoomAction::Join(r)) => {
                     let key = room_key(c, r, side.payload);
-                    quote!(self.inner.join(&#key, events::#konst, #value).await)
+                    (quote!(let room = #key;), quote!(self.inner.join(&room, events::#konst, #value).await))
                 }
                 Some(RoomAction::Leave(r)) => {
                     let key = room_key(c, r, side.payload);
-                    quote!(self.inner.leave(events::#konst, #value, Forget::Key(#key)).await)
+                    (quote!(let room = #key;), quote!(self.inner.leave(events::#konst, #value, Forget::Key(room)).await))
                 }
                 Some(RoomAction::LeaveAll(r)) => {
                     let prefix = format!("{}:", c.rooms[r].name);
-                    quote!(self.inner.leave(events::#konst, #value, Forget::Prefix(#prefix.to_string())).await)
+                    (quote!(), quote!(self.inner.leave(events::#konst, #value, Forget::Prefix(#prefix.to_string())).await))
                 }
                 None => match side.delivery {
-                    Delivery::Reliable => quote!(self.inner.emit_reliable(events::#konst, #value).await),
-                    Delivery::Volatile => quote!(self.inner.emit_volatile(events::#konst, #value).await),
+                    Delivery::Reliable => (quote!(), quote!(self.inner.emit_reliable(events::#konst, #value).await)),
+                    Delivery::Volatile => (quote!(), quote!(self.inner.emit_volatile(events::#konst, #value).await)),
                 },
             };
             // The ack's data decoded as the catalogue's ack type, or dropped when it has none.
@@ -90,6 +91,7 @@ pub fn emit_client(c: &Catalogue) -> TokenStream {
             methods.push(quote! {
                 #doc
                 pub async fn #m(&self, #arg) -> ::std::result::Result<#ret, ClientError> {
+                    #room
                     #decode
                 }
             });

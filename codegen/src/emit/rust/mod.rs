@@ -19,12 +19,18 @@ pub fn emit(c: &Catalogue, opts: &EmitOptions) -> GeneratedFile {
     let server = server::emit_server(c);
     let client = client::emit_client(c);
     let namespace = &c.namespace;
+    // `clippy::all` on `types` also covers `too_many_arguments`: `new` takes as many arguments
+    // as the catalogue has required fields.
     let tokens = quote! {
         /// The catalogue's Socket.IO namespace: the server is mounted and broadcasts on it, the
         /// client connects to it.
         pub const NAMESPACE: &str = #namespace;
 
         /// Payload, ack and shared types, with serde renames to the exact wire names.
+        ///
+        /// A struct is built with `new`, which takes its required fields in catalogue order;
+        /// optional fields start unset (or at their default) and have `with_` setters. Adding an
+        /// optional field to the catalogue keeps `new`'s signature.
         #[allow(deprecated, clippy::all)]
         pub mod types {
             #types
@@ -82,6 +88,79 @@ mod tests {
             }
         }
         out
+    }
+
+    /// Prelude names (2024 edition) a catalogue type would shadow if the generated code wrote
+    /// them bare.
+    const PRELUDE: &[&str] = &[
+        "Option", "Some", "None", "Result", "Ok", "Err", "String", "Vec", "Box", "ToString", "ToOwned", "Into",
+        "From", "TryFrom", "TryInto", "Default", "Clone", "Copy", "Send", "Sync", "Sized", "Unpin", "Drop", "Fn",
+        "FnMut", "FnOnce", "Iterator", "IntoIterator", "Extend", "FromIterator", "DoubleEndedIterator",
+        "ExactSizeIterator", "AsRef", "AsMut", "PartialEq", "PartialOrd", "Eq", "Ord", "Future", "IntoFuture",
+    ];
+
+    /// The prelude names `ts` uses unqualified (not after `::`, not inside `derive(..)`, whose
+    /// names are macros a type cannot shadow), also as the head of a path in a string
+    /// (`skip_serializing_if = "Option::is_none"`).
+    fn bare_prelude(ts: proc_macro2::TokenStream, out: &mut std::collections::BTreeSet<String>) {
+        use proc_macro2::TokenTree;
+        let (mut colons, mut after_derive) = (0, false);
+        for tt in ts {
+            match &tt {
+                TokenTree::Ident(i) => {
+                    let s = i.to_string();
+                    if colons < 2 && PRELUDE.contains(&s.as_str()) {
+                        out.insert(s.clone());
+                    }
+                    after_derive = s == "derive";
+                }
+                TokenTree::Group(g) if !after_derive => bare_prelude(g.stream(), out),
+                TokenTree::Literal(l) => {
+                    let text = l.to_string();
+                    let head = text.trim_start_matches('"').split("::").next().unwrap_or_default();
+                    if text.starts_with('"') && PRELUDE.contains(&head) {
+                        out.insert(head.to_string());
+                    }
+                }
+                _ => {}
+            }
+            colons = match &tt {
+                TokenTree::Punct(p) if p.as_char() == ':' => colons + 1,
+                _ => 0,
+            };
+            if !matches!(&tt, TokenTree::Ident(_)) {
+                after_derive = false;
+            }
+        }
+    }
+
+    /// Every prelude name the `types` module writes bare is one lowering refuses as a type name,
+    /// so no catalogue type can shadow it (the others keep `::std::` paths). The other modules
+    /// reach catalogue types only as `types::X`.
+    #[test]
+    fn bare_prelude_names_are_reserved() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut dirs: Vec<std::path::PathBuf> = std::fs::read_dir(root.join("tests/fixtures/valid"))
+            .expect("fixtures")
+            .map(|e| e.expect("entry").path())
+            .collect();
+        dirs.push(root.join("../schema"));
+        let mut bare = std::collections::BTreeSet::new();
+        for dir in dirs {
+            let files = crate::output::load_catalogue(&dir).expect("catalogue loads");
+            let c = crate::generate(&files, &super::EmitOptions::default()).expect("catalogue lowers").catalogue;
+            let out = super::emit(&c, &super::EmitOptions::default());
+            let file: syn::File = syn::parse_file(&out.contents).expect("generated Rust parses");
+            let types = file.items.iter().find_map(|i| match i {
+                syn::Item::Mod(m) if m.ident == "types" => m.content.as_ref().map(|(_, items)| quote::quote!(#( #items )*)),
+                _ => None,
+            });
+            bare_prelude(types.expect("a types module"), &mut bare);
+        }
+        assert!(bare.contains("Option") && bare.contains("Ok"), "the scan sees bare names: {bare:?}");
+        for name in &bare {
+            assert_eq!(names::reserved_type_name(name), Some("Rust"), "`{name}` is written bare but a catalogue type may take that name");
+        }
     }
 
     /// The reserved-member lists lowering checks are exactly the methods the emitters write

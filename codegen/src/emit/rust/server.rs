@@ -67,10 +67,23 @@ pub fn emit_rooms(c: &Catalogue) -> TokenStream {
 
 /// An expression producing the `String` value of payload field `param` (string, integer or enum).
 fn field_string(c: &Catalogue, payload: TypeId, param: &str, p: TokenStream) -> Option<TokenStream> {
-    let TypeKind::Object { fields } = &c.ty(payload).kind else { return None };
-    let f = fields.iter().find(|f| f.wire_name == param)?;
+    let f = payload_field(c, payload, param)?;
     let fid = ident(&f.rust_ident);
     scalar_string(c, &f.ty, quote!(#p.#fid))
+}
+
+/// Payload field `param` itself, for `format!`: a string, integer or enum displays as its wire
+/// text, as [`field_string`] gives it.
+fn field_display(c: &Catalogue, payload: TypeId, param: &str, p: TokenStream) -> Option<TokenStream> {
+    let f = payload_field(c, payload, param)?;
+    let fid = ident(&f.rust_ident);
+    scalar_string(c, &f.ty, quote!()).map(|_| quote!(#p.#fid))
+}
+
+/// The field of an object payload with wire name `param`.
+fn payload_field<'c>(c: &'c Catalogue, payload: TypeId, param: &str) -> Option<&'c Field> {
+    let TypeKind::Object { fields } = &c.ty(payload).kind else { return None };
+    fields.iter().find(|f| f.wire_name == param)
 }
 
 /// An expression producing the `String` value of `v`, a string, integer or enum.
@@ -333,37 +346,39 @@ fn emit_emitters(c: &Catalogue) -> TokenStream {
         let konst = const_ident(e);
         let mut args: Vec<TokenStream> = Vec::new();
         let mut arg_names: Vec<String> = Vec::new();
+        // Each room's name is formatted here from the template `rooms::X::name` uses (one
+        // `format!`, no room value to build): payload fields, or `&str` arguments.
         let rooms_expr = match &side.target {
-            Target::Everyone => quote!(::std::vec::Vec::new()),
+            Target::Everyone => None,
             Target::Rooms(rs) => {
-                let parts = rs.iter().map(|&rid| {
+                let names = rs.iter().map(|&rid| {
                     let r = &c.rooms[rid];
-                    let rt = room_type(r);
-                    let inits: Vec<TokenStream> = r
-                        .params
+                    let fmt = room_format(r, |_| "{}");
+                    let values: Vec<TokenStream> = r
+                        .parts
                         .iter()
+                        .filter_map(|part| match part {
+                            TemplatePart::Param(i) => Some(&r.params[*i]),
+                            TemplatePart::Text(_) => None,
+                        })
                         .map(|p| {
-                            let f = ident(&p.rust_ident);
-                            let from_payload = if p.source == ParamSource::Payload {
-                                side.payload.and_then(|id| field_string(c, id, &p.name, quote!(payload)))
-                            } else {
-                                None
+                            let from_payload = match (p.source, side.payload) {
+                                (ParamSource::Payload, Some(id)) => field_display(c, id, &p.name, quote!(payload)),
+                                _ => None,
                             };
-                            match from_payload {
-                                Some(v) => quote!(#f: #v),
-                                None => {
-                                    if !arg_names.contains(&p.rust_ident) {
-                                        arg_names.push(p.rust_ident.clone());
-                                        args.push(quote!(#f: &str));
-                                    }
-                                    quote!(#f: #f.to_string())
+                            from_payload.unwrap_or_else(|| {
+                                let f = ident(&p.rust_ident);
+                                if !arg_names.contains(&p.rust_ident) {
+                                    arg_names.push(p.rust_ident.clone());
+                                    args.push(quote!(#f: &str));
                                 }
-                            }
+                                quote!(#f)
+                            })
                         })
                         .collect();
-                    quote!(rooms::#rt { #( #inits ),* }.name())
+                    quote!(format!(#fmt, #( #values ),*))
                 });
-                quote!(::std::vec![ #( #parts ),* ])
+                Some(quote!([ #( #names ),* ]))
             }
         };
         let target = target_text(c, &side.target);
@@ -381,11 +396,15 @@ fn emit_emitters(c: &Catalogue) -> TokenStream {
         };
         let comma = if args.is_empty() || side.payload.is_none() { quote!() } else { quote!(,) };
         let recover = side.recover;
-        let send = quote!(__emit(self, #rooms_expr, events::#konst, #payload_expr, #recover).await);
+        // The rooms in a `let` of their own keep the call on one line; none is everyone.
+        let body = match rooms_expr {
+            Some(rooms) => quote!(let to = #rooms; __emit(self, to, events::#konst, #payload_expr, #recover).await),
+            None => quote!(__emit(self, [], events::#konst, #payload_expr, #recover).await),
+        };
         methods.push(quote! {
             #doc
             pub async fn #m(&self, #( #args ),* #comma #payload_arg) -> ::std::result::Result<(), EmitError> {
-                #send
+                #body
             }
         });
     }
@@ -409,7 +428,8 @@ fn emit_emitters(c: &Catalogue) -> TokenStream {
 
         /// Sends one server-to-client event to `rooms` (every socket when empty), kept for
         /// recovery when `recover`.
-        async fn __emit<T: ::switchboard_runtime::__private::serde::Serialize + ?Sized>(e: &Emitter, rooms: ::std::vec::Vec<::std::string::String>, event: &'static str, payload: &T, recover: bool) -> ::std::result::Result<(), EmitError> {
+        async fn __emit<T: ::switchboard_runtime::__private::serde::Serialize + ?Sized, const N: usize>(e: &Emitter, rooms: [::std::string::String; N], event: &'static str, payload: &T, recover: bool) -> ::std::result::Result<(), EmitError> {
+            let rooms = ::std::vec::Vec::from(rooms);
             if recover {
                 e.rt.broadcast_recoverable(&e.io, NAMESPACE, rooms, event, payload).await
             } else {

@@ -1,16 +1,21 @@
 //! Rust types: one struct or enum per named type, serde renames to the exact wire names,
 //! `Option` for optional, distinct handling of nullable, `validate()` for the constraints.
 //! Always quote! -> syn::File -> prettyplease, never string concatenation.
+//!
+//! Prelude names are written bare only when lowering reserves them (`String`, `Option`, `Some`,
+//! `None`, `Vec`, `Box`, `Result`, `Ok`, `Default`: `names::RUST_RESERVED_TYPES`), so no
+//! catalogue type can shadow them; other std names keep their full paths (`::std::convert::Into`).
 
 use super::tokens::{docs, ident, resolve};
 use crate::schema::ir::*;
+use crate::schema::names;
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
 /// The Rust type of a type expression, without the outer `Option` for nullability.
 fn base_type(c: &Catalogue, t: &TypeRef, owner: Option<TypeId>) -> TokenStream {
     match &t.kind {
-        RefKind::String => quote!(::std::string::String),
+        RefKind::String => quote!(String),
         // Checked when deserialized, by the validator's own rule.
         RefKind::DateTime => quote!(::switchboard_runtime::Timestamp),
         RefKind::Integer | RefKind::Int64(_) => quote!(i64),
@@ -21,15 +26,15 @@ fn base_type(c: &Catalogue, t: &TypeRef, owner: Option<TypeId>) -> TokenStream {
             let name = ident(&c.ty(*id).name);
             // A type that (directly or through others) contains its owner needs indirection to
             // have a size; lists and maps already are.
-            if owner.is_some_and(|o| reaches(c, *id, o)) { quote!(::std::boxed::Box<#name>) } else { quote!(#name) }
+            if owner.is_some_and(|o| reaches(c, *id, o)) { quote!(Box<#name>) } else { quote!(#name) }
         }
         RefKind::Array(inner) => {
             let i = rust_type(c, inner, None);
-            quote!(::std::vec::Vec<#i>)
+            quote!(Vec<#i>)
         }
         RefKind::Map(inner) => {
             let i = rust_type(c, inner, None);
-            quote!(::std::collections::BTreeMap<::std::string::String, #i>)
+            quote!(::std::collections::BTreeMap<String, #i>)
         }
     }
 }
@@ -76,7 +81,7 @@ fn int64_string_leaf(c: &Catalogue, t: &TypeRef) -> bool {
 /// The Rust type of a type expression, `Option<..>` when nullable.
 pub(crate) fn rust_type(c: &Catalogue, t: &TypeRef, owner: Option<TypeId>) -> TokenStream {
     let b = base_type(c, t, owner);
-    if t.nullable { quote!(::std::option::Option<#b>) } else { b }
+    if t.nullable { quote!(Option<#b>) } else { b }
 }
 
 fn has_float(c: &Catalogue, id: TypeId, depth: usize) -> bool {
@@ -139,13 +144,26 @@ fn emit_type(c: &Catalogue, id: TypeId) -> TokenStream {
         TypeKind::Enum { values } => {
             let variants: Vec<Ident> = values.iter().map(|v| ident(&v.rust_ident)).collect();
             let wires: Vec<&str> = values.iter().map(|v| v.wire_name.as_str()).collect();
+            // One serde rule for every variant when one fits exactly, else a rename where needed.
+            let rule = names::serde_variant_rule(values.iter().map(|v| (v.rust_ident.as_str(), v.wire_name.as_str())));
+            let serde_attr = match rule {
+                // A rule longer than `camelCase` would wrap the shared attribute over four lines
+                // (prettyplease's margin).
+                Some(rule) if rule.len() > "camelCase".len() => quote!(#serde_crate #[serde(rename_all = #rule)]),
+                Some(rule) => quote!(#[serde(crate = "::switchboard_runtime::__private::serde", rename_all = #rule)]),
+                None => serde_crate,
+            };
+            let renames = values.iter().map(|v| {
+                let wire = &v.wire_name;
+                (rule.is_none() && v.rust_ident != *wire).then(|| quote!(#[serde(rename = #wire)]))
+            });
             quote! {
                 #doc
                 #dep
                 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, __Ser, __De)]
-                #serde_crate
+                #serde_attr
                 pub enum #name {
-                    #( #[serde(rename = #wires)] #variants, )*
+                    #( #renames #variants, )*
                 }
 
                 impl #name {
@@ -164,11 +182,7 @@ fn emit_type(c: &Catalogue, id: TypeId) -> TokenStream {
                     }
                 }
 
-                impl Validate for #name {
-                    fn validate_at(&self, _path: &str) -> ::std::result::Result<(), __v::ValidationError> {
-                        Ok(())
-                    }
-                }
+                ::switchboard_runtime::__no_checks!(#name);
             }
         }
         TypeKind::Alias { target } if c.value_payload(id).is_some() => value_payload(c, id, target, doc, dep, serde_crate),
@@ -187,6 +201,10 @@ fn emit_type(c: &Catalogue, id: TypeId) -> TokenStream {
             let mut statics = Vec::new();
             let mut defaults = Vec::new();
             let mut build = Vec::new();
+            // `rename_all = "camelCase"` when serde's rule gives every field's wire name (and some
+            // field differs from its ident); otherwise a rename on each field that differs.
+            let as_is = |f: &Field| names::unraw(&f.rust_ident) == f.wire_name;
+            let camel = !fields.iter().all(as_is) && fields.iter().all(|f| names::serde_camel_field(&f.rust_ident).as_ref() == Some(&f.wire_name));
             for f in fields {
                 let fname = ident(&f.rust_ident);
                 let wire = &f.wire_name;
@@ -195,9 +213,12 @@ fn emit_type(c: &Catalogue, id: TypeId) -> TokenStream {
                 let int64_string = int64_string_leaf(c, &f.ty);
                 let int64_with = || int64_string.then(|| quote!(with = "::switchboard_runtime::wire::int64_string"));
                 let base = rust_type(c, &f.ty, Some(id));
-                let mut attrs = vec![quote!(rename = #wire)];
+                let mut attrs = Vec::new();
+                if !camel && !as_is(f) {
+                    attrs.push(quote!(rename = #wire));
+                }
                 let ty = if let (true, Some(default)) = (f.optional, &f.default) {
-                    let fn_name = crate::schema::names::default_fn(&t.name, &f.rust_ident);
+                    let fn_name = names::default_fn(&t.name, &f.rust_ident);
                     let fn_ident = format_ident!("{}", fn_name);
                     let json = serde_json::to_string(default).unwrap_or_default();
                     defaults.push(quote! {
@@ -212,20 +233,20 @@ fn emit_type(c: &Catalogue, id: TypeId) -> TokenStream {
                     base
                 } else if f.optional && resolved.nullable {
                     attrs.push(quote!(default));
-                    attrs.push(quote!(skip_serializing_if = "::std::option::Option::is_none"));
+                    attrs.push(quote!(skip_serializing_if = "Option::is_none"));
                     if int64_string {
                         attrs.push(quote!(with = "::switchboard_runtime::wire::int64_string::double_option"));
                     } else {
                         attrs.push(quote!(with = "::switchboard_runtime::wire::double_option"));
                     }
                     build.push(Build { field: f, init: Init::Unset, ty: base.clone() });
-                    quote!(::std::option::Option<#base>)
+                    quote!(Option<#base>)
                 } else if f.optional {
                     attrs.push(quote!(default));
-                    attrs.push(quote!(skip_serializing_if = "::std::option::Option::is_none"));
+                    attrs.push(quote!(skip_serializing_if = "Option::is_none"));
                     attrs.extend(int64_with());
                     build.push(Build { field: f, init: Init::Unset, ty: base.clone() });
-                    quote!(::std::option::Option<#base>)
+                    quote!(Option<#base>)
                 } else {
                     attrs.extend(int64_with());
                     build.push(Build { field: f, init: Init::Required, ty: base.clone() });
@@ -237,10 +258,11 @@ fn emit_type(c: &Catalogue, id: TypeId) -> TokenStream {
                 }
                 let fdoc = docs(f.description.as_deref(), &extra);
                 let fdep = deprecated_attr(f.deprecated.as_ref());
+                let fserde = (!attrs.is_empty()).then(|| quote!(#[serde( #( #attrs ),* )]));
                 field_tokens.push(quote! {
                     #fdoc
                     #fdep
-                    #[serde( #( #attrs ),* )]
+                    #fserde
                     pub #fname: #ty,
                 });
                 // Validation, one line per check where it fits.
@@ -249,11 +271,17 @@ fn emit_type(c: &Catalogue, id: TypeId) -> TokenStream {
                 }
             }
             let construct = constructors(&name, &build);
+            let validate = validate_impl(&name, quote!(#( #statics )* #( #checks )*));
+            let serde_attr = if camel {
+                quote!(#[serde(crate = "::switchboard_runtime::__private::serde", rename_all = "camelCase")])
+            } else {
+                serde_crate
+            };
             quote! {
                 #doc
                 #dep
                 #[derive(Debug, Clone, PartialEq, #eq __Ser, __De)]
-                #serde_crate
+                #serde_attr
                 pub struct #name {
                     #( #field_tokens )*
                 }
@@ -262,14 +290,7 @@ fn emit_type(c: &Catalogue, id: TypeId) -> TokenStream {
 
                 #construct
 
-                impl Validate for #name {
-                    #[allow(unused_variables, deprecated)]
-                    fn validate_at(&self, path: &str) -> ::std::result::Result<(), __v::ValidationError> {
-                        #( #statics )*
-                        #( #checks )*
-                        Ok(())
-                    }
-                }
+                #validate
             }
         }
     }
@@ -285,6 +306,8 @@ fn value_payload(c: &Catalogue, id: TypeId, target: &TypeRef, doc: TokenStream, 
     let with = int64_string_leaf(c, target).then(|| quote!(#[serde(with = "::switchboard_runtime::wire::int64_string")]));
     let mut statics = Vec::new();
     let check = check_ref(c, &resolved, quote!(v), quote!(path), 0, &mut statics);
+    let checks = if check.is_empty() { quote!() } else { quote!(#( #statics )* let v = &self.0; #( #check )*) };
+    let validate = validate_impl(&name, checks);
     quote! {
         #doc
         #dep
@@ -299,12 +322,20 @@ fn value_payload(c: &Catalogue, id: TypeId, target: &TypeRef, doc: TokenStream, 
             }
         }
 
+        #validate
+    }
+}
+
+/// `impl Validate` running `checks` (statements over `self` and `path`), or the runtime's
+/// one-line `__no_checks!` when there are none.
+fn validate_impl(name: &Ident, checks: TokenStream) -> TokenStream {
+    if checks.is_empty() {
+        return quote!(::switchboard_runtime::__no_checks!(#name););
+    }
+    quote! {
         impl Validate for #name {
-            #[allow(unused_variables)]
-            fn validate_at(&self, path: &str) -> ::std::result::Result<(), __v::ValidationError> {
-                #( #statics )*
-                let v = &self.0;
-                #( #check )*
+            fn validate_at(&self, path: &str) -> Result<(), __v::ValidationError> {
+                #checks
                 Ok(())
             }
         }
@@ -345,14 +376,14 @@ fn constructors(name: &Ident, build: &[Build<'_>]) -> TokenStream {
                 inits.push(quote!(#fname: #fname.into()));
             }
             Init::Default(f) => inits.push(quote!(#fname: #f())),
-            Init::Unset => inits.push(quote!(#fname: ::std::option::Option::None)),
+            Init::Unset => inits.push(quote!(#fname: None)),
         }
         if matches!(b.init, Init::Required) {
             continue;
         }
-        let setter = format_ident!("{}", crate::schema::names::setter(&b.field.rust_ident));
+        let setter = format_ident!("{}", names::setter(&b.field.rust_ident));
         let value = match b.init {
-            Init::Unset => quote!(::std::option::Option::Some(value.into())),
+            Init::Unset => quote!(Some(value.into())),
             _ => quote!(value.into()),
         };
         let wire = &b.field.wire_name;
@@ -370,7 +401,7 @@ fn constructors(name: &Ident, build: &[Build<'_>]) -> TokenStream {
     }
     let default = params.is_empty().then(|| {
         quote! {
-            impl ::std::default::Default for #name {
+            impl Default for #name {
                 fn default() -> Self {
                     Self::new()
                 }
@@ -379,10 +410,7 @@ fn constructors(name: &Ident, build: &[Build<'_>]) -> TokenStream {
     });
     quote! {
         impl #name {
-            /// Builds the value from its required fields, in catalogue order; optional fields
-            /// start unset (or at their default) and have `with_` setters. Adding an optional
-            /// field to the catalogue keeps this signature.
-            #[allow(clippy::too_many_arguments)]
+            /// Builds the value from its required fields (see the module docs).
             pub fn new( #( #params ),* ) -> Self {
                 Self { #( #inits ),* }
             }
@@ -405,8 +433,8 @@ fn field_check(c: &Catalogue, t: &TypeRef, fname: &Ident, wire: &str, optional: 
     let stmts = check_ref(c, t, quote!(v), quote!(path), 0, &mut Vec::new());
     let single = stmts.len() == 1 && !matches!(t.kind, RefKind::Array(_) | RefKind::Map(_)) || is_count_only(c, t);
     let binding = match (optional, t.nullable) {
-        (true, true) => Some(quote!(::std::option::Option::Some(::std::option::Option::Some(v)))),
-        (true, false) | (false, true) => Some(quote!(::std::option::Option::Some(v))),
+        (true, true) => Some(quote!(Some(Some(v)))),
+        (true, false) | (false, true) => Some(quote!(Some(v))),
         (false, false) => None,
     };
     Some(match (stmts.is_empty(), single, binding) {
@@ -490,6 +518,8 @@ fn check_ref(c: &Catalogue, t: &TypeRef, v: TokenStream, path: TokenStream, dept
         }
         // The type already holds only what `__v::datetime` accepts.
         RefKind::DateTime => Vec::new(),
+        // Without bounds the short forms keep the check on one line.
+        RefKind::Integer if k.minimum.is_none() && k.maximum.is_none() => vec![quote!(__v::safe_int(#path, #v)?;)],
         RefKind::Integer => {
             let (a, b) = (min_f(k.minimum), max_f(k.maximum));
             vec![quote!(__v::int(#path, #v, #a, #b)?;)]
@@ -499,6 +529,7 @@ fn check_ref(c: &Catalogue, t: &TypeRef, v: TokenStream, path: TokenStream, dept
             vec![quote!(__v::int64(#path, #v, #a, #b)?;)]
         }
         RefKind::Int64(_) | RefKind::Boolean | RefKind::Json => Vec::new(),
+        RefKind::Number if k.minimum.is_none() && k.maximum.is_none() => vec![quote!(__v::finite(#path, #v)?;)],
         RefKind::Number => {
             let (a, b) = (min_f(k.minimum), max_f(k.maximum));
             vec![quote!(__v::num(#path, #v, #a, #b)?;)]
@@ -518,7 +549,7 @@ fn check_ref(c: &Catalogue, t: &TypeRef, v: TokenStream, path: TokenStream, dept
             let inner_check = check_ref(c, &inner, quote!(#item), quote!(path), depth + 1, statics);
             if !inner_check.is_empty() {
                 let body = if inner.nullable {
-                    quote!(if let ::std::option::Option::Some(#item) = #item { #( #inner_check )* })
+                    quote!(if let Some(#item) = #item { #( #inner_check )* })
                 } else {
                     quote!(#( #inner_check )*)
                 };
@@ -539,7 +570,7 @@ fn check_ref(c: &Catalogue, t: &TypeRef, v: TokenStream, path: TokenStream, dept
                 return Vec::new();
             }
             let body = if inner.nullable {
-                quote!(if let ::std::option::Option::Some(#item) = #item { #( #inner_check )* })
+                quote!(if let Some(#item) = #item { #( #inner_check )* })
             } else {
                 quote!(#( #inner_check )*)
             };
