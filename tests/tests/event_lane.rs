@@ -13,6 +13,7 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 use switchboard_tests::fixtures::minimal::server;
 use switchboard_tests::minimal::{serve, token};
+use switchboard_tests::faults::wait_until;
 use switchboard_tests::raw;
 
 /// Reads frames until `n` acks came (or the socket went quiet), as `(id, answer)` in arrival order.
@@ -27,18 +28,9 @@ async fn acks(ws: &mut raw::Ws, n: usize) -> Vec<(u64, serde_json::Value)> {
     got
 }
 
-/// Waits for `cond`; the 30 s bound is a hang guard, not a speed goal (a full suite on a loaded
-/// 2-core machine once took over 5 s to read 500 frames).
-async fn eventually(what: &str, mut cond: impl FnMut() -> bool) {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    while tokio::time::Instant::now() < deadline {
-        if cond() {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    panic!("not within 30 s: {what}");
-}
+/// The hang guard of every wait here (not a speed goal: a full suite on a loaded 2-core
+/// machine once took over 5 s to read 500 frames).
+const HANG_GUARD: Duration = Duration::from_secs(30);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_lane_answers_rate_limited_at_once_and_runs_nothing_more() {
@@ -78,16 +70,16 @@ async fn waiting_events_of_a_disconnected_socket_are_dropped_not_run() {
         ws.send(raw::event_frame(id, "ping", &serde_json::json!({}))).await.unwrap();
     }
     let rt = s.rt.clone();
-    eventually("every event is in the lane", || rt.metrics().snapshot().events_waiting == 500).await;
+    wait_until("every event is in the lane", HANG_GUARD, || rt.metrics().snapshot().events_waiting == 500).await;
     assert_eq!(s.handlers.runs.load(Ordering::SeqCst), 1);
     ws.close(None).await.unwrap();
     drop(ws);
     // Every event that was waiting is released and counted as soon as the socket is gone, while
     // the first one is still held at the gate.
-    eventually("499 queued events dropped", || rt.metrics().snapshot().dropped_on_disconnect == 499).await;
+    wait_until("499 queued events dropped", HANG_GUARD, || rt.metrics().snapshot().dropped_on_disconnect == 499).await;
     assert_eq!(rt.metrics().snapshot().events_waiting, 1, "only the running event is left");
     gate.add_permits(1000);
-    eventually("the running event finished", || rt.metrics().snapshot().events_waiting == 0).await;
+    wait_until("the running event finished", HANG_GUARD, || rt.metrics().snapshot().events_waiting == 0).await;
     assert_eq!(s.handlers.runs.load(Ordering::SeqCst), 1, "no queued event ran after its socket left");
     s.task.abort();
 }
