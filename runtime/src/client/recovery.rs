@@ -150,9 +150,7 @@ impl Tracker {
             self.early.push((event, payload, rec));
             return;
         }
-        if self.accept(&rec, Some(&mut out.resync)) {
-            out.deliver.push((event, payload));
-        }
+        self.deliver_new((event, payload, rec), out);
         self.release_early(out);
     }
 
@@ -170,10 +168,8 @@ impl Tracker {
     fn release_early(&mut self, out: &mut Steps) {
         let mut progressed = false;
         while let Some(i) = self.early.iter().position(|(_, _, rec)| !self.ahead(rec)) {
-            let (event, payload, rec) = self.early.remove(i);
-            if self.accept(&rec, Some(&mut out.resync)) {
-                out.deliver.push((event, payload));
-            }
+            let e = self.early.remove(i);
+            self.deliver_new(e, out);
             progressed = true;
         }
         if self.early.is_empty() {
@@ -205,11 +201,7 @@ impl Tracker {
         }
         tracing::debug!(events = early.len(), "a gap in a room's offsets did not fill; delivering what arrived");
         early.sort_by_key(|(_, _, rec)| rec.iter().map(|p| p.offset).min());
-        for (event, payload, rec) in early {
-            if self.accept(&rec, Some(&mut out.resync)) {
-                out.deliver.push((event, payload));
-            }
-        }
+        self.release(early, out);
         false
     }
 
@@ -309,10 +301,15 @@ impl Tracker {
     }
 
     fn release(&mut self, held: Vec<(String, Value, Vec<Position>)>, out: &mut Steps) {
-        for (event, payload, rec) in held {
-            if self.accept(&rec, Some(&mut out.resync)) {
-                out.deliver.push((event, payload));
-            }
+        for e in held {
+            self.deliver_new(e, out);
+        }
+    }
+
+    /// Records a live event's positions and delivers it unless one of its rooms saw it.
+    fn deliver_new(&mut self, (event, payload, rec): (String, Value, Vec<Position>), out: &mut Steps) {
+        if self.accept(&rec, Some(&mut out.resync)) {
+            out.deliver.push((event, payload));
         }
     }
 }
