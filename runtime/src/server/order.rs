@@ -131,7 +131,10 @@ impl Ticket {
                 tokio::select! {
                     biased;
                     _ = closed.wait_for(|c| *c) => Turn::Closed,
-                    () = before => Turn::Go(Some(TurnGuard(slot))),
+                    // Read the flag again: a waiter parked on the watch is woken by its
+                    // notification, which can reach it after the predecessor (which saw the
+                    // close) handed the turn on. The flag is set before either happens.
+                    () = before => if *slot.lane.closed.borrow() { Turn::Closed } else { Turn::Go(Some(TurnGuard(slot))) },
                 }
             }
         }
@@ -205,6 +208,31 @@ mod tests {
         drop(first);
         assert_eq!(lane.queued(), 0);
         assert!(matches!(lane.ticket().wait().await, Turn::Closed), "a closed lane takes no new work");
+    }
+
+    /// The race CI met under load: a waiter woken by its predecessor's hand-off (the
+    /// predecessor itself saw the close) before the watch's notification reached it. Two
+    /// worker threads and many rounds, so the hand-off and the notification interleave.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn no_waiter_runs_after_the_close_even_when_the_hand_off_outruns_the_notification() {
+        for round in 0..200 {
+            let lane = Arc::new(Lane::new(1_000, Arc::default()));
+            let first = lane.ticket().wait().await; // holds the turn for the whole round
+            let mut waiters = Vec::new();
+            for _ in 0..300 {
+                let t = lane.ticket();
+                waiters.push(tokio::spawn(async move { matches!(t.wait().await, Turn::Go(_)) }));
+            }
+            // Let them park on the watch before it changes.
+            tokio::task::yield_now().await;
+            lane.close();
+            let mut ran = 0;
+            for w in waiters {
+                ran += usize::from(w.await.unwrap());
+            }
+            assert_eq!(ran, 0, "round {round}: {ran} events got a turn after the close");
+            drop(first);
+        }
     }
 
     #[tokio::test]
