@@ -135,3 +135,53 @@ pub(crate) fn normalize(s: &mut String) {
     let trimmed = out.trim_start_matches('\n').to_string();
     *s = trimmed;
 }
+
+#[cfg(test)]
+mod layout {
+    use std::path::Path;
+
+    /// The targets: each module here that emits files. `frontend` and `prose` are shared
+    /// helpers, which every target may import.
+    const TARGETS: &[&str] = &["json_schema", "markdown", "rust", "ts_client", "typescript"];
+    const SHARED: &[&str] = &["frontend", "prose"];
+
+    /// The sources of module `name` (a file, or a directory's files).
+    fn sources(dir: &Path, name: &str) -> Vec<(String, String)> {
+        let file = dir.join(format!("{name}.rs"));
+        let paths: Vec<_> = if file.is_file() {
+            vec![file]
+        } else {
+            let mut v: Vec<_> = std::fs::read_dir(dir.join(name)).expect("a module directory").map(|e| e.expect("a directory entry").path()).collect();
+            v.sort();
+            v
+        };
+        paths.into_iter().map(|p| (p.display().to_string(), std::fs::read_to_string(&p).expect("a readable source"))).collect()
+    }
+
+    /// A target reaches shared code in `emit/` or `schema/`, never in a sibling target: two
+    /// targets that need the same wording or helper get it from one home.
+    #[test]
+    fn no_target_imports_a_sibling_target() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/emit");
+        let mut listed: Vec<String> = TARGETS.iter().chain(SHARED).map(|s| s.to_string()).collect();
+        listed.sort();
+        let mut found: Vec<String> = std::fs::read_dir(&dir)
+            .expect("src/emit")
+            .map(|e| e.expect("a directory entry").path())
+            .filter_map(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
+            .filter(|s| s != "mod")
+            .collect();
+        found.sort();
+        found.dedup();
+        assert_eq!(found, listed, "a new module in src/emit: list it as a target or as shared");
+        for target in TARGETS {
+            for (path, src) in sources(&dir, target) {
+                for other in TARGETS.iter().filter(|o| *o != target) {
+                    for pat in [format!("super::{other}"), format!("emit::{other}")] {
+                        assert!(!src.contains(&pat), "{path} imports `{pat}`: move what it needs to `prose` or another shared module");
+                    }
+                }
+            }
+        }
+    }
+}

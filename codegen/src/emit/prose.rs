@@ -1,5 +1,6 @@
 //! Wording every target shares: where an event goes, what a room action does, delivery and
-//! rate limits. One place, so the docs, the TypeScript and the Rust say the same thing.
+//! rate limits; and the JSDoc block both TypeScript targets write. One place, so the docs, the
+//! TypeScript and the Rust say the same thing.
 
 use crate::schema::ir::*;
 
@@ -80,4 +81,35 @@ pub(crate) fn datetime_note(c: &Catalogue, t: &TypeRef) -> Option<String> {
         };
     }
     None
+}
+
+/// A JSDoc block (empty when there is nothing to say), indented by `pad`.
+pub(crate) fn jsdoc(description: Option<&str>, deprecated: Option<&Deprecation>, extra: &[String], pad: &str) -> String {
+    let mut lines: Vec<String> = Vec::new();
+    if let Some(d) = description {
+        lines.extend(d.trim().lines().map(|l| l.trim_end().to_string()));
+    }
+    for e in extra {
+        lines.extend(e.lines().map(str::to_string));
+    }
+    if let Some(d) = deprecated {
+        lines.push(format!("@deprecated {}", d.sentence()));
+    }
+    let lines: Vec<String> = lines.into_iter().map(|l| l.replace("*/", "*\\/")).collect();
+    match lines.len() {
+        0 => String::new(),
+        1 => format!("{pad}/** {} */\n", lines[0]),
+        _ => {
+            let mut s = format!("{pad}/**\n");
+            for l in lines {
+                if l.is_empty() {
+                    s.push_str(&format!("{pad} *\n"));
+                } else {
+                    s.push_str(&format!("{pad} * {l}\n"));
+                }
+            }
+            s.push_str(&format!("{pad} */\n"));
+            s
+        }
+    }
 }

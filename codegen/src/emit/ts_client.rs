@@ -3,8 +3,7 @@
 //! the standard header so the app copies one folder.
 
 use super::EmitOptions;
-use super::prose::{Reader, delivery_text, room_action_text};
-use super::typescript::jsdoc;
+use super::prose::{Reader, delivery_text, jsdoc, room_action_text};
 use crate::output::GeneratedFile;
 use crate::schema::ir::*;
 use crate::schema::names::{ts_listener, ts_sender, ts_string};

@@ -3,13 +3,12 @@
 //! date-times as `string`.
 
 use super::EmitOptions;
-use super::prose::{Reader, delivery_text, rate_text, room_action_text, target_text};
+use super::prose::{Reader, delivery_text, jsdoc, rate_text, room_action_text, target_text};
 use crate::output::GeneratedFile;
 use crate::schema::ir::*;
 use crate::schema::names::ts_string;
 use serde::Serialize;
 use std::collections::BTreeSet;
-
 
 #[derive(Serialize)]
 struct DomainView {
@@ -242,33 +241,3 @@ fn ts_type(c: &Catalogue, t: &TypeRef, depth: usize) -> String {
     if t.nullable { format!("{base} | null") } else { base }
 }
 
-/// A JSDoc block (empty when there is nothing to say), indented by `pad`.
-pub(crate) fn jsdoc(description: Option<&str>, deprecated: Option<&Deprecation>, extra: &[String], pad: &str) -> String {
-    let mut lines: Vec<String> = Vec::new();
-    if let Some(d) = description {
-        lines.extend(d.trim().lines().map(|l| l.trim_end().to_string()));
-    }
-    for e in extra {
-        lines.extend(e.lines().map(str::to_string));
-    }
-    if let Some(d) = deprecated {
-        lines.push(format!("@deprecated {}", d.sentence()));
-    }
-    let lines: Vec<String> = lines.into_iter().map(|l| l.replace("*/", "*\\/")).collect();
-    match lines.len() {
-        0 => String::new(),
-        1 => format!("{pad}/** {} */\n", lines[0]),
-        _ => {
-            let mut s = format!("{pad}/**\n");
-            for l in lines {
-                if l.is_empty() {
-                    s.push_str(&format!("{pad} *\n"));
-                } else {
-                    s.push_str(&format!("{pad} * {l}\n"));
-                }
-            }
-            s.push_str(&format!("{pad} */\n"));
-            s
-        }
-    }
-}
