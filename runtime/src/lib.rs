@@ -6,6 +6,7 @@
 //! policy, rate and size limits, deduplication of reliable events and per-socket ordering.
 #![warn(missing_docs)]
 
+mod construct;
 mod counters;
 pub mod recovery;
 mod timestamp;

@@ -362,61 +362,28 @@ struct Build<'a> {
 
 /// `new(required fields...)` and one `with_` setter per optional field, so code that builds a
 /// payload keeps compiling when the catalogue adds an optional field (a struct literal would
-/// not); `Default` too when nothing is required.
+/// not); `Default` too when nothing is required. One `__new!` row per type: the runtime's macro
+/// writes the methods (as `__no_checks!` writes empty validators).
 fn constructors(name: &Ident, build: &[Build<'_>]) -> TokenStream {
-    let mut params = Vec::new();
-    let mut inits = Vec::new();
-    let mut setters = Vec::new();
+    let mut required = Vec::new();
+    let mut unset = Vec::new();
+    let mut defaulted = Vec::new();
     for b in build {
         let fname = ident(&b.field.rust_ident);
         let ty = &b.ty;
-        match &b.init {
-            Init::Required => {
-                params.push(quote!(#fname: impl ::std::convert::Into<#ty>));
-                inits.push(quote!(#fname: #fname.into()));
-            }
-            Init::Default(f) => inits.push(quote!(#fname: #f())),
-            Init::Unset => inits.push(quote!(#fname: None)),
-        }
-        if matches!(b.init, Init::Required) {
-            continue;
-        }
         let setter = format_ident!("{}", names::setter(&b.field.rust_ident));
-        let value = match b.init {
-            Init::Unset => quote!(Some(value.into())),
-            _ => quote!(value.into()),
-        };
         let wire = &b.field.wire_name;
-        let doc = format!(" Sets `{wire}`.");
         let dep = deprecated_attr(b.field.deprecated.as_ref());
-        setters.push(quote! {
-            #[doc = #doc]
-            #dep
-            #[must_use]
-            pub fn #setter(mut self, value: impl ::std::convert::Into<#ty>) -> Self {
-                self.#fname = #value;
-                self
-            }
-        });
+        match &b.init {
+            Init::Required => required.push(quote!(#fname: #ty)),
+            Init::Default(f) => defaulted.push(quote!(#dep #setter #fname: #ty = #wire from #f)),
+            Init::Unset => unset.push(quote!(#dep #setter #fname: #ty = #wire)),
+        }
     }
-    let default = params.is_empty().then(|| {
-        quote! {
-            impl Default for #name {
-                fn default() -> Self {
-                    Self::new()
-                }
-            }
-        }
-    });
+    let unset = (!unset.is_empty()).then(|| quote!(optional { #( #unset ),* }));
+    let defaulted = (!defaulted.is_empty()).then(|| quote!(default { #( #defaulted ),* }));
     quote! {
-        impl #name {
-            /// Builds the value from its required fields (see the module docs).
-            pub fn new( #( #params ),* ) -> Self {
-                Self { #( #inits ),* }
-            }
-            #( #setters )*
-        }
-        #default
+        ::switchboard_runtime::__new!(#name { #( #required ),* } #unset #defaulted);
     }
 }
 
