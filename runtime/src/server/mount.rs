@@ -193,9 +193,6 @@ impl Runtime {
             Turn::Go(turn) => turn,
         };
         let error = AckError::new(ErrorCode::UnknownEvent, format!("the catalogue has no client-to-server event `{event}`"));
-        if ack.send(&Ack::<()>::Err(error)).is_err() {
-            Metrics::inc(&self.metrics.ack_send_failures);
-            tracing::debug!(sid = %s.id, event = %event, "ack could not be sent (socket closed or its buffer is full)");
-        }
+        self.send_ack(&s, &event, ack, &Ack::<()>::Err(error));
     }
 }

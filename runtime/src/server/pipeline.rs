@@ -72,11 +72,17 @@ impl Runtime {
         }
         .instrument(span)
         .await;
-        if let Some(reply) = reply
-            && ack.send(&reply).is_err()
-        {
+        if let Some(reply) = reply {
+            self.send_ack(&s, spec.name, ack, &reply);
+        }
+    }
+
+    /// Sends an ack; one that cannot be sent (the socket closed or its buffer is full) is
+    /// counted in `ack_send_failures` and logged. Every answer of the server goes through here.
+    pub(crate) fn send_ack(&self, s: &SocketRef, event: &str, ack: AckSender, answer: &impl Serialize) {
+        if ack.send(answer).is_err() {
             Metrics::inc(&self.metrics.ack_send_failures);
-            tracing::debug!(sid = %s.id, event = spec.name, "ack could not be sent (socket closed or its buffer is full)");
+            tracing::debug!(sid = %s.id, event, "ack could not be sent (socket closed or its buffer is full)");
         }
     }
 

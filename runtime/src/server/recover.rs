@@ -74,20 +74,14 @@ impl Runtime {
         if !session.take_token(crate::recovery::RECOVER_EVENT, RECOVER_LIMIT, RECOVER_LIMIT_SECONDS) {
             Metrics::inc(&self.metrics.rate_limited);
             let error = AckError::new(ErrorCode::RateLimited, format!("at most {RECOVER_LIMIT} `_recover` per {RECOVER_LIMIT_SECONDS} s"));
-            if ack.send(&Ack::<()>::Err(error)).is_err() {
-                Metrics::inc(&self.metrics.ack_send_failures);
-            }
-            return;
+            return self.send_ack(&s, crate::recovery::RECOVER_EVENT, ack, &Ack::<()>::Err(error));
         }
         let answer = match (self.recovery.get(), data.and_then(|v| serde_json::from_value::<RecoverRequest>(v).ok())) {
             (None, _) => Ack::Err(AckError::new(ErrorCode::UnknownEvent, "recovery is not enabled")),
             (_, None) => Ack::Err(AckError::new(ErrorCode::InvalidPayload, "expected { gone_ms, rooms: [{ room, epoch, offset }] }")),
             (Some(policy), Some(req)) => Ack::Ok(self.recover_reply(&session, &req, policy).await),
         };
-        if ack.send(&answer).is_err() {
-            Metrics::inc(&self.metrics.ack_send_failures);
-            tracing::debug!(sid = %s.id, "recovery answer could not be sent");
-        }
+        self.send_ack(&s, crate::recovery::RECOVER_EVENT, ack, &answer);
     }
 
     /// The reply for every room the socket is in now (so each passed the room's policy when it
