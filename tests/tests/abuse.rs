@@ -149,7 +149,8 @@ async fn a_fan_out_event_is_rate_limited_per_user_across_sockets() {
     // 150 - 120 = 30 over the burst; the bucket refills 2 tokens a second meanwhile.
     let refilled = (elapsed.as_secs_f64() * 2.0).ceil() as u64;
     assert!(limited <= 30 && limited + refilled >= 30, "{limited} refused in {elapsed:?}");
-    assert!(limited > 0, "three sockets of one user share one bucket");
+    // Before the bucket could have refilled 30 tokens (15 s), some events must have been refused.
+    assert!(limited > 0 || elapsed >= std::time::Duration::from_secs(15), "three sockets of one user share one bucket");
     assert_eq!(gw.runtime.metrics().snapshot().rate_limited, limited);
     gw.abort();
 }

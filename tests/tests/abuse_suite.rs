@@ -212,10 +212,14 @@ async fn one_socket_over_its_rate_limit_is_refused_then_served_again() {
     let gw = gateway().await;
     let ws = raw::connect_ok(gw.addr, &token("u1")).await;
     let frames = (0..25u64).map(|i| raw::event_frame(i, "subscribe:product", &serde_json::json!({ "productId": format!("p-{i}") }))).collect();
+    let started = std::time::Instant::now();
     let answers = pipelined(ws, frames, 25).await;
+    let elapsed = started.elapsed();
     let limited = answers.values().filter(|a| code(a) == "rate_limited").count();
-    // A burst of 20 passes; the bucket refills 20/s, so a token or two may come back meanwhile.
-    assert!((3..=5).contains(&limited), "{limited} of 25 refused: {answers:?}");
+    // A burst of 20 passes; the bucket refills 20/s, so tokens come back meanwhile (more of them
+    // when a loaded machine takes longer over the 25).
+    let refilled = (elapsed.as_secs_f64() * 20.0).ceil() as usize;
+    assert!(limited <= 5 && limited + refilled >= 5, "{limited} of 25 refused in {elapsed:?}: {answers:?}");
     assert!(answers.range(0..20).all(|(_, a)| code(a) == "ok"), "the first 20 fit the burst");
     assert_eq!(gw.runtime.metrics().snapshot().rate_limited, limited as u64);
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -357,7 +361,7 @@ async fn a_long_polling_session_that_never_connects_ends_at_the_connect_timeout(
         }
     }
     assert!(last.ends_with("\r\n\r\n1") || last.starts_with("HTTP/1.1 400"), "the session was closed: {last}");
-    assert!(started.elapsed() < Duration::from_secs(4), "within the connect timeout (1 s) and a poll");
+    assert!(started.elapsed() < Duration::from_secs(10), "within the connect timeout (1 s) and a poll (with room for a loaded machine)");
     let after = get(poll).await;
     assert!(after.starts_with("HTTP/1.1 400") && after.contains("Session ID unknown"), "{after}");
     probe(&gw).await;

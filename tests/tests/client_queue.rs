@@ -38,9 +38,9 @@ async fn offline_queue_keeps_the_newest_100_and_delivers_them_fifo_once() {
     wait_state(&client, Duration::from_secs(5), "Reconnecting", |s| matches!(s, ConnectionState::Reconnecting { attempt: 1, .. })).await;
 
     // Volatile while offline: refused at once and reported.
-    let v = bounded("volatile emit", Duration::from_secs(2), client.emit_volatile("heartbeat", Some(json!({ "timestamp": switchboard_runtime::Timestamp::now() })))).await;
+    let v = bounded("volatile emit", Duration::from_secs(10), client.emit_volatile("heartbeat", Some(json!({ "timestamp": switchboard_runtime::Timestamp::now() })))).await;
     assert_eq!(v, Err(ClientError::Offline));
-    log.wait("Dropped{Offline}", Duration::from_secs(1), |e| matches!(e, ClientEvent::Dropped { reason: DropReason::Offline, .. })).await;
+    log.wait("Dropped{Offline}", Duration::from_secs(10), |e| matches!(e, ClientEvent::Dropped { reason: DropReason::Offline, .. })).await;
     assert_eq!(log.drops(), vec![("heartbeat".to_string(), DropReason::Offline)]);
     assert_eq!(client.stats().snapshot().dropped_offline, 1);
 
@@ -55,10 +55,10 @@ async fn offline_queue_keeps_the_newest_100_and_delivers_them_fifo_once() {
     assert_eq!(client.queue_size(), 100);
     let mut handles = handles.into_iter();
     for i in 0..50 {
-        let r = finish(&format!("emit {i}"), Duration::from_secs(2), handles.next().unwrap()).await;
+        let r = finish(&format!("emit {i}"), Duration::from_secs(10), handles.next().unwrap()).await;
         assert_eq!(r, Err(ClientError::Dropped(DropReason::QueueFull)), "emit {i} (one of the 50 oldest) is dropped");
     }
-    wait_until("50 Dropped{QueueFull} events", Duration::from_secs(2), || log.drops().len() == 51).await;
+    wait_until("50 Dropped{QueueFull} events", Duration::from_secs(10), || log.drops().len() == 51).await;
     let drops = log.drops();
     assert!(drops[1..].iter().all(|d| *d == ("chat:read".to_string(), DropReason::QueueFull)), "{drops:?}");
     assert_eq!(client.stats().snapshot().dropped_queue_full, 50);
@@ -103,7 +103,7 @@ async fn offline_chat_messages_drain_fifo_into_the_backend() {
     let client = Client::connect(cfg, token("u1"));
     let log = EventLog::new(&client);
     let handles: Vec<_> = (0..12).map(|i| send_chat(&client, format!("q-{i}"))).collect();
-    wait_until("4 drops", Duration::from_secs(2), || client.stats().snapshot().dropped_queue_full == 4).await;
+    wait_until("4 drops", Duration::from_secs(10), || client.stats().snapshot().dropped_queue_full == 4).await;
     assert_eq!(client.queue_size(), 8);
     let gw = start_gateway_at(addr).await;
     let mut ids = Vec::new();
@@ -127,23 +127,23 @@ async fn clear_queue_and_close_report_every_drop() {
     let client = Client::connect(fast_config(format!("http://127.0.0.1:{port}")), token("u1"));
     let log = EventLog::new(&client);
     let handles: Vec<_> = (0..5).map(|i| send_chat(&client, format!("c-{i}"))).collect();
-    wait_until("5 queued", Duration::from_secs(2), || client.queue_size() == 5).await;
+    wait_until("5 queued", Duration::from_secs(10), || client.queue_size() == 5).await;
     client.clear_queue();
     for h in handles {
-        assert_eq!(finish("cleared emit", Duration::from_secs(2), h).await, Err(ClientError::Dropped(DropReason::Cleared)));
+        assert_eq!(finish("cleared emit", Duration::from_secs(10), h).await, Err(ClientError::Dropped(DropReason::Cleared)));
     }
     assert_eq!(client.queue_size(), 0);
     assert_eq!(client.stats().snapshot().dropped_cleared, 5);
-    wait_until("5 Cleared events", Duration::from_secs(2), || log.drops().len() == 5).await;
+    wait_until("5 Cleared events", Duration::from_secs(10), || log.drops().len() == 5).await;
     assert!(log.drops().iter().all(|d| *d == ("chat:send_message".to_string(), DropReason::Cleared)), "{:?}", log.drops());
 
     let handles: Vec<_> = (0..2).map(|i| send_chat(&client, format!("d-{i}"))).collect();
-    wait_until("2 queued", Duration::from_secs(2), || client.queue_size() == 2).await;
+    wait_until("2 queued", Duration::from_secs(10), || client.queue_size() == 2).await;
     client.disconnect();
     for h in handles {
-        assert_eq!(finish("emit at close", Duration::from_secs(2), h).await, Err(ClientError::Dropped(DropReason::Closed)));
+        assert_eq!(finish("emit at close", Duration::from_secs(10), h).await, Err(ClientError::Dropped(DropReason::Closed)));
     }
-    wait_state(&client, Duration::from_secs(2), "Disconnected", |s| *s == ConnectionState::Disconnected).await;
-    wait_until("2 Closed events", Duration::from_secs(2), || log.drops().len() == 7).await;
-    assert_eq!(bounded("emit after close", Duration::from_secs(2), client.emit_reliable("chat:send_message", chat("late"))).await, Err(ClientError::Closed));
+    wait_state(&client, Duration::from_secs(10), "Disconnected", |s| *s == ConnectionState::Disconnected).await;
+    wait_until("2 Closed events", Duration::from_secs(10), || log.drops().len() == 7).await;
+    assert_eq!(bounded("emit after close", Duration::from_secs(10), client.emit_reliable("chat:send_message", chat("late"))).await, Err(ClientError::Closed));
 }

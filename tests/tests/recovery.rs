@@ -74,6 +74,8 @@ async fn past_the_window_every_room_is_told_to_resync() {
     say(&u2.client, "m1").await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
     restore(&proxy, &u1).await;
+    // One answer, two events: `restore` returns at the first.
+    switchboard_tests::faults::wait_until("both rooms told to resync", std::time::Duration::from_secs(10), || u1.resyncs().len() >= 2).await;
     let mut resyncs = u1.resyncs();
     resyncs.sort();
     assert_eq!(resyncs, vec![("chat-c-1".to_string(), ResyncReason::TooOld), ("user-u1".to_string(), ResyncReason::TooOld)]);

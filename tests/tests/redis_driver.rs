@@ -43,6 +43,7 @@ async fn driver_resubscribes_after_a_redis_restart() {
     let ours = resumes_after_restart(&mut server, async |url: &str| RedisConn::connect(url).await.unwrap()).await;
     println!("socketioxide-redis's redis driver: {redis_result:?}\nRedisConn: {ours:?}");
     let took = ours.expect("RedisConn receives again after a Redis restart");
-    // The heartbeat (250 ms) notices the loss; reconnect delays stay under 500 ms.
-    assert!(took < Duration::from_secs(3), "resumed after {took:?}");
+    // The heartbeat (250 ms) notices the loss and reconnect delays stay under 500 ms, so this
+    // takes about a second; the bound leaves room for a loaded machine.
+    assert!(took < Duration::from_secs(15), "resumed after {took:?}");
 }

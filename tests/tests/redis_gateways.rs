@@ -27,6 +27,21 @@ async fn frames_for(ws: &mut Ws, within: Duration) -> Vec<String> {
     out
 }
 
+/// Frames until the first `event` arrives (a 10 s hang guard: cross-node delivery on a loaded
+/// machine may take a while), then for [`GRACE`] more, so a duplicate would be seen.
+async fn until_event_then_grace(ws: &mut Ws, event: &str) -> Vec<String> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let mut out = Vec::new();
+    while events(&out, event).is_empty() {
+        match tokio::time::timeout_at(deadline, raw::next_text(ws)).await {
+            Ok(Some(f)) => out.push(f),
+            _ => return out,
+        }
+    }
+    out.extend(frames_for(ws, GRACE).await);
+    out
+}
+
 /// The payloads of `event` among `frames`.
 fn events(frames: &[String], event: &str) -> Vec<Value> {
     frames
@@ -57,7 +72,7 @@ async fn a_chat_message_sent_on_one_node_reaches_every_member_on_both_exactly_on
     assert_eq!(ack["ok"], true, "{ack}");
     let message_id = ack["data"]["messageId"].as_str().expect("a message id").to_string();
     for (i, ws) in on_b.iter_mut().enumerate() {
-        let got = events(&frames_for(ws, GRACE * 4).await, "chat:message");
+        let got = events(&until_event_then_grace(ws, "chat:message").await, "chat:message");
         assert_eq!(got.len(), 1, "member {i} on node B gets the message once: {got:?}");
         assert_eq!(got[0]["messageId"], message_id.as_str());
         assert_eq!(got[0]["text"], "hello from A");
@@ -86,7 +101,7 @@ async fn a_flash_sale_reaches_everyone_on_both_nodes() {
     };
     b.emitter.flashsale_started(&sale).await.expect("the sale is broadcast");
     for (i, ws) in clients.iter_mut().enumerate() {
-        let got = events(&frames_for(ws, GRACE * 4).await, "flashsale:started");
+        let got = events(&until_event_then_grace(ws, "flashsale:started").await, "flashsale:started");
         assert_eq!(got.len(), 1, "client {i} gets the sale once: {got:?}");
         assert_eq!(got[0]["flashSaleId"], "fs-9");
     }
@@ -154,8 +169,8 @@ async fn health_readiness_and_prometheus_metrics_on_the_http_port() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fan_out_resumes_after_a_redis_restart() {
     /// The stated bound: heartbeat 250 ms + reconnect delay (at most 500 ms) + resubscribe,
-    /// with a wide margin for a loaded machine.
-    const RESUME_BOUND: Duration = Duration::from_secs(5);
+    /// about a second; the bound leaves a wide margin for a loaded machine.
+    const RESUME_BOUND: Duration = Duration::from_secs(15);
     let mut redis = RedisServer::start();
     let (a, b) = (node(&redis).await, node(&redis).await);
     let (mut on_a, mut on_b) = (raw::connect_ok(a.addr, &token("u1")).await, raw::connect_ok(b.addr, &token("u2")).await);
@@ -179,7 +194,7 @@ async fn fan_out_resumes_after_a_redis_restart() {
     let numbers = |frames: &[String]| -> Vec<u64> {
         events(frames, "flashsale:started").iter().filter_map(|p| p["flashSaleId"].as_str()?.strip_prefix("fs-")?.parse().ok()).collect()
     };
-    assert!(!numbers(&frames_for(&mut on_b, GRACE).await).is_empty(), "fan-out works before the restart");
+    assert!(!numbers(&until_event_then_grace(&mut on_b, "flashsale:started").await).is_empty(), "fan-out works before the restart");
     let _ = frames_for(&mut on_a, Duration::from_millis(10)).await;
 
     redis.kill();
@@ -191,7 +206,7 @@ async fn fan_out_resumes_after_a_redis_restart() {
     // failed heartbeat, publishes fail at once and A delivers locally.
     let mut local = Vec::new();
     let waited = Instant::now();
-    while waited.elapsed() < Duration::from_secs(4) && !local.iter().any(|&n| n > down_from) {
+    while waited.elapsed() < Duration::from_secs(10) && !local.iter().any(|&n| n > down_from) {
         local.extend(numbers(&frames_for(&mut on_a, Duration::from_millis(100)).await));
     }
     assert!(local.iter().any(|&n| n > down_from), "A's own sockets still get A's events while Redis is down: {local:?}");

@@ -62,6 +62,8 @@ async fn a_redis_that_restarted_empty_is_a_resync_for_every_room() {
     redis.restart();
     proxy.retarget(b.addr);
     restore(&proxy, &u1).await;
+    // One answer, two events: `restore` returns at the first.
+    switchboard_tests::faults::wait_until("both rooms told to resync", std::time::Duration::from_secs(10), || u1.resyncs().len() >= 2).await;
     let mut resyncs = u1.resyncs();
     resyncs.sort();
     assert_eq!(resyncs, vec![("chat-c-1".to_string(), ResyncReason::EpochChanged), ("user-u1".to_string(), ResyncReason::EpochChanged)]);

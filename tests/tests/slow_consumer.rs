@@ -25,7 +25,7 @@ async fn a_socket_that_stops_reading_loses_messages_counted_and_reported() {
     let mut healthy = raw_connect(gw.addr, "healthy").await;
     let reader = tokio::spawn(async move {
         let mut got = 0u64;
-        while let Ok(Some(Ok(m))) = tokio::time::timeout(Duration::from_secs(3), healthy.next()).await {
+        while let Ok(Some(Ok(m))) = tokio::time::timeout(Duration::from_secs(8), healthy.next()).await {
             if let Message::Text(t) = m
                 && t.as_str().starts_with("42[\"flashsale:updated\"")
             {

@@ -16,7 +16,7 @@ run('dedup_join', async () => {
   const sent = okData(await ask(u2, 'chat:send_message', chatMessage('after reconnect')), 'u2 send');
   let joined = true;
   try {
-    await waitFor(() => rec.of('chat:message').length >= 1, 'the resubscribed socket to receive chat:message', 1000);
+    await waitFor(() => rec.of('chat:message').length >= 1, 'the resubscribed socket to receive chat:message', 10000);
   } catch {
     joined = false;
   }

@@ -67,7 +67,7 @@ async function member(px) {
   const c = createRealtimeClient({
     url: px.url,
     token: TOKENS.u1,
-    ackTimeoutMs: 2000,
+    ackTimeoutMs: 10000,
     backoff: { delaysMs: [100, 200, 400] },
     // A short heartbeat so a black-holed link is noticed in about a second.
     heartbeat: { event: 'heartbeat', intervalMs: 300, maxMissed: 2 },
