@@ -265,8 +265,14 @@ impl Link {
     /// Sends the next beat; too many unanswered in a row end the link.
     async fn heartbeat(&mut self, s: &mut Session) -> Result<(), Down> {
         let Some(b) = self.beat.as_mut() else { return Ok(()) };
-        // Fixed cadence, like `tokio::time::interval`.
+        // Fixed cadence, like `tokio::time::interval`; after a stall (a busy machine) the next
+        // beat is a whole interval away, as with `MissedTickBehavior::Delay`: beats sent back to
+        // back would count the previous one missed before its answer could be read.
         b.next += b.interval;
+        let now = Instant::now();
+        if b.next <= now {
+            b.next = now + b.interval;
+        }
         if b.pending.is_some() {
             b.missed += 1;
             if b.missed >= b.max_missed {
