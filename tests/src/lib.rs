@@ -12,6 +12,7 @@ pub mod minimal;
 pub mod raw;
 pub mod recovery;
 pub mod redis;
+pub mod scripted;
 pub mod sim;
 pub mod synth;
 pub mod task;

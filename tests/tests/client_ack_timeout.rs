@@ -9,22 +9,13 @@ use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use std::sync::atomic::{AtomicU32, Ordering};
-use switchboard_runtime::__private::socketioxide::SocketIo;
 use switchboard_runtime::__private::socketioxide::extract::{AckSender, Data, SocketRef};
-use switchboard_runtime::__private::socketioxide::layer::SocketIoLayer;
 use switchboard_runtime::client::{Backoff, Client, ClientConfig, ClientError, ClientEvent, ConnectionState, DropReason};
 use switchboard_tests::task::start;
-use tokio::task::JoinHandle;
+use switchboard_tests::scripted::serve;
 
 /// Message ids the server saw, per event.
 type Seen = Arc<Mutex<Vec<(String, String)>>>;
-
-/// Serves `layer` on 127.0.0.1:0; returns its URL and the server task.
-async fn serve(layer: SocketIoLayer) -> (String, JoinHandle<std::io::Result<()>>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    (format!("http://{addr}"), tokio::spawn(async move { axum::serve(listener, axum::Router::new().layer(layer)).await }))
-}
 
 /// A client of a server that does not check tokens, once connected.
 async fn connected(config: ClientConfig) -> Client {
@@ -40,9 +31,8 @@ fn mid(v: &Value) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reliable_emits_are_resent_then_given_up_when_no_ack_comes() {
     let seen: Seen = Arc::default();
-    let (layer, io) = SocketIo::new_layer();
     let s2 = seen.clone();
-    io.ns("/", move |s: SocketRef| {
+    let (url, serve) = serve(move |s: SocketRef| {
         let (a, b) = (s2.clone(), s2.clone());
         // Never answered.
         s.on("ignored", move |Data(v): Data<Value>| {
@@ -61,9 +51,8 @@ async fn reliable_emits_are_resent_then_given_up_when_no_ack_comes() {
             }
             async {}
         });
-        async {}
-    });
-    let (url, serve) = serve(layer).await;
+    })
+    .await;
 
     let mut config = ClientConfig::new(url);
     config.ack_timeout = Duration::from_millis(300);
@@ -103,9 +92,8 @@ type SeenPerConnection = Arc<Mutex<Vec<(u32, String)>>>;
 async fn requeued_messages_keep_their_emit_order_after_a_resend() {
     let seen: SeenPerConnection = Arc::default();
     let connections = Arc::new(AtomicU32::new(0));
-    let (layer, io) = SocketIo::new_layer();
     let s2 = seen.clone();
-    io.ns("/", move |s: SocketRef| {
+    let (url, serve) = serve(move |s: SocketRef| {
         let conn = connections.fetch_add(1, Ordering::SeqCst) + 1;
         let seen = s2.clone();
         s.on("ordered", move |s: SocketRef, ack: AckSender, Data(v): Data<Value>| {
@@ -122,9 +110,8 @@ async fn requeued_messages_keep_their_emit_order_after_a_resend() {
             }
             async {}
         });
-        async {}
-    });
-    let (url, serve) = serve(layer).await;
+    })
+    .await;
 
     let mut config = ClientConfig::new(url);
     config.ack_timeout = Duration::from_secs(1);

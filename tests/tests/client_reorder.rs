@@ -8,7 +8,6 @@
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use switchboard_runtime::__private::socketioxide::SocketIo;
 use switchboard_runtime::__private::socketioxide::extract::{AckSender, Data, SocketRef};
 use switchboard_runtime::client::{Backoff, Client, ClientConfig, ConnectionState, Listener};
 use switchboard_runtime::recovery::RECOVER_EVENT;
@@ -20,8 +19,7 @@ fn at(offset: u64) -> Value {
 /// Serves a namespace that sends `tick`s with the offsets a `send` event asks for, in that order,
 /// and answers `_recover` with offsets 1..=5 after the request's offset (recording each request).
 async fn server(requests: Arc<Mutex<Vec<Value>>>) -> String {
-    let (layer, io) = SocketIo::new_layer();
-    io.ns("/", move |s: SocketRef| {
+    let (url, _serve) = switchboard_tests::scripted::serve(move |s: SocketRef| {
         let requests = requests.clone();
         s.on("send", |s: SocketRef, ack: AckSender, Data(offsets): Data<Vec<u64>>| async move {
             for o in offsets {
@@ -37,12 +35,9 @@ async fn server(requests: Arc<Mutex<Vec<Value>>>) -> String {
             let _ = ack.send(&json!({ "ok": true, "data": reply }));
             async {}
         });
-        async {}
-    });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, axum::Router::new().layer(layer)).await });
-    format!("http://{addr}")
+    })
+    .await;
+    url
 }
 
 async fn client(url: &str, reorder_wait: Duration) -> Client {
