@@ -23,3 +23,34 @@ pub async fn serve(register: impl Fn(SocketRef) + Clone + Send + Sync + 'static)
     let addr = listener.local_addr().expect("its address");
     (format!("http://{addr}"), tokio::spawn(async move { axum::serve(listener, axum::Router::new().layer(layer)).await }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use std::time::Duration;
+    use switchboard_runtime::__private::socketioxide::extract::AckSender;
+    use switchboard_runtime::client::{Client, ClientConfig, ConnectionState};
+
+    /// Registration that takes a while (here 200 ms) still happens before the client can emit:
+    /// with the handlers registered in the connect handler instead, this first emit is lost
+    /// (tried: the ack never came).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_event_emitted_the_moment_the_client_is_connected_is_answered() {
+        let (url, server) = serve(|s: SocketRef| {
+            // Off the worker (its queued tasks go on), like a thread the OS preempted.
+            tokio::task::block_in_place(|| std::thread::sleep(Duration::from_millis(200)));
+            s.on("first", |ack: AckSender| {
+                let _ = ack.send(&json!({ "ok": true, "data": "answered" }));
+                async {}
+            });
+        })
+        .await;
+        let mut config = ClientConfig::new(url);
+        config.ack_timeout = Duration::from_secs(5);
+        let c = Client::connect(config, "token-not-checked-by-this-server");
+        tokio::time::timeout(Duration::from_secs(10), c.state().wait_for(|s| *s == ConnectionState::Connected)).await.expect("connected in time").expect("state");
+        assert_eq!(c.emit_volatile("first", None).await, Ok(json!("answered")));
+        server.abort();
+    }
+}
