@@ -8,24 +8,99 @@ mod types;
 
 use super::EmitOptions;
 use crate::output::GeneratedFile;
-use crate::schema::ir::Catalogue;
+use crate::schema::ir::{Catalogue, TypeId};
 use quote::quote;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Emits `rust/switchboard.rs`.
+///
+/// Emission is most of a build script's time on a large catalogue, and most of it is the
+/// `types` module, so the work is shared by two threads: this one does the other modules, then
+/// joins the second in taking chunks of types. Token streams cannot cross threads (proc-macro2
+/// shares them with `Rc`), so each chunk is built, parsed and printed on one thread as a
+/// `pub mod types { .. }` of its own, and the texts are spliced in order (see
+/// `join_types_chunks`). prettyplease puts no blank line between items and prints each item
+/// alone, so the result is the bytes one `unparse` of the whole file gives (the Rust snapshot
+/// of every fixture holds it to that).
 pub fn emit(c: &Catalogue, opts: &EmitOptions) -> GeneratedFile {
-    let types = types::emit_types(c);
-    let events = server::emit_events(c);
-    let rooms = server::emit_rooms(c);
-    let server = server::emit_server(c);
-    let client = client::emit_client(c);
+    emit_chunked(c, opts, TYPES_PER_CHUNK)
+}
+
+/// [`emit`] with `per_chunk` types per chunk.
+fn emit_chunked(c: &Catalogue, opts: &EmitOptions, per_chunk: usize) -> GeneratedFile {
+    let ids = types::type_ids(c);
+    let mut chunks: Vec<&[TypeId]> = ids.chunks(per_chunk.max(1)).collect();
+    if chunks.is_empty() {
+        chunks.push(&[]);
+    }
+    let next = AtomicUsize::new(0);
+    let take_chunks = || {
+        let mut printed = Vec::new();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(chunk) = chunks.get(i) else { return printed };
+            printed.push((i, print(types_module(c, chunk, i == 0))));
+        }
+    };
+    let (head, mut printed, tail) = std::thread::scope(|s| {
+        let helper = s.spawn(take_chunks);
+        let (head, tail) = (print(namespace_const(c)), print(other_modules(c)));
+        let mut printed = take_chunks();
+        printed.extend(helper.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
+        (head, printed, tail)
+    });
+    printed.sort_by_key(|(i, _)| *i);
+    let types = join_types_chunks(printed.into_iter().map(|(_, text)| text));
+    let header: String = opts.header_lines(c, &[]).iter().map(|l| format!("// {l}\n")).collect();
+    let mut contents = format!("{header}\n{head}{types}{tail}");
+    super::normalize(&mut contents);
+    GeneratedFile { path: "rust/switchboard.rs".into(), contents }
+}
+
+/// Types per chunk: small enough that the two threads end close together, large enough that
+/// a chunk's own `pub mod` costs nothing.
+const TYPES_PER_CHUNK: usize = 64;
+
+/// Parses `tokens` as a file and prints it with prettyplease.
+fn print(tokens: proc_macro2::TokenStream) -> String {
+    let file: syn::File = syn::parse2(tokens).unwrap_or_else(|e| panic!("generated Rust does not parse: {e}"));
+    prettyplease::unparse(&file)
+}
+
+/// The printed chunks of the `types` module, in order, as one module: every chunk but the
+/// first loses its opening line, every chunk but the last its closing brace.
+fn join_types_chunks(chunks: impl ExactSizeIterator<Item = String>) -> String {
+    const OPEN: &str = "pub mod types {\n";
+    const CLOSE: &str = "}\n";
+    let last = chunks.len().saturating_sub(1);
+    let mut out = String::new();
+    for (i, text) in chunks.enumerate() {
+        let text = if i > 0 { text.strip_prefix(OPEN).unwrap_or_else(|| panic!("a types chunk starts with {text:.40?}")) } else { &text };
+        let text = if i < last { text.strip_suffix(CLOSE).unwrap_or_else(|| panic!("a types chunk does not end with `}}`")) } else { text };
+        out.push_str(text);
+    }
+    out
+}
+
+fn namespace_const(c: &Catalogue) -> proc_macro2::TokenStream {
     let namespace = &c.namespace;
-    // `clippy::all` on `types` also covers `too_many_arguments`: `new` takes as many arguments
-    // as the catalogue has required fields.
-    let tokens = quote! {
+    quote! {
         /// The catalogue's Socket.IO namespace: the server is mounted and broadcasts on it, the
         /// client connects to it.
         pub const NAMESPACE: &str = #namespace;
+    }
+}
 
+/// The `types` module with the types `ids`; the first chunk carries the module's doc,
+/// attributes and imports.
+fn types_module(c: &Catalogue, ids: &[TypeId], first: bool) -> proc_macro2::TokenStream {
+    let types = types::emit_types(c, ids, first);
+    if !first {
+        return quote! { pub mod types { #types } };
+    }
+    // `clippy::all` on `types` also covers `too_many_arguments`: `new` takes as many arguments
+    // as the catalogue has required fields.
+    quote! {
         /// Payload, ack and shared types, with serde renames to the exact wire names.
         ///
         /// A struct is built with `new`, which takes its required fields in catalogue order;
@@ -35,7 +110,15 @@ pub fn emit(c: &Catalogue, opts: &EmitOptions) -> GeneratedFile {
         pub mod types {
             #types
         }
+    }
+}
 
+fn other_modules(c: &Catalogue) -> proc_macro2::TokenStream {
+    let events = server::emit_events(c);
+    let rooms = server::emit_rooms(c);
+    let server = server::emit_server(c);
+    let client = client::emit_client(c);
+    quote! {
         /// Wire names of every event.
         pub mod events {
             #events
@@ -57,12 +140,7 @@ pub fn emit(c: &Catalogue, opts: &EmitOptions) -> GeneratedFile {
         pub mod client {
             #client
         }
-    };
-    let file: syn::File = syn::parse2(tokens).unwrap_or_else(|e| panic!("generated Rust does not parse: {e}"));
-    let header: String = opts.header_lines(c, &[]).iter().map(|l| format!("// {l}\n")).collect();
-    let mut contents = format!("{header}\n{}", prettyplease::unparse(&file));
-    super::normalize(&mut contents);
-    GeneratedFile { path: "rust/switchboard.rs".into(), contents }
+    }
 }
 
 #[cfg(test)]
@@ -88,6 +166,23 @@ mod tests {
             }
         }
         out
+    }
+
+    /// Every valid fixture and the Rez catalogue (`schema/`), lowered.
+    fn catalogues() -> Vec<(std::path::PathBuf, crate::schema::ir::Catalogue)> {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut dirs: Vec<std::path::PathBuf> = std::fs::read_dir(root.join("tests/fixtures/valid"))
+            .expect("fixtures")
+            .map(|e| e.expect("entry").path())
+            .collect();
+        dirs.push(root.join("../schema"));
+        dirs.into_iter()
+            .map(|dir| {
+                let files = crate::output::load_catalogue(&dir).expect("catalogue loads");
+                let c = crate::generate(&files, &super::EmitOptions::default()).expect("catalogue lowers").catalogue;
+                (dir, c)
+            })
+            .collect()
     }
 
     /// Prelude names (2024 edition) a catalogue type would shadow if the generated code wrote
@@ -139,16 +234,8 @@ mod tests {
     /// reach catalogue types only as `types::X`.
     #[test]
     fn bare_prelude_names_are_reserved() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let mut dirs: Vec<std::path::PathBuf> = std::fs::read_dir(root.join("tests/fixtures/valid"))
-            .expect("fixtures")
-            .map(|e| e.expect("entry").path())
-            .collect();
-        dirs.push(root.join("../schema"));
         let mut bare = std::collections::BTreeSet::new();
-        for dir in dirs {
-            let files = crate::output::load_catalogue(&dir).expect("catalogue loads");
-            let c = crate::generate(&files, &super::EmitOptions::default()).expect("catalogue lowers").catalogue;
+        for (_, c) in catalogues() {
             let out = super::emit(&c, &super::EmitOptions::default());
             let file: syn::File = syn::parse_file(&out.contents).expect("generated Rust parses");
             let types = file.items.iter().find_map(|i| match i {
@@ -161,6 +248,28 @@ mod tests {
         for name in &bare {
             assert_eq!(names::reserved_type_name(name), Some("Rust"), "`{name}` is written bare but a catalogue type may take that name");
         }
+    }
+
+    /// The texts of the `types` chunks spliced together are the bytes one `unparse` of the
+    /// whole file gives: every valid fixture and the Rez catalogue, one type per chunk (every
+    /// splice point) and the default chunk size.
+    #[test]
+    fn types_printed_in_chunks_are_the_file_printed_whole() {
+        let opts = super::EmitOptions::default();
+        let mut spliced = 0;
+        for (dir, c) in catalogues() {
+            let ids = super::types::type_ids(&c);
+            let tokens = [super::namespace_const(&c), super::types_module(&c, &ids, true), super::other_modules(&c)];
+            let header: String = opts.header_lines(&c, &[]).iter().map(|l| format!("// {l}\n")).collect();
+            let mut expected = format!("{header}\n{}", super::print(quote::quote!(#( #tokens )*)));
+            crate::emit::normalize(&mut expected);
+            for per_chunk in [1, super::TYPES_PER_CHUNK] {
+                let got = super::emit_chunked(&c, &opts, per_chunk);
+                assert!(got.contents == expected, "{}: {per_chunk} types per chunk changes the output", dir.display());
+            }
+            spliced += ids.len().saturating_sub(1);
+        }
+        assert!(spliced > 150, "the splices were tried: {spliced}");
     }
 
     /// The reserved-member lists lowering checks are exactly the methods the emitters write

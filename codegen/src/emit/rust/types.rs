@@ -104,19 +104,25 @@ fn has_float(c: &Catalogue, id: TypeId, depth: usize) -> bool {
 }
 
 /// Every named type, in declaration order by domain.
-pub(crate) fn emit_types(c: &Catalogue) -> TokenStream {
-    let mut items = Vec::new();
-    for d in &c.domains {
-        for &id in &d.types {
-            items.push(emit_type(c, id));
+/// Every type of the `types` module, in catalogue order.
+pub(crate) fn type_ids(c: &Catalogue) -> Vec<TypeId> {
+    c.domains.iter().flat_map(|d| d.types.iter().copied()).collect()
+}
+
+/// The `types` module's items for `ids`, after the module's imports when `imports`.
+pub(crate) fn emit_types(c: &Catalogue, ids: &[TypeId], imports: bool) -> TokenStream {
+    let items = ids.iter().map(|&id| emit_type(c, id));
+    let imports = imports.then(|| {
+        quote! {
+            #[allow(unused_imports)]
+            use ::switchboard_runtime::validate::{self as __v, Validate};
+            // Short names keep each derive on one line; `__` keeps them apart from the catalogue's.
+            #[allow(unused_imports)]
+            use ::switchboard_runtime::__private::serde::{Deserialize as __De, Serialize as __Ser};
         }
-    }
+    });
     quote! {
-        #[allow(unused_imports)]
-        use ::switchboard_runtime::validate::{self as __v, Validate};
-        // Short names keep each derive on one line; `__` keeps them apart from the catalogue's.
-        #[allow(unused_imports)]
-        use ::switchboard_runtime::__private::serde::{Deserialize as __De, Serialize as __Ser};
+        #imports
         #( #items )*
     }
 }
