@@ -13,8 +13,9 @@ use super::auth::BoxFuture;
 use super::history::{History, HistoryError, RecoveryPolicy, RoomLog, Stored, new_epoch};
 use super::redis::{COMMAND_TIMEOUT, RedisConn};
 use crate::recovery::Position;
-use redis::Value as RedisValue;
+use redis::{Script, Value as RedisValue};
 use serde_json::Value;
+use std::sync::LazyLock;
 use std::time::Duration;
 
 /// How long a room's epoch and offset counter outlive its last append: longer than any window,
@@ -23,7 +24,7 @@ pub const META_TTL: Duration = Duration::from_secs(24 * 3600);
 
 const SINCE_KEY: &str = "switchboard:rec:since";
 
-const APPEND: &str = r"
+static APPEND: LazyLock<Script> = LazyLock::new(|| Script::new(r"
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 redis.call('SET', KEYS[1], now, 'NX')
@@ -48,9 +49,9 @@ for i = 1, n do
   redis.call('PEXPIRE', stream, ARGV[6 + n])
 end
 return out
-";
+"));
 
-const READ: &str = r"
+static READ: LazyLock<Script> = LazyLock::new(|| Script::new(r"
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 redis.call('SET', KEYS[1], now, 'NX')
@@ -58,18 +59,18 @@ local since = redis.call('GET', KEYS[1])
 local m = redis.call('HMGET', KEYS[2], 'epoch', 'seq', 'last')
 local entries = redis.call('XRANGE', KEYS[3], '-', '+')
 return {tostring(now), since, m[1] or '', m[2] or '0', m[3] or '0', entries}
-";
+"));
 
 /// History in Redis Streams (see the module docs).
 pub struct RedisHistory {
     conn: RedisConn,
 }
 
-const MARK: &str = r"
+static MARK: LazyLock<Script> = LazyLock::new(|| Script::new(r"
 local t = redis.call('TIME')
 redis.call('SET', KEYS[1], tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000), 'NX')
 return 1
-";
+"));
 
 impl RedisHistory {
     /// A store on `conn`. Prefer [`RedisHistory::open`].
@@ -82,15 +83,22 @@ impl RedisHistory {
     /// lost.
     pub async fn open(conn: RedisConn) -> Result<Self, HistoryError> {
         let this = Self { conn };
-        this.eval(MARK, &[SINCE_KEY.to_string()], &[]).await?;
+        this.eval(&MARK, &[SINCE_KEY.to_string()], &[]).await?;
         Ok(this)
     }
 
-    async fn eval(&self, script: &str, keys: &[String], args: &[String]) -> Result<RedisValue, HistoryError> {
-        let mut cmd = redis::cmd("EVAL");
-        cmd.arg(script).arg(keys.len()).arg(keys).arg(args);
+    /// Runs `script` by its SHA1 (EVALSHA); redis-rs sends the body again when Redis answers
+    /// NOSCRIPT (a restart empties its script cache).
+    async fn eval(&self, script: &Script, keys: &[String], args: &[String]) -> Result<RedisValue, HistoryError> {
+        let mut call = script.prepare_invoke();
+        for k in keys {
+            call.key(k);
+        }
+        for a in args {
+            call.arg(a);
+        }
         let mut c = self.conn.manager();
-        match tokio::time::timeout(COMMAND_TIMEOUT, cmd.query_async::<RedisValue>(&mut c)).await {
+        match tokio::time::timeout(COMMAND_TIMEOUT, call.invoke_async::<RedisValue>(&mut c)).await {
             Ok(Ok(v)) => Ok(v),
             Ok(Err(e)) => Err(HistoryError(format!("Redis: {e}"))),
             Err(_) => Err(HistoryError(format!("Redis: no answer within {COMMAND_TIMEOUT:?}"))),
@@ -153,7 +161,7 @@ impl History for RedisHistory {
             args.extend(rooms.iter().cloned());
             // The stream outlives the window a little: its entries are useless after it.
             args.push(ms(policy.window + Duration::from_secs(60)));
-            let RedisValue::Array(out) = self.eval(APPEND, &keys, &args).await? else { return Err(bad("append")) };
+            let RedisValue::Array(out) = self.eval(&APPEND, &keys, &args).await? else { return Err(bad("append")) };
             rooms
                 .iter()
                 .zip(out.chunks(2))
@@ -169,7 +177,7 @@ impl History for RedisHistory {
     fn read<'a>(&'a self, room: &'a str, _policy: &'a RecoveryPolicy) -> BoxFuture<'a, Result<RoomLog, HistoryError>> {
         Box::pin(async move {
             let keys = [SINCE_KEY.to_string(), meta_key(room), stream_key(room)];
-            let RedisValue::Array(out) = self.eval(READ, &keys, &[]).await? else { return Err(bad("read")) };
+            let RedisValue::Array(out) = self.eval(&READ, &keys, &[]).await? else { return Err(bad("read")) };
             let field = |i: usize| out.get(i).and_then(number).ok_or_else(|| bad("read"));
             let epoch = out.get(2).and_then(text).filter(|e| !e.is_empty());
             let entries = match out.get(5) {

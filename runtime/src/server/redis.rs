@@ -205,7 +205,8 @@ const SINCE_KEY: &str = "switchboard:dedup-since";
 
 /// `SET NX PX` of the id, in one step with the loss marker: `{"n", ms Redis has held ids}` when
 /// the id is new, `{"s", stored value}` when it was seen.
-const BEGIN: &str = r"
+/// Run by its SHA1 (EVALSHA); redis-rs sends the body again when Redis answers NOSCRIPT.
+static BEGIN: std::sync::LazyLock<redis::Script> = std::sync::LazyLock::new(|| redis::Script::new(r"
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 redis.call('SET', KEYS[2], now, 'NX')
@@ -213,7 +214,7 @@ if redis.call('SET', KEYS[1], ARGV[2], 'NX', 'PX', ARGV[1]) then
   return {'n', tostring(now - tonumber(redis.call('GET', KEYS[2])))}
 end
 return {'s', redis.call('GET', KEYS[1])}
-";
+"));
 
 impl RedisDedup {
     /// A store on `conn` remembering ids for `ttl`.
@@ -236,9 +237,8 @@ impl RedisDedup {
 
     async fn try_begin(&self, key: &str) -> Result<Seen, RedisError> {
         let mut c = self.conn.conn.clone();
-        let mut cmd = redis::cmd("EVAL");
-        cmd.arg(BEGIN).arg(2).arg(key).arg(SINCE_KEY).arg(self.ttl_ms()).arg(PENDING);
-        let (kind, value): (String, Option<String>) = cmd.query_async(&mut c).await.map_err(|e| err("EVAL begin", e))?;
+        let (kind, value): (String, Option<String>) =
+            BEGIN.key(key).key(SINCE_KEY).arg(self.ttl_ms()).arg(PENDING).invoke_async(&mut c).await.map_err(|e| err("EVALSHA begin", e))?;
         match (kind.as_str(), value) {
             ("n", Some(held)) => {
                 let held = Duration::from_millis(held.parse().map_err(|_| RedisError(format!("dedup: unexpected reply `{held}`")))?);
