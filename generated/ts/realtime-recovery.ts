@@ -46,6 +46,11 @@ export interface Steps {
 
 /** Offsets remembered above a gap per room; past it the oldest gap is given up. */
 const MAX_ABOVE = 1024;
+/**
+ * Live events held ahead of open gaps; past it the gaps are asked for at once instead of after
+ * `reorderWaitMs` (so a fast room cannot grow the app's memory while it waits).
+ */
+const MAX_EARLY = 1024;
 const REASONS: readonly string[] = ['too_old', 'epoch_changed', 'capped', 'unavailable'];
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -171,6 +176,7 @@ export class RecoveryTracker {
     if (this._ahead(rec)) {
       if (this._earlySince === null) this._earlySince = now;
       this._early.push({ event, payload, rec });
+      this._dueNowIfFull(now);
       return;
     }
     if (this._accept(rec, out.resync)) out.deliver.push([event, payload]);
@@ -213,7 +219,15 @@ export class RecoveryTracker {
       progressed = true;
     }
     if (this._early.length === 0) this._earlySince = null;
-    else if (progressed) this._earlySince = now;
+    else if (progressed) {
+      this._earlySince = now;
+      this._dueNowIfFull(now);
+    }
+  }
+
+  /** Past `MAX_EARLY` held events the open gaps are due now. */
+  private _dueNowIfFull(now: number): void {
+    if (this._early.length > MAX_EARLY) this._earlySince = now - this._reorderWaitMs;
   }
 
   /** The server's answer (the ack's `data`): the replay, then the held events, each once. */

@@ -20,6 +20,10 @@ use tokio::time::Instant;
 /// Offsets remembered above a gap per room; past it the oldest gap is given up.
 const MAX_ABOVE: usize = 1024;
 
+/// Live events held ahead of open gaps; past it the gaps are asked for at once instead of
+/// after `reorder_wait` (so a fast room cannot grow the client's memory while it waits).
+const MAX_EARLY: usize = 1024;
+
 /// An event to hand to the listeners.
 pub(super) type Delivery = (String, Value);
 
@@ -148,6 +152,7 @@ impl Tracker {
         if self.ahead(&rec) {
             self.early_since.get_or_insert_with(Instant::now);
             self.early.push((event, payload, rec));
+            self.due_now_if_full();
             return;
         }
         self.deliver_new((event, payload, rec), out);
@@ -176,6 +181,16 @@ impl Tracker {
             self.early_since = None;
         } else if progressed {
             self.early_since = Some(Instant::now());
+            self.due_now_if_full();
+        }
+    }
+
+    /// Past `MAX_EARLY` held events the open gaps are due now: the link asks for them (or,
+    /// without recovery, delivers what arrived in order).
+    fn due_now_if_full(&mut self) {
+        if self.early.len() > MAX_EARLY {
+            let now = Instant::now();
+            self.early_since = Some(now.checked_sub(self.reorder_wait).unwrap_or(now));
         }
     }
 
@@ -376,6 +391,24 @@ mod tests {
         t.answered(reply, &mut out);
         assert_eq!(names(&out), (1..=6).map(|o| json!(o)).collect::<Vec<_>>());
         assert!(out.resync.is_empty());
+    }
+
+    #[test]
+    fn too_many_events_ahead_of_a_gap_make_it_due_at_once() {
+        let wait = Duration::from_secs(60);
+        let mut t = Tracker::new(true, wait);
+        let mut out = Steps::default();
+        t.live("e".into(), json!(1), Some(at("r", "e1", 1)), &mut out);
+        for o in 3..3 + MAX_EARLY as u64 {
+            t.live("e".into(), json!(o), Some(at("r", "e1", o)), &mut out);
+        }
+        let due = t.gap_deadline().expect("a gap is open");
+        assert!(due > Instant::now() + wait / 2, "{MAX_EARLY} held: still waiting");
+        t.live("e".into(), json!("one more"), Some(at("r", "e1", 3 + MAX_EARLY as u64)), &mut out);
+        assert!(t.gap_deadline().expect("a gap is open") <= Instant::now(), "one more: due now");
+        assert!(t.gap_expired(&mut out), "asked for");
+        assert_eq!(t.request().expect("a request").rooms, at("r", "e1", 1), "from the last contiguous offset");
+        assert_eq!(names(&out), vec![json!(1)], "nothing delivered out of order");
     }
 
     #[test]

@@ -144,6 +144,21 @@ test('a gap that stays open for 500 ms is asked for with _recover on the live li
   t.c.disconnect();
 }));
 
+test('more than 1,024 events ahead of a gap make it due at once, not after the wait', withClock(async () => {
+  const t = setup({ reorderWaitMs: 60_000 });
+  const s = t.server.last();
+  s.pushArgs('chat:message', msg('m1'), rec('chat-c-1', 'e1', 1));
+  for (let o = 3; o < 3 + 1024; o++) s.pushArgs('chat:message', msg(`m${o}`), rec('chat-c-1', 'e1', o));
+  mock.timers.tick(1000);
+  assert.deepEqual(t.recovers, [], '1,024 held: still waiting');
+  s.pushArgs('chat:message', msg('one more'), rec('chat-c-1', 'e1', 3 + 1024));
+  mock.timers.tick(0);
+  assert.equal(t.recovers.length, 1, 'one more: asked for at once');
+  assert.deepEqual(t.recovers[0].payload.rooms, [{ room: 'chat-c-1', epoch: 'e1', offset: 1 }], 'from the last contiguous offset');
+  assert.deepEqual(t.got, ['m1'], 'nothing delivered out of order');
+  t.c.disconnect();
+}));
+
 test('a new epoch of a known room waits for its offset 1', withClock(async () => {
   const t = setup();
   t.server.last().pushArgs('chat:message', msg('a'), rec('chat-c-1', 'e1', 7));
