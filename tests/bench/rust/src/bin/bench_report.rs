@@ -214,6 +214,9 @@ fn main() -> std::process::ExitCode {
     let metrics = [
         ("per_msg_us", "server CPU µs per unit (stat)"),
         ("per_msg_sched_us", "server CPU µs per unit (schedstat)"),
+        ("cpu_split.per_msg_user_us", "server user CPU µs per unit (stat)"),
+        ("cpu_split.per_msg_sys_us", "server kernel CPU µs per unit (stat)"),
+        ("cpu_split.sys_share_pct", "kernel share of the server's CPU %"),
         ("latency.p50_us", "latency p50 µs"),
         ("latency.p99_us", "latency p99 µs"),
         ("rate_per_s", "units per second"),
@@ -389,6 +392,10 @@ fn main() -> std::process::ExitCode {
         true,
         "utime + stime of the server process from `/proc/PID/stat` over the scenario, divided by what was delivered (fan-out: per delivery to one socket; ingest: per client message, which includes its ack and its one delivery; ack round trip: per round trip; connect: per connection). Lower is better. Counts are totals over the measured rounds.",
     );
+    let cpu_scenarios = |s: &str| matches!(s, "fanout" | "ingest" | "ingest_mid" | "ingest_max" | "ack_rtt");
+    table(&mut md, "Server user CPU µs per delivered unit", "cpu_split.per_msg_user_us", &cpu_scenarios, false, false, "utime of the server process (`/proc/PID/stat`), per unit as above: the server's own code, its runtime and its libraries.");
+    table(&mut md, "Server kernel CPU µs per delivered unit", "cpu_split.per_msg_sys_us", &cpu_scenarios, false, false, "stime: system calls on the server's behalf (socket reads and writes over loopback, epoll); a cost neither server's code avoids except by making fewer calls.");
+    table(&mut md, "Kernel share of the server's CPU (%)", "cpu_split.sys_share_pct", &cpu_scenarios, false, false, "stime / (utime + stime) per scenario, median over rounds.");
     table(&mut md, "Latency p50 (µs)", "latency.p50_us", &|s| matches!(s, "fanout" | "ingest" | "ingest_mid" | "ingest_max" | "ack_rtt" | "connect"), true, false, "Open loop for fan-out and ingest (measured from the scheduled send time, so a lagging client or server shows up); closed loop for the ack round trip, ingest max and connect (handshake including auth).");
     table(&mut md, "Latency p99 (µs)", "latency.p99_us", &|s| matches!(s, "fanout" | "ingest" | "ingest_mid" | "ingest_max" | "ack_rtt" | "connect"), true, false, "");
     table(&mut md, "Throughput (units per second)", "rate_per_s", &|s| matches!(s, "ingest_max" | "ack_rtt" | "connect"), true, false, "Closed loop: the sustainable rate with the given concurrency (connect: handshakes per second with 100 in flight, auth included). See the load generator CPU table: when it is near 100 % the client is the limit.");

@@ -2,7 +2,7 @@
 
 use crate::Opts;
 use crate::conn::{Cmd, Shared, Ws, connect, run_conn, text_of};
-use crate::measure::{Meter, human, lat_json, ls_slope, per, round3, server_stats, wait_until};
+use crate::measure::{Meter, human, lat_json, ls_slope, per, round3, server_stats, user_sys, wait_until};
 use futures_util::StreamExt;
 use serde_json::{Value, json};
 use std::cell::Cell;
@@ -300,7 +300,7 @@ impl Bench {
             "scenario": "ack_rtt", "label": "ack round trip (1 in flight)", "unit": "round trip",
             "params": { "bytes": 100, "secs": self.o.secs },
             "expected": sent, "received": ok, "dropped": sent - ok.min(sent), "acks_err": self.sh.acks_err.get(),
-            "server_cpu_us": cpu, "server_cpu_sched_us": sched_cpu, "per_msg_us": per(cpu, ok), "per_msg_sched_us": per(sched_cpu, ok),
+            "server_cpu_us": cpu, "server_cpu_sched_us": sched_cpu, "per_msg_us": per(cpu, ok), "per_msg_sched_us": per(sched_cpu, ok), "cpu_split": user_sys(&m, ok),
             "rate_per_s": round3(ok as f64 / m["wall_s"].as_f64().unwrap_or(1.0)),
             "latency": lat_json(&self.sh.lat_ack.borrow()), "meter": m,
         }));
@@ -330,7 +330,7 @@ impl Bench {
             "params": { "room_size": size, "bytes": bytes, "msgs_per_s": round3(rate), "deliveries_per_s": self.o.fanout_rate, "secs": self.o.secs },
             "sent": sent, "expected": expected, "received": got, "dropped": expected - got.min(expected), "stale": self.sh.stale.get(),
             "acks_expected": sent, "acks_ok": self.sh.acks_ok.get(), "acks_err": self.sh.acks_err.get(),
-            "server_cpu_us": cpu, "server_cpu_sched_us": sched_cpu, "per_msg_us": per(cpu, got), "per_msg_sched_us": per(sched_cpu, got),
+            "server_cpu_us": cpu, "server_cpu_sched_us": sched_cpu, "per_msg_us": per(cpu, got), "per_msg_sched_us": per(sched_cpu, got), "cpu_split": user_sys(&m, got),
             "rate_per_s": round3(got as f64 / m["wall_s"].as_f64().unwrap_or(1.0)),
             "latency": lat_json(&self.sh.lat_deliver.borrow()), "ack_latency": lat_json(&self.sh.lat_ack.borrow()),
             "meter": m, "server_stats": stats,
@@ -375,7 +375,7 @@ impl Bench {
             "first_ack_error": self.sh.first_ack_error.borrow().clone(),
             "deliveries_expected": expect_deliveries, "deliveries_received": got, "deliveries_dropped": expect_deliveries - got.min(expect_deliveries),
             "stale": self.sh.stale.get(),
-            "server_cpu_us": cpu, "server_cpu_sched_us": sched_cpu, "per_msg_us": per(cpu, acks), "per_msg_sched_us": per(sched_cpu, acks),
+            "server_cpu_us": cpu, "server_cpu_sched_us": sched_cpu, "per_msg_us": per(cpu, acks), "per_msg_sched_us": per(sched_cpu, acks), "cpu_split": user_sys(&m, acks),
             "rate_per_s": round3(acks as f64 / m["wall_s"].as_f64().unwrap_or(1.0)),
             "latency": lat_json(&self.sh.lat_ack.borrow()), "delivery_latency": lat_json(&self.sh.lat_deliver.borrow()),
             "meter": m, "server_stats": stats,
@@ -429,7 +429,7 @@ impl Bench {
             "params": { "senders": senders, "secs": secs },
             "sent": sent, "expected": sent, "received": acks, "dropped": sent - acks.min(sent), "acks_err": self.sh.acks_err.get(),
             "deliveries_expected": acks, "deliveries_received": got, "deliveries_dropped": acks - got.min(acks),
-            "server_cpu_us": cpu, "server_cpu_sched_us": sched_cpu, "per_msg_us": per(cpu, acks), "per_msg_sched_us": per(sched_cpu, acks),
+            "server_cpu_us": cpu, "server_cpu_sched_us": sched_cpu, "per_msg_us": per(cpu, acks), "per_msg_sched_us": per(sched_cpu, acks), "cpu_split": user_sys(&m, acks),
             "rate_per_s": round3(acks as f64 / m["wall_s"].as_f64().unwrap_or(1.0)),
             "latency": lat_json(&self.sh.lat_ack.borrow()), "meter": m, "server_stats": stats,
             "pings_during": pings_during,
