@@ -19,6 +19,7 @@ pub mod builder;
 pub mod cli;
 pub mod emit;
 pub mod output;
+mod par;
 pub mod schema;
 
 pub use builder::{Builder, compile};

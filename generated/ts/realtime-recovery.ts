@@ -176,7 +176,6 @@ export class RecoveryTracker {
     if (this._ahead(rec)) {
       if (this._earlySince === null) this._earlySince = now;
       this._early.push({ event, payload, rec });
-      this._dueNowIfFull(now);
       return;
     }
     if (this._accept(rec, out.resync)) out.deliver.push([event, payload]);
@@ -186,7 +185,8 @@ export class RecoveryTracker {
   /** When the oldest open gap is due to be asked for (null while a recovery is in flight). */
   gapDeadline(): number | null {
     if (this._held !== null || this._earlySince === null) return null;
-    return this._earlySince + this._reorderWaitMs;
+    // Already due when more than MAX_EARLY events wait.
+    return this._earlySince + (this._early.length > MAX_EARLY ? 0 : this._reorderWaitMs);
   }
 
   /** A gap stayed open: the early events are held and a `_recover` request is due now. */
@@ -219,15 +219,7 @@ export class RecoveryTracker {
       progressed = true;
     }
     if (this._early.length === 0) this._earlySince = null;
-    else if (progressed) {
-      this._earlySince = now;
-      this._dueNowIfFull(now);
-    }
-  }
-
-  /** Past `MAX_EARLY` held events the open gaps are due now. */
-  private _dueNowIfFull(now: number): void {
-    if (this._early.length > MAX_EARLY) this._earlySince = now - this._reorderWaitMs;
+    else if (progressed) this._earlySince = now;
   }
 
   /** The server's answer (the ack's `data`): the replay, then the held events, each once. */

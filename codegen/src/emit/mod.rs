@@ -67,17 +67,14 @@ impl EmitOptions {
 pub fn emit_all(c: &Catalogue, opts: &EmitOptions) -> Vec<GeneratedFile> {
     // The Markdown pages are about half of this work (5,000 events): they are written on a
     // second thread while this one writes the rest. The emitters are pure, and the files are
-    // joined in the same order whichever finishes first. Scoped std threads: a fixed two-way
-    // split needs no pool.
-    std::thread::scope(|s| {
-        let docs = s.spawn(|| markdown::emit(c, opts));
-        let mut files = Vec::new();
-        files.extend(typescript::emit(c, opts));
-        files.extend(ts_client::emit(c, opts));
-        files.extend(docs.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
-        files.extend(json_schema::emit(c, opts));
-        files
-    })
+    // joined in the same order whichever finishes first.
+    let (docs, (ts, client)) = crate::par::join(|| markdown::emit(c, opts), || (typescript::emit(c, opts), ts_client::emit(c, opts)));
+    let mut files = Vec::new();
+    files.extend(ts);
+    files.extend(client);
+    files.extend(docs);
+    files.extend(json_schema::emit(c, opts));
+    files
 }
 
 /// Every tera template, embedded at compile time and parsed once per process (parsing per

@@ -152,7 +152,6 @@ impl Tracker {
         if self.ahead(&rec) {
             self.early_since.get_or_insert_with(Instant::now);
             self.early.push((event, payload, rec));
-            self.due_now_if_full();
             return;
         }
         self.deliver_new((event, payload, rec), out);
@@ -181,25 +180,17 @@ impl Tracker {
             self.early_since = None;
         } else if progressed {
             self.early_since = Some(Instant::now());
-            self.due_now_if_full();
         }
     }
 
-    /// Past `MAX_EARLY` held events the open gaps are due now: the link asks for them (or,
-    /// without recovery, delivers what arrived in order).
-    fn due_now_if_full(&mut self) {
-        if self.early.len() > MAX_EARLY {
-            let now = Instant::now();
-            self.early_since = Some(now.checked_sub(self.reorder_wait).unwrap_or(now));
-        }
-    }
-
-    /// When the oldest open gap is due to be asked for (none while a recovery is in flight).
+    /// When the oldest open gap is due to be asked for (none while a recovery is in flight):
+    /// `reorder_wait` after it opened, or already when more than `MAX_EARLY` events wait.
     pub(super) fn gap_deadline(&self) -> Option<Instant> {
         if self.held.is_some() {
             return None;
         }
-        self.early_since.map(|t| t + self.reorder_wait)
+        let wait = if self.early.len() > MAX_EARLY { Duration::ZERO } else { self.reorder_wait };
+        self.early_since.map(|t| t + wait)
     }
 
     /// A gap stayed open for `reorder_wait`. With recovery, the early events are held and true

@@ -20,8 +20,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 /// shares them with `Rc`), so each chunk is built, parsed and printed on one thread as a
 /// `pub mod types { .. }` of its own, and the texts are spliced in order (see
 /// `join_types_chunks`). prettyplease puts no blank line between items and prints each item
-/// alone, so the result is the bytes one `unparse` of the whole file gives (the Rust snapshot
-/// of every fixture holds it to that).
+/// alone, so the result is the bytes one `unparse` of the whole file gives
+/// (`tests::types_printed_in_chunks_are_the_file_printed_whole`).
 pub fn emit(c: &Catalogue, opts: &EmitOptions) -> GeneratedFile {
     emit_chunked(c, opts, TYPES_PER_CHUNK)
 }
@@ -42,17 +42,17 @@ fn emit_chunked(c: &Catalogue, opts: &EmitOptions, per_chunk: usize) -> Generate
             printed.push((i, print(types_module(c, chunk, i == 0))));
         }
     };
-    let (head, mut printed, tail) = std::thread::scope(|s| {
-        let helper = s.spawn(take_chunks);
-        let (head, tail) = (print(namespace_const(c)), print(other_modules(c)));
-        let mut printed = take_chunks();
-        printed.extend(helper.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
-        (head, printed, tail)
-    });
+    let (mut printed, (head, tail, mine)) = crate::par::join(take_chunks, || (print(namespace_const(c)), print(other_modules(c)), take_chunks()));
+    printed.extend(mine);
     printed.sort_by_key(|(i, _)| *i);
     let types = join_types_chunks(printed.into_iter().map(|(_, text)| text));
+    file(c, opts, &format!("{head}{types}{tail}"))
+}
+
+/// `rust/switchboard.rs` with `body` (the printed items) under its header.
+fn file(c: &Catalogue, opts: &EmitOptions, body: &str) -> GeneratedFile {
     let header: String = opts.header_lines(c, &[]).iter().map(|l| format!("// {l}\n")).collect();
-    let mut contents = format!("{header}\n{head}{types}{tail}");
+    let mut contents = format!("{header}\n{body}");
     super::normalize(&mut contents);
     GeneratedFile { path: "rust/switchboard.rs".into(), contents }
 }
@@ -260,12 +260,10 @@ mod tests {
         for (dir, c) in catalogues() {
             let ids = super::types::type_ids(&c);
             let tokens = [super::namespace_const(&c), super::types_module(&c, &ids, true), super::other_modules(&c)];
-            let header: String = opts.header_lines(&c, &[]).iter().map(|l| format!("// {l}\n")).collect();
-            let mut expected = format!("{header}\n{}", super::print(quote::quote!(#( #tokens )*)));
-            crate::emit::normalize(&mut expected);
+            let expected = super::file(&c, &opts, &super::print(quote::quote!(#( #tokens )*)));
             for per_chunk in [1, super::TYPES_PER_CHUNK] {
                 let got = super::emit_chunked(&c, &opts, per_chunk);
-                assert!(got.contents == expected, "{}: {per_chunk} types per chunk changes the output", dir.display());
+                assert!(got.contents == expected.contents, "{}: {per_chunk} types per chunk changes the output", dir.display());
             }
             spliced += ids.len().saturating_sub(1);
         }

@@ -77,8 +77,7 @@ fn lower_with(files: &[SourceFile], threads: usize) -> LowerResult {
 
 /// Parses every file, in two halves on two threads when the machine has them (YAML parsing is
 /// about a third of `switchboard generate`'s CPU at 5,000 events); the results are in file order, so
-/// diagnostics and output do not depend on the threads. Scoped std threads: a fixed split
-/// needs no pool.
+/// diagnostics and output do not depend on the threads.
 fn parse_all(files: &[SourceFile], threads: usize) -> Vec<Result<yaml::Node, yaml::ParseError>> {
     // Halves of equal text length, not of equal file count.
     let total: usize = files.iter().map(|f| f.text.len()).sum();
@@ -90,12 +89,10 @@ fn parse_all(files: &[SourceFile], threads: usize) -> Vec<Result<yaml::Node, yam
     match split {
         Some(i) if threads > 1 && total >= PARALLEL_PARSE_BYTES => {
             let (first, second) = files.split_at(i + 1);
-            std::thread::scope(|s| {
-                let later = s.spawn(|| second.iter().map(|f| yaml::parse(&f.text)).collect::<Vec<_>>());
-                let mut out: Vec<_> = first.iter().map(|f| yaml::parse(&f.text)).collect();
-                out.extend(later.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
-                out
-            })
+            let parse = |part: &[SourceFile]| part.iter().map(|f| yaml::parse(&f.text)).collect::<Vec<_>>();
+            let (later, mut out) = crate::par::join(|| parse(second), || parse(first));
+            out.extend(later);
+            out
         }
         _ => files.iter().map(|f| yaml::parse(&f.text)).collect(),
     }

@@ -79,6 +79,10 @@ impl Hist {
 pub struct CpuTime {
     /// utime + stime, microseconds.
     pub stat_us: u64,
+    /// utime alone, microseconds.
+    pub user_us: u64,
+    /// stime alone, microseconds.
+    pub sys_us: u64,
     /// Sum of the live threads' on-CPU time, microseconds.
     pub sched_us: u64,
 }
@@ -113,7 +117,7 @@ pub fn cpu_time(pid: &str) -> CpuTime {
             }
         }
     }
-    CpuTime { stat_us, sched_us: sched_ns / 1000 }
+    CpuTime { stat_us, user_us: user, sys_us: sys, sched_us: sched_ns / 1000 }
 }
 
 /// Resident set size in KiB (`/proc/PID/statm`, 4 KiB pages); 0 when unknown.

@@ -4,15 +4,13 @@
 use serde_json::{Value, json};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
-use switchboard_bench::{CLK_TCK, CpuTime, Hist, core_jiffies, cpu_time, cpu_user_sys, rss_kib};
+use switchboard_bench::{CLK_TCK, CpuTime, Hist, core_jiffies, cpu_time, rss_kib};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 pub(crate) struct Meter {
     pid: String,
     wall: Instant,
     server: CpuTime,
-    /// The server's user and system CPU apart, µs.
-    server_user_sys: (u64, u64),
     client: CpuTime,
     rss_kib: u64,
     cores: Vec<(u64, u64)>,
@@ -20,14 +18,13 @@ pub(crate) struct Meter {
 
 impl Meter {
     pub(crate) fn start(pid: &str) -> Self {
-        Self { pid: pid.to_string(), wall: Instant::now(), server: cpu_time(pid), server_user_sys: cpu_user_sys(pid), client: cpu_time("self"), rss_kib: rss_kib(pid), cores: core_jiffies() }
+        Self { pid: pid.to_string(), wall: Instant::now(), server: cpu_time(pid), client: cpu_time("self"), rss_kib: rss_kib(pid), cores: core_jiffies() }
     }
 
     /// Server CPU (stat and schedstat, µs), client CPU %, wall seconds, RSS before/after.
     pub(crate) fn stop(&self) -> Value {
         let wall = self.wall.elapsed().as_secs_f64();
         let s = cpu_time(&self.pid);
-        let (user, sys) = cpu_user_sys(&self.pid);
         let c = cpu_time("self");
         let client_us = c.sched_us.saturating_sub(self.client.sched_us);
         let server_pct = s.sched_us.saturating_sub(self.server.sched_us) as f64 / (wall * 1e4);
@@ -52,8 +49,8 @@ impl Meter {
             "cores": cores,
             "wall_s": round3(wall),
             "server_cpu_us": s.stat_us.saturating_sub(self.server.stat_us),
-            "server_user_us": user.saturating_sub(self.server_user_sys.0),
-            "server_sys_us": sys.saturating_sub(self.server_user_sys.1),
+            "server_user_us": s.user_us.saturating_sub(self.server.user_us),
+            "server_sys_us": s.sys_us.saturating_sub(self.server.sys_us),
             "server_cpu_sched_us": s.sched_us.saturating_sub(self.server.sched_us),
             "server_cpu_pct": round3(server_pct),
             "client_cpu_pct": round3(client_pct),

@@ -4,7 +4,7 @@
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 use std::time::Duration;
-use switchboard_bench::{cpu_time, cpu_user_sys, rss_kib};
+use switchboard_bench::{cpu_time, rss_kib};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// `GET path` on 127.0.0.1:port (HTTP/1.0, so the answer ends with the connection); the JSON body.
@@ -89,8 +89,8 @@ pub fn cpu_snap(procs: &[Proc]) -> CpuSnap {
         procs
             .iter()
             .map(|p| {
-                let (u, s) = cpu_user_sys(&p.pid);
-                (u, s, cpu_time(&p.pid).sched_us)
+                let t = cpu_time(&p.pid);
+                (t.user_us, t.sys_us, t.sched_us)
             })
             .collect(),
     )
