@@ -1,7 +1,11 @@
 //! Server-to-client sends: rooms or everyone, with slow consumers counted, never silent.
 
 use super::mount::Runtime;
+use crate::recovery::Positions;
 use serde::Serialize;
+use serde_json::Value;
+use serde_json::value::RawValue;
+use std::future::Future;
 use super::SocketIo;
 use std::sync::Mutex;
 use std::sync::atomic::Ordering;
@@ -38,11 +42,24 @@ impl DropLog {
 impl Runtime {
     /// Sends an event to rooms of `namespace` (or to every socket of it when `rooms` is empty). Sockets whose buffer
     /// is full miss it: they are counted in `emit_drops`, logged, and reported in the error.
-    pub async fn broadcast<T: Serialize + ?Sized>(&self, io: &SocketIo, namespace: &str, rooms: Vec<String>, event: &'static str, payload: &T) -> Result<(), EmitError> {
+    ///
+    /// Generic only in serializing the payload (once, here); the send itself is one
+    /// non-generic function, so a catalogue of N event types compiles it once, not N times.
+    pub fn broadcast<'a, T: Serialize + ?Sized>(&'a self, io: &'a SocketIo, namespace: &'a str, rooms: Vec<String>, event: &'static str, payload: &T) -> impl Future<Output = Result<(), EmitError>> + Send + use<'a, T> {
+        self.send(io, namespace, rooms, event, encode(payload).map(Encoded::Raw))
+    }
+
+    /// Sends what [`Runtime::broadcast`] and [`Runtime::broadcast_recoverable`] encoded.
+    pub(crate) async fn send(&self, io: &SocketIo, namespace: &str, rooms: Vec<String>, event: &'static str, payload: Result<Encoded, EmitError>) -> Result<(), EmitError> {
         let Some(op) = io.of(namespace) else {
             return Err(EmitError::NoNamespace(namespace.to_string()));
         };
-        let result = if rooms.is_empty() { op.emit(event, payload).await } else { op.to(rooms).emit(event, payload).await };
+        let op = if rooms.is_empty() { op } else { op.to(rooms) };
+        let result = match payload? {
+            Encoded::Raw(raw) => op.emit(event, &*raw).await,
+            Encoded::Value(data) => op.emit(event, &data).await,
+            Encoded::Recoverable(data, positions) => op.emit(event, &(data, positions)).await,
+        };
         match result {
             Ok(()) => Ok(()),
             Err(socketioxide::BroadcastError::Socket(errors)) => {
@@ -57,6 +74,21 @@ impl Runtime {
             Err(e) => Err(EmitError::Failed(e.to_string())),
         }
     }
+}
+
+/// A server-to-client payload, serialized before the send.
+pub(crate) enum Encoded {
+    /// The JSON text, written into the packet as it is.
+    Raw(Box<RawValue>),
+    /// A recoverable event sent live without positions (its history write failed).
+    Value(Value),
+    /// A recoverable event and its positions (the trailing argument).
+    Recoverable(Value, Positions),
+}
+
+/// Serializes a payload once; the text goes into the packet unchanged (as `serde_json` writes it).
+pub(crate) fn encode<T: Serialize + ?Sized>(payload: &T) -> Result<Box<RawValue>, EmitError> {
+    serde_json::value::to_raw_value(payload).map_err(|e| EmitError::Failed(e.to_string()))
 }
 
 /// Why a server-to-client event did not reach every socket.

@@ -21,6 +21,7 @@ use super::config::EventSpec;
 use super::metrics::Metrics;
 use super::mount::Runtime;
 use super::order::{Ticket, Turn};
+use super::router::{Call, Row};
 use super::session::{Ctx, Session};
 use super::dedup::{RESEND_SLACK, Seen};
 use crate::validate::Validate;
@@ -29,19 +30,14 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use super::{AckSender, SocketRef};
-use std::future::Future;
 use std::sync::atomic::AtomicU64;
 
 impl Runtime {
     /// Handles one client event end to end and always answers the ack (unless the socket is gone).
     /// Every refusal here is listed, with when, in `ErrorCode::answered` (the generated docs).
-    pub async fn handle<T, A, F, Fut>(&self, s: SocketRef, ticket: Ticket, ack: AckSender, data: EventData, spec: &EventSpec, f: F)
-    where
-        T: DeserializeOwned + Validate,
-        A: Serialize,
-        F: FnOnce(Ctx, T) -> Fut,
-        Fut: Future<Output = Result<A, AckError>>,
-    {
+    /// Not generic: the event's types live in `row.call` (see [`Call`]).
+    pub(crate) async fn handle(&self, s: SocketRef, ticket: Ticket, ack: AckSender, data: EventData, row: &Row) {
+        let spec = &row.spec;
         use tracing::Instrument;
         let span = tracing::debug_span!("client_event", event = spec.name, sid = %s.id);
         // The wait in the lane counts towards a resend's age (see `RESEND_SLACK`).
@@ -67,7 +63,7 @@ impl Runtime {
                     tracing::debug!(sid = %s.id, event = spec.name, "socket disconnected before the event's turn; dropped");
                     (None, None)
                 }
-                Turn::Go(turn) => (Some(self.process::<T, A, F, Fut>(&s, value, arrived, spec, f).await), turn),
+                Turn::Go(turn) => (Some(self.process(&s, value, arrived, spec, &row.call).await), turn),
             }
         }
         .instrument(span)
@@ -92,13 +88,7 @@ impl Runtime {
         to_value(&Ack::<()>::Err(e))
     }
 
-    async fn process<T, A, F, Fut>(&self, s: &SocketRef, mut value: Value, arrived: std::time::Instant, spec: &EventSpec, f: F) -> Value
-    where
-        T: DeserializeOwned + Validate,
-        A: Serialize,
-        F: FnOnce(Ctx, T) -> Fut,
-        Fut: Future<Output = Result<A, AckError>>,
-    {
+    async fn process(&self, s: &SocketRef, mut value: Value, arrived: std::time::Instant, spec: &EventSpec, call: &Call) -> Value {
         let m = &self.metrics;
         let Some(session) = s.extensions.get::<Session>() else {
             return self.refuse(s, spec, &m.handler_errors, AckError::new(ErrorCode::Internal, "no session on this socket"));
@@ -162,22 +152,22 @@ impl Runtime {
             {
                 return Err(self.refuse(s, spec, &m.rate_limited, AckError::new(ErrorCode::RateLimited, format!("at most {count} `{}` per {per} s", spec.name))));
             }
-            let payload: T = match parse_payload(&value) {
-                Ok(p) => p,
+            let ctx = Ctx { socket: s.clone(), session: session.clone(), message_id, max_rooms: self.config.max_rooms_per_socket };
+            let handled = match call(ctx, &value) {
+                Ok(handled) => handled,
                 Err(e) => return Err(self.refuse(s, spec, &m.invalid_payloads, e)),
             };
-            let ctx = Ctx { socket: s.clone(), session: session.clone(), message_id, max_rooms: self.config.max_rooms_per_socket };
             // A panicking handler is answered and logged, never left hanging.
-            let guarded = std::panic::AssertUnwindSafe(f(ctx, payload));
+            let guarded = std::panic::AssertUnwindSafe(handled);
             let result = tokio::time::timeout(self.config.handler_timeout, futures_util::FutureExt::catch_unwind(guarded)).await;
             match result {
                 Ok(Err(_panic)) => {
                     tracing::error!(sid = %s.id, event = spec.name, "handler panicked");
                     Err(self.refuse(s, spec, &m.handler_errors, AckError::new(ErrorCode::HandlerError, "the handler failed")))
                 }
-                Ok(Ok(Ok(data))) => {
+                Ok(Ok(Ok(ack))) => {
                     Metrics::inc(&m.events_ok);
-                    Ok(to_value(&Ack::Ok(data)))
+                    Ok(ack)
                 }
                 Ok(Ok(Err(e))) => {
                     let counter = match e.code {

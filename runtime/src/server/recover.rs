@@ -3,7 +3,8 @@
 //! with the events it missed or `resync_required`. The wire protocol is in
 //! [`crate::recovery`]; the decision per room in [`super::history::plan`].
 
-use super::emit::EmitError;
+use super::emit::{EmitError, Encoded, encode};
+use std::future::Future;
 use super::history::{Plan, RecoveryPolicy, plan};
 use super::metrics::Metrics;
 use super::mount::Runtime;
@@ -45,20 +46,28 @@ impl Runtime {
     /// rooms, it is a plain broadcast. When the history store fails, the event is still sent
     /// live (without positions), counted in `history_failures` and reported as
     /// [`EmitError::History`].
-    pub async fn broadcast_recoverable<T: Serialize + ?Sized>(&self, io: &SocketIo, namespace: &str, rooms: Vec<String>, event: &'static str, payload: &T) -> Result<(), EmitError> {
-        let Some(policy) = self.recovery.get().copied() else {
-            return self.broadcast(io, namespace, rooms, event, payload).await;
+    pub fn broadcast_recoverable<'a, T: Serialize + ?Sized>(&'a self, io: &'a SocketIo, namespace: &'a str, rooms: Vec<String>, event: &'static str, payload: &T) -> impl Future<Output = Result<(), EmitError>> + Send + use<'a, T> {
+        // Serialized here, once; the rest is not generic (see `Runtime::broadcast`).
+        let kept = self.recovery.get().is_some() && !rooms.is_empty();
+        let payload = if kept {
+            serde_json::to_value(payload).map(Encoded::Value).map_err(|e| EmitError::Failed(e.to_string()))
+        } else {
+            encode(payload).map(Encoded::Raw)
         };
-        if rooms.is_empty() {
-            return self.broadcast(io, namespace, rooms, event, payload).await;
-        }
-        let data = serde_json::to_value(payload).map_err(|e| EmitError::Failed(e.to_string()))?;
+        self.send_recoverable(io, namespace, rooms, event, payload)
+    }
+
+    async fn send_recoverable(&self, io: &SocketIo, namespace: &str, rooms: Vec<String>, event: &'static str, payload: Result<Encoded, EmitError>) -> Result<(), EmitError> {
+        let (policy, data) = match (self.recovery.get().copied(), payload) {
+            (Some(policy), Ok(Encoded::Value(data))) => (policy, data),
+            (_, other) => return self.send(io, namespace, rooms, event, other).await,
+        };
         match self.history.append(&rooms, event, &data, &policy).await {
-            Ok(rec) => self.broadcast(io, namespace, rooms, event, &(data, Positions { rec })).await,
+            Ok(rec) => self.send(io, namespace, rooms, event, Ok(Encoded::Recoverable(data, Positions { rec }))).await,
             Err(e) => {
                 Metrics::inc(&self.metrics.history_failures);
                 tracing::warn!(event, "{e}; sent live without a position (not recoverable)");
-                self.broadcast(io, namespace, rooms, event, &data).await?;
+                self.send(io, namespace, rooms, event, Ok(Encoded::Value(data))).await?;
                 Err(EmitError::History(e.0))
             }
         }
