@@ -51,6 +51,13 @@ const MAX_ABOVE = 1024;
  * `reorderWaitMs` (so a fast room cannot grow the app's memory while it waits).
  */
 const MAX_EARLY = 1024;
+
+/**
+ * Live events held while a `_recover` request is in flight. Later ones are not kept: they are in
+ * the server's history, so once the answer is in, a second request asks for them (a busy room
+ * cannot grow the app's memory without bound while it waits).
+ */
+const MAX_HELD = 4 * MAX_EARLY;
 const REASONS: readonly string[] = ['too_old', 'epoch_changed', 'capped', 'unavailable'];
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -127,6 +134,8 @@ export class RecoveryTracker {
   private _early: Held[] = [];
   /** Since when the oldest open gap has waited. */
   private _earlySince: number | null = null;
+  /** Since when live events past MAX_HELD were left to a second request (due after the answer). */
+  private _refetch: number | null = null;
   private readonly _reorderWaitMs: number;
 
   /** `reorderWaitMs`: how long a gap in a room's offsets may stay open before it is asked for. */
@@ -170,7 +179,8 @@ export class RecoveryTracker {
       return;
     }
     if (this._held !== null) {
-      this._held.push({ event, payload, rec });
+      if (this._held.length < MAX_HELD) this._held.push({ event, payload, rec });
+      else if (this._refetch === null) this._refetch = now;
       return;
     }
     if (this._ahead(rec)) {
@@ -184,7 +194,10 @@ export class RecoveryTracker {
 
   /** When the oldest open gap is due to be asked for (null while a recovery is in flight). */
   gapDeadline(): number | null {
-    if (this._held !== null || this._earlySince === null) return null;
+    if (this._held !== null) return null;
+    // Events left to the server's history while a request was in flight: due now.
+    if (this._refetch !== null) return this._refetch;
+    if (this._earlySince === null) return null;
     // Already due when more than MAX_EARLY events wait.
     return this._earlySince + (this._early.length > MAX_EARLY ? 0 : this._reorderWaitMs);
   }
@@ -192,7 +205,9 @@ export class RecoveryTracker {
   /** A gap stayed open: the early events are held and a `_recover` request is due now. */
   gapExpired(): void {
     this._owed = true;
-    this._away = this._earlySince ?? this._heard;
+    const since = this._earlySince !== null && this._refetch !== null ? Math.min(this._earlySince, this._refetch) : (this._earlySince ?? this._refetch);
+    this._away = since ?? this._heard;
+    this._refetch = null;
     this._held = this._early;
     this._early = [];
     this._earlySince = null;
@@ -267,6 +282,8 @@ export class RecoveryTracker {
    */
   failed(unsupported: boolean, out: Steps): void {
     this._owed = false;
+    // Every room is told to resync (or the server has no history to ask).
+    this._refetch = null;
     const held = this._held ?? [];
     this._held = null;
     if (!unsupported) for (const room of [...this._rooms.keys()].sort()) out.resync.push({ room, reason: 'unavailable' });
@@ -276,6 +293,8 @@ export class RecoveryTracker {
   /** The link ended during a request: held events are forgotten so the next request asks again. */
   abandoned(): void {
     this._held = null;
+    // The next request starts from the last delivered offsets, so it covers them too.
+    this._refetch = null;
   }
 
   /** Records an event's positions; false when one of its rooms already saw it. */

@@ -228,7 +228,7 @@ async fn core_guarantees() {
 
 #[tokio::test]
 async fn recovery_core() {
-    assert_eq!(node_test("ts-client/recovery.test.mjs", &[]).await, 12);
+    assert_eq!(node_test("ts-client/recovery.test.mjs", &[]).await, 13);
 }
 
 #[tokio::test]

@@ -24,6 +24,11 @@ const MAX_ABOVE: usize = 1024;
 /// after `reorder_wait` (so a fast room cannot grow the client's memory while it waits).
 const MAX_EARLY: usize = 1024;
 
+/// Live events held while a `_recover` request is in flight. Later ones are not kept: they are
+/// in the server's history, so once the answer is in, a second request asks for them (a busy
+/// room cannot grow the client's memory without bound while it waits).
+const MAX_HELD: usize = 4 * MAX_EARLY;
+
 /// An event to hand to the listeners.
 pub(super) type Delivery = (String, Value);
 
@@ -91,6 +96,9 @@ pub(super) struct Tracker {
     early_since: Option<Instant>,
     /// How long a gap may stay open before it is asked for.
     reorder_wait: Duration,
+    /// Since when live events past `MAX_HELD` were left to a second request (due once the
+    /// answer is in).
+    refetch: Option<Instant>,
 }
 
 /// What the session does with the outcome of a step.
@@ -103,7 +111,7 @@ pub(super) struct Steps {
 
 impl Tracker {
     pub(super) fn new(enabled: bool, reorder_wait: Duration) -> Self {
-        Self { enabled, rooms: HashMap::new(), held: None, heard: None, away: None, owed: false, early: Vec::new(), early_since: None, reorder_wait }
+        Self { enabled, rooms: HashMap::new(), held: None, heard: None, away: None, owed: false, early: Vec::new(), early_since: None, reorder_wait, refetch: None }
     }
 
     /// A link is up: when a recovery is due, positioned events are held from now on (a live
@@ -146,7 +154,12 @@ impl Tracker {
             return;
         };
         if let Some(held) = self.held.as_mut() {
-            held.push((event, payload, rec));
+            if held.len() < MAX_HELD {
+                held.push((event, payload, rec));
+            } else if self.refetch.is_none() {
+                tracing::debug!(held = MAX_HELD, "live events held during a recovery reached the cap; later ones are asked for again after the answer");
+                self.refetch = Some(Instant::now());
+            }
             return;
         }
         if self.ahead(&rec) {
@@ -189,6 +202,10 @@ impl Tracker {
         if self.held.is_some() {
             return None;
         }
+        if self.refetch.is_some() {
+            // Events left to the server's history while a request was in flight: due now.
+            return self.refetch;
+        }
         let wait = if self.early.len() > MAX_EARLY { Duration::ZERO } else { self.reorder_wait };
         self.early_since.map(|t| t + wait)
     }
@@ -197,7 +214,10 @@ impl Tracker {
     /// is returned: the link asks for the gap now (the request carries the last contiguous
     /// offsets). Without it, the early events are delivered in offset order.
     pub(super) fn gap_expired(&mut self, out: &mut Steps) -> bool {
-        let since = self.early_since.take();
+        let since = match (self.early_since.take(), self.refetch.take()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
         let mut early = std::mem::take(&mut self.early);
         if self.enabled {
             self.owed = true;
@@ -291,6 +311,8 @@ impl Tracker {
     /// server has no recovery at all (`unsupported`); held events are delivered.
     pub(super) fn failed(&mut self, unsupported: bool, out: &mut Steps) {
         self.owed = false;
+        // Every room is told to resync (or the server has no history to ask).
+        self.refetch = None;
         let held = self.held.take().unwrap_or_default();
         if !unsupported {
             let mut rooms: Vec<String> = self.rooms.keys().cloned().collect();
@@ -304,6 +326,8 @@ impl Tracker {
     /// next request asks for them again (in order).
     pub(super) fn abandoned(&mut self) {
         self.held = None;
+        // The next request starts from the last delivered offsets, so it covers them too.
+        self.refetch = None;
     }
 
     fn release(&mut self, held: Vec<(String, Value, Vec<Position>)>, out: &mut Steps) {
@@ -382,6 +406,34 @@ mod tests {
         t.answered(reply, &mut out);
         assert_eq!(names(&out), (1..=6).map(|o| json!(o)).collect::<Vec<_>>());
         assert!(out.resync.is_empty());
+    }
+
+    #[test]
+    fn events_past_the_held_cap_are_asked_for_again_once_the_answer_is_in() {
+        let (mut t, req) = reconnected();
+        assert_eq!(req.rooms, at("r", "e1", 1));
+        let mut out = Steps::default();
+        // A busy room while the request is in flight: more live events than the client holds.
+        let last = 1 + MAX_HELD as u64 + 10;
+        for o in 2..=last {
+            t.live("e".into(), json!(o), Some(at("r", "e1", o)), &mut out);
+        }
+        assert!(out.deliver.is_empty(), "held during the recovery");
+        assert!(t.gap_deadline().is_none(), "one request at a time");
+        let recovered = |offset, replayed| RoomOutcome::Recovered { room: "r".into(), epoch: Some("e1".into()), offset, replayed };
+        t.answered(RecoverReply { rooms: vec![recovered(1, 0)], events: vec![] }, &mut out);
+        assert_eq!(out.deliver.len(), MAX_HELD, "the held events, in order");
+        let due = t.gap_deadline().expect("the rest is due");
+        assert!(due <= Instant::now(), "at once, not after the reorder wait");
+        assert!(t.gap_expired(&mut out), "asked for with a second request");
+        let req = t.request().expect("a second request");
+        assert_eq!(req.rooms, at("r", "e1", 1 + MAX_HELD as u64), "from the last delivered offset");
+        let rest = 2 + MAX_HELD as u64..=last;
+        let events = rest.clone().map(|o| Replayed { event: "e".into(), data: json!(o), rec: at("r", "e1", o) }).collect();
+        t.answered(RecoverReply { rooms: vec![recovered(last, rest.count())], events }, &mut out);
+        assert_eq!(names(&out), (2..=last).map(|o| json!(o)).collect::<Vec<_>>(), "every event once, in order");
+        assert!(out.resync.is_empty());
+        assert!(t.gap_deadline().is_none(), "nothing left to ask");
     }
 
     #[test]

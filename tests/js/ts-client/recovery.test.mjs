@@ -159,6 +159,33 @@ test('more than 1,024 events ahead of a gap make it due at once, not after the w
   t.c.disconnect();
 }));
 
+test('past 4,096 events held during a _recover, the rest is asked for again once the answer is in; each arrives once, in order', withClock(async () => {
+  const t = setup();
+  await t.c.subscribeChat({ chatId: 'c-1' });
+  t.server.last().pushArgs('chat:message', msg('m1'), rec('chat-c-1', 'e1', 1));
+  bounce(t, 1000);
+  const s = t.server.last();
+  assert.equal(t.recovers.length, 1);
+  // A busy room while the request is in flight: more live events than the client holds.
+  const last = 1 + 4096 + 10;
+  for (let o = 2; o <= last; o++) s.pushArgs('chat:message', msg(`m${o}`), rec('chat-c-1', 'e1', o));
+  assert.deepEqual(t.got, ['m1'], 'held while the recovery is in flight');
+  t.recovers[0].ack(replayed([1]));
+  assert.equal(t.got.length, 1 + 4096, 'the held events are delivered');
+  assert.equal(t.recovers.length, 1, 'the second request waits for the timer turn');
+  mock.timers.tick(0);
+  assert.equal(t.recovers.length, 2, 'then asked for at once, not after the reorder wait');
+  assert.deepEqual(t.recovers[1].payload.rooms, [{ room: 'chat-c-1', epoch: 'e1', offset: 1 + 4096 }], 'from the last delivered offset');
+  const rest = [];
+  for (let o = 2 + 4096; o <= last; o++) rest.push(o);
+  t.recovers[1].ack(replayed(rest));
+  const want = [];
+  for (let o = 1; o <= last; o++) want.push(`m${o}`);
+  assert.deepEqual(t.got, want, 'every event once, in order');
+  assert.deepEqual(t.resyncs, []);
+  t.c.disconnect();
+}));
+
 test('a new epoch of a known room waits for its offset 1', withClock(async () => {
   const t = setup();
   t.server.last().pushArgs('chat:message', msg('a'), rec('chat-c-1', 'e1', 7));
