@@ -15,6 +15,9 @@ use tokio_tungstenite::tungstenite::{self, Message};
 
 pub(super) use super::transport::Ws;
 
+
+/// Frames read, when already here, before deadlines are judged (see `Link::on_wake`).
+const READY_BEFORE_DEADLINES: usize = 64;
 /// Why a link (or an attempt at one) ended.
 pub(super) enum Down {
     /// Worth a reconnect with backoff.
@@ -147,7 +150,17 @@ impl Link {
     pub(super) async fn on_wake(&mut self, wake: Wake, s: &mut Session) -> Result<(), Down> {
         match wake {
             Wake::Frame(frame) => self.on_frame(frame, s).await,
-            Wake::Deadline => self.on_deadline(s).await,
+            Wake::Deadline => {
+                // A frame that is already here (say, the ack a deadline waits for) is read
+                // before any deadline is judged: `select!` picks at random among ready
+                // branches, and a late wake-up sees both at once. Bounded, so a flood of
+                // frames cannot hold the deadlines off.
+                for _ in 0..READY_BEFORE_DEADLINES {
+                    let Some(frame) = futures_util::FutureExt::now_or_never(self.ws.next()) else { break };
+                    self.on_frame(frame, s).await?;
+                }
+                self.on_deadline(s).await
+            }
         }
     }
 
