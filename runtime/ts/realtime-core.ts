@@ -35,6 +35,15 @@ function timers(): Timers {
   return globalThis as unknown as Timers;
 }
 
+/**
+ * Runs `verdict` one turn of the event loop later, after I/O that already arrived: a thread that
+ * was busy or suspended sees an expired ack timer and the ack it waited for at once, and timers
+ * run first (Node runs its timers phase before it reads sockets).
+ */
+function afterPendingIo(verdict: () => void): unknown {
+  return timers().setTimeout(verdict, 0);
+}
+
 /** A reliable message waiting in the queue or for its ack. */
 interface Outgoing {
   seq: number;
@@ -509,10 +518,12 @@ export class RealtimeCore<Events extends object = Record<string, unknown>, Code 
   /** Emits with an ack; `done(undefined)` on timeout. */
   private _emitWithTimeout(socket: Socket, event: string, payload: unknown, done: (res: unknown) => void): void {
     let settled = false;
-    const timer = timers().setTimeout(() => {
-      if (settled) return;
-      settled = true;
-      done(undefined);
+    let timer = timers().setTimeout(() => {
+      timer = afterPendingIo(() => {
+        if (settled) return;
+        settled = true;
+        done(undefined);
+      });
     }, this._ackTimeoutMs);
     const ack: AckHandler = (res) => {
       if (settled) return;
@@ -541,16 +552,18 @@ export class RealtimeCore<Events extends object = Record<string, unknown>, Code 
       this._settle(res, o.resolve, o.reject);
     };
     o.timer = timers().setTimeout(() => {
-      if (o.attempt !== attempt || this._inflight.get(o.seq) !== o) return;
-      o.timer = undefined;
-      this._inflight.delete(o.seq);
-      if (o.timeouts < this._ackRetries) {
-        // Same `_mid`: the server's dedup answers a resend of a handled message without a second effect.
-        o.timeouts++;
-        this._send(o);
-      } else {
-        this._drop(o, 'ack_timeout');
-      }
+      o.timer = afterPendingIo(() => {
+        if (o.attempt !== attempt || this._inflight.get(o.seq) !== o) return;
+        o.timer = undefined;
+        this._inflight.delete(o.seq);
+        if (o.timeouts < this._ackRetries) {
+          // Same `_mid`: the server's dedup answers a resend of a handled message without a second effect.
+          o.timeouts++;
+          this._send(o);
+        } else {
+          this._drop(o, 'ack_timeout');
+        }
+      });
     }, this._ackTimeoutMs);
     const now = Date.now();
     let payload = o.payload;

@@ -233,7 +233,7 @@ async fn recovery_core() {
 
 #[tokio::test]
 async fn against_a_node_socket_io_server() {
-    assert_eq!(node_test("ts-client/node-server.test.mjs", &[]).await, 1);
+    assert_eq!(node_test("ts-client/node-server.test.mjs", &[]).await, 2);
 }
 
 #[tokio::test]

@@ -1,9 +1,11 @@
 // The generated TypeScript client against a Node socket.io 4.8 server (the app's current backend
 // stack), started in this process: typed round trips of a reliable event with ack (deduplicated
-// by `_mid`), a room event and a volatile event, and a refused token.
+// by `_mid`), a room event and a volatile event, a refused token, and an ack that arrived with its
+// deadline while the client's thread was blocked.
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { test } from 'node:test';
+import { Worker } from 'node:worker_threads';
 import { Server } from 'socket.io';
 import { chat, realtime, until } from './fake.mjs';
 
@@ -70,5 +72,43 @@ test('round trips against a Node socket.io 4.8 server', async () => {
     a.disconnect();
     b.disconnect();
     await server.close();
+  }
+});
+
+test('an ack that arrived with its deadline answers the call (the thread was blocked across both)', async () => {
+  // The server runs on a worker thread, so it answers while this thread is blocked.
+  const shared = new SharedArrayBuffer(8);
+  const flags = new Int32Array(shared);
+  const worker = new Worker(new URL('./late-ack-server.mjs', import.meta.url), { workerData: { flags: shared } });
+  const port = await new Promise((resolve) => worker.once('message', resolve));
+  const ackTimeoutMs = 200;
+  const c = createRealtimeClient({ url: `http://127.0.0.1:${port}`, token: 't', ackTimeoutMs });
+  try {
+    await until('connected', () => c.getState().status === 'connected');
+    for (let round = 1; round <= 3; round++) {
+      const sent = Date.now();
+      const call = c.subscribeChat({ chatId: `c-${round}` });
+      await until('the join at the server', () => Atomics.load(flags, 0) >= round, 5000);
+      // Blocked (as a busy or suspended JS thread is) until the ack was sent and the deadline
+      // passed, in the check phase: the next turn of the event loop then finds both waiting, and
+      // runs timers before it reads sockets.
+      await new Promise((resolve) =>
+        setImmediate(() => {
+          while ((Atomics.load(flags, 1) < round || Date.now() - sent < ackTimeoutMs + 50) && Date.now() - sent < 5000) {
+            // busy
+          }
+          const settle = Date.now() + 20;
+          while (Date.now() < settle) {
+            // the ack crosses loopback
+          }
+          resolve();
+        }),
+      );
+      assert.equal(Atomics.load(flags, 1), round, `round ${round}: the server acked in time`);
+      assert.equal(await call, null, `round ${round}: answered, not ack_timeout`);
+    }
+  } finally {
+    c.disconnect();
+    await worker.terminate();
   }
 });
