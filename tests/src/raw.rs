@@ -55,6 +55,29 @@ pub async fn connect_ok(addr: SocketAddr, token: &str) -> Ws {
     ws
 }
 
+/// Like [`connect_ok`], but returns only once Engine.IO's first ping came (and was answered).
+/// engineioxide sends it when the session starts and closes a socket whose ping finds the
+/// socket's buffer full, so a test that floods a socket with a small buffer waits for it first.
+pub async fn connect_ok_after_first_ping(addr: SocketAddr, token: &str) -> Ws {
+    let url = format!("ws://{addr}/socket.io/?EIO=4&transport=websocket");
+    let (mut ws, _) = tokio_tungstenite::connect_async(url).await.expect("a websocket");
+    let (mut connected, mut pinged) = (false, false);
+    while !(connected && pinged) {
+        let frame = tokio::time::timeout(Duration::from_secs(10), ws.next()).await;
+        let Ok(Some(Ok(Message::Text(t)))) = frame else { panic!("no open, CONNECT answer and ping within 10 s: {frame:?}") };
+        match t.as_str() {
+            "2" => {
+                ws.send(Message::Text("3".into())).await.expect("pong");
+                pinged = true;
+            }
+            open if open.starts_with("0{") => ws.send(Message::Text(format!("40{{\"token\":\"{token}\"}}").into())).await.expect("CONNECT"),
+            answer if answer.starts_with("40{\"sid\"") => connected = true,
+            other => panic!("unexpected frame before the first ping: {other}"),
+        }
+    }
+    ws
+}
+
 /// The next text frame, answering Engine.IO pings on the way; `None` when the socket closed or
 /// nothing came within 10 s.
 pub async fn next_text(ws: &mut Ws) -> Option<String> {
