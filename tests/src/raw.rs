@@ -23,12 +23,10 @@ pub async fn try_connect(addr: SocketAddr, token: &str) -> Option<(Ws, String)> 
 /// Like [`try_connect`] on namespace `ns`: CONNECT is `40{..}` for `/`, `40/ns,{..}` otherwise
 /// (and the server's answers to another namespace carry the same `/ns,` prefix).
 pub async fn try_connect_ns(addr: SocketAddr, ns: &str, token: &str) -> Option<(Ws, String)> {
-    let url = format!("ws://{addr}/socket.io/?EIO=4&transport=websocket");
-    let (mut ws, _) = tokio_tungstenite::connect_async(url).await.ok()?;
+    let (mut ws, _) = tokio_tungstenite::connect_async(ws_url(addr)).await.ok()?;
     let open = next_text(&mut ws).await?;
     assert!(open.starts_with('0'), "{open}");
-    let prefix = if ns == "/" { String::new() } else { format!("{ns},") };
-    ws.send(Message::Text(format!("40{prefix}{{\"token\":\"{token}\"}}").into())).await.ok()?;
+    ws.send(connect_frame(ns, token)).await.ok()?;
     let answer = next_text(&mut ws).await?;
     Some((ws, answer))
 }
@@ -59,8 +57,7 @@ pub async fn connect_ok(addr: SocketAddr, token: &str) -> Ws {
 /// engineioxide sends it when the session starts and closes a socket whose ping finds the
 /// socket's buffer full, so a test that floods a socket with a small buffer waits for it first.
 pub async fn connect_ok_after_first_ping(addr: SocketAddr, token: &str) -> Ws {
-    let url = format!("ws://{addr}/socket.io/?EIO=4&transport=websocket");
-    let (mut ws, _) = tokio_tungstenite::connect_async(url).await.expect("a websocket");
+    let (mut ws, _) = tokio_tungstenite::connect_async(ws_url(addr)).await.expect("a websocket");
     let (mut connected, mut pinged) = (false, false);
     while !(connected && pinged) {
         let frame = tokio::time::timeout(Duration::from_secs(10), ws.next()).await;
@@ -70,12 +67,23 @@ pub async fn connect_ok_after_first_ping(addr: SocketAddr, token: &str) -> Ws {
                 ws.send(Message::Text("3".into())).await.expect("pong");
                 pinged = true;
             }
-            open if open.starts_with("0{") => ws.send(Message::Text(format!("40{{\"token\":\"{token}\"}}").into())).await.expect("CONNECT"),
+            open if open.starts_with("0{") => ws.send(connect_frame("/", token)).await.expect("CONNECT"),
             answer if answer.starts_with("40{\"sid\"") => connected = true,
             other => panic!("unexpected frame before the first ping: {other}"),
         }
     }
     ws
+}
+
+/// The gateway's Engine.IO v4 WebSocket endpoint.
+fn ws_url(addr: SocketAddr) -> String {
+    format!("ws://{addr}/socket.io/?EIO=4&transport=websocket")
+}
+
+/// Socket.IO CONNECT to `ns` with `auth.token`: `40{..}` for `/`, `40/ns,{..}` otherwise.
+fn connect_frame(ns: &str, token: &str) -> Message {
+    let prefix = if ns == "/" { String::new() } else { format!("{ns},") };
+    Message::Text(format!("40{prefix}{{\"token\":\"{token}\"}}").into())
 }
 
 /// The next text frame, answering Engine.IO pings on the way; `None` when the socket closed or

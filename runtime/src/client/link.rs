@@ -15,9 +15,9 @@ use tokio_tungstenite::tungstenite::{self, Message};
 
 pub(super) use super::transport::Ws;
 
-
 /// Frames read, when already here, before deadlines are judged (see `Link::on_wake`).
 const READY_BEFORE_DEADLINES: usize = 64;
+
 /// Why a link (or an attempt at one) ended.
 pub(super) enum Down {
     /// Worth a reconnect with backoff.

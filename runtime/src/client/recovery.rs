@@ -214,10 +214,8 @@ impl Tracker {
     /// is returned: the link asks for the gap now (the request carries the last contiguous
     /// offsets). Without it, the early events are delivered in offset order.
     pub(super) fn gap_expired(&mut self, out: &mut Steps) -> bool {
-        let since = match (self.early_since.take(), self.refetch.take()) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
+        // The earlier of an open gap and events left to the history.
+        let since = self.early_since.take().into_iter().chain(self.refetch.take()).min();
         let mut early = std::mem::take(&mut self.early);
         if self.enabled {
             self.owed = true;

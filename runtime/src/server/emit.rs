@@ -46,7 +46,7 @@ impl Runtime {
     /// Generic only in serializing the payload (once, here); the send itself is one
     /// non-generic function, so a catalogue of N event types compiles it once, not N times.
     pub fn broadcast<'a, T: Serialize + ?Sized>(&'a self, io: &'a SocketIo, namespace: &'a str, rooms: Vec<String>, event: &'static str, payload: &T) -> impl Future<Output = Result<(), EmitError>> + Send + use<'a, T> {
-        self.send(io, namespace, rooms, event, encode(payload).map(Encoded::Raw))
+        self.send(io, namespace, rooms, event, Encoded::raw(payload))
     }
 
     /// Sends what [`Runtime::broadcast`] and [`Runtime::broadcast_recoverable`] encoded.
@@ -80,15 +80,22 @@ impl Runtime {
 pub(crate) enum Encoded {
     /// The JSON text, written into the packet as it is.
     Raw(Box<RawValue>),
-    /// A recoverable event sent live without positions (its history write failed).
+    /// A recoverable event before its history write (sent as it is if that write fails).
     Value(Value),
     /// A recoverable event and its positions (the trailing argument).
     Recoverable(Value, Positions),
 }
 
-/// Serializes a payload once; the text goes into the packet unchanged (as `serde_json` writes it).
-pub(crate) fn encode<T: Serialize + ?Sized>(payload: &T) -> Result<Box<RawValue>, EmitError> {
-    serde_json::value::to_raw_value(payload).map_err(|e| EmitError::Failed(e.to_string()))
+impl Encoded {
+    /// The payload as JSON text, serialized once; it goes into the packet unchanged.
+    pub(crate) fn raw<T: Serialize + ?Sized>(payload: &T) -> Result<Self, EmitError> {
+        serde_json::value::to_raw_value(payload).map(Encoded::Raw).map_err(|e| EmitError::Failed(e.to_string()))
+    }
+
+    /// The payload as a value, for the history of a recoverable event.
+    pub(crate) fn value<T: Serialize + ?Sized>(payload: &T) -> Result<Self, EmitError> {
+        serde_json::to_value(payload).map(Encoded::Value).map_err(|e| EmitError::Failed(e.to_string()))
+    }
 }
 
 /// Why a server-to-client event did not reach every socket.

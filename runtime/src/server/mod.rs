@@ -1,6 +1,6 @@
 //! Server glue on socketioxide, used by generated `mount` functions and emitters.
 //!
-//! Every client event goes through [`Runtime::handle`], whose order of checks is written down in
+//! Every client event goes through `Runtime::handle` (`pipeline.rs`), whose order of checks is written down in
 //! [`pipeline`]: a place in the socket's lane (per-socket order, capped), the size limit, the
 //! turn, dedup of reliable resends, the rate limit, deserialization and validation (naming the
 //! bad field), the handler with a timeout (a panic is answered too), and always the ack. Nothing

@@ -164,11 +164,9 @@ impl Runtime {
     /// Routes one event: a catalogue event through its row of `router`, `_recover` when the
     /// catalogue keeps recoverable events, anything else answered `unknown_event`.
     async fn dispatch(self: &Arc<Self>, router: &Router, event: String, m: Incoming) {
-        let mut m = Some(m);
-        if let Some(run) = router.run(self, &event, &mut m) {
-            return run.await;
+        if let Some(row) = router.row(&event) {
+            return self.handle(m.s, m.ticket, m.ack, m.data, row).await;
         }
-        let Some(m) = m else { return };
         if event == crate::recovery::RECOVER_EVENT
             && self.recovery.get().is_some()
             && let Some(session) = m.s.extensions.get::<Session>()

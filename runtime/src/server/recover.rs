@@ -3,7 +3,7 @@
 //! with the events it missed or `resync_required`. The wire protocol is in
 //! [`crate::recovery`]; the decision per room in [`super::history::plan`].
 
-use super::emit::{EmitError, Encoded, encode};
+use super::emit::{EmitError, Encoded};
 use std::future::Future;
 use super::history::{Plan, RecoveryPolicy, plan};
 use super::metrics::Metrics;
@@ -47,18 +47,15 @@ impl Runtime {
     /// live (without positions), counted in `history_failures` and reported as
     /// [`EmitError::History`].
     pub fn broadcast_recoverable<'a, T: Serialize + ?Sized>(&'a self, io: &'a SocketIo, namespace: &'a str, rooms: Vec<String>, event: &'static str, payload: &T) -> impl Future<Output = Result<(), EmitError>> + Send + use<'a, T> {
-        // Serialized here, once; the rest is not generic (see `Runtime::broadcast`).
-        let kept = self.recovery.get().is_some() && !rooms.is_empty();
-        let payload = if kept {
-            serde_json::to_value(payload).map(Encoded::Value).map_err(|e| EmitError::Failed(e.to_string()))
-        } else {
-            encode(payload).map(Encoded::Raw)
-        };
-        self.send_recoverable(io, namespace, rooms, event, payload)
+        // Decided and serialized here, once; the rest is not generic (see `Runtime::broadcast`).
+        let policy = self.recovery.get().copied().filter(|_| !rooms.is_empty());
+        let payload = if policy.is_some() { Encoded::value(payload) } else { Encoded::raw(payload) };
+        self.send_recoverable(io, namespace, rooms, event, policy, payload)
     }
 
-    async fn send_recoverable(&self, io: &SocketIo, namespace: &str, rooms: Vec<String>, event: &'static str, payload: Result<Encoded, EmitError>) -> Result<(), EmitError> {
-        let (policy, data) = match (self.recovery.get().copied(), payload) {
+    /// With a policy, `payload` is an `Encoded::Value`: appended to the history, then sent.
+    async fn send_recoverable(&self, io: &SocketIo, namespace: &str, rooms: Vec<String>, event: &'static str, policy: Option<RecoveryPolicy>, payload: Result<Encoded, EmitError>) -> Result<(), EmitError> {
+        let (policy, data) = match (policy, payload) {
             (Some(policy), Ok(Encoded::Value(data))) => (policy, data),
             (_, other) => return self.send(io, namespace, rooms, event, other).await,
         };

@@ -5,7 +5,6 @@
 //! table row instead of a registration function with nested closures.
 
 use super::config::EventSpec;
-use super::mount::Runtime;
 use super::order::Ticket;
 use super::session::Ctx;
 use super::{AckSender, EventData, SocketRef};
@@ -28,13 +27,11 @@ pub(crate) struct Incoming {
     pub(crate) data: EventData,
 }
 
-type BoxFuture = Pin<Box<dyn Future<Output = ()> + Send>>;
-
 /// The running handler of one accepted event: its ack's data (serialized) or its refusal.
 pub(crate) type Handled = Pin<Box<dyn Future<Output = Result<Value, AckError>> + Send>>;
 
 /// The only part of a row that knows the event's types: deserialize and validate the payload,
-/// and give back the handler's future. The rest of the pipeline ([`Runtime::handle`]) is not
+/// and give back the handler's future. The rest of the pipeline (`Runtime::handle`) is not
 /// generic, so a catalogue of N events compiles it once, not N times (issue 17: the first
 /// build of a 1,000-event crate spent most of its time on those N copies).
 pub(crate) type Call = Box<dyn Fn(Ctx, &Value) -> Result<Handled, AckError> + Send + Sync>;
@@ -45,10 +42,10 @@ pub(crate) struct Row {
     pub(crate) call: Call,
 }
 
-/// The catalogue's client events by wire name, each run through [`Runtime::handle`].
+/// The catalogue's client events by wire name, each run through `Runtime::handle`.
 #[derive(Default)]
 pub struct Router {
-    routes: HashMap<&'static str, Arc<Row>>,
+    routes: HashMap<&'static str, Row>,
 }
 
 impl Router {
@@ -76,7 +73,7 @@ impl Router {
             Ok(Box::pin(async move { f(h, ctx, payload).await.map(|data| to_value(&Ack::Ok(data))) }))
         });
         // Lowering refuses two events with one wire name, so a second row is a generator bug.
-        let earlier = self.routes.insert(spec.name, Arc::new(Row { spec, call }));
+        let earlier = self.routes.insert(spec.name, Row { spec, call });
         debug_assert!(earlier.is_none(), "two routes for `{}`", spec.name);
     }
 
@@ -90,13 +87,9 @@ impl Router {
         self.routes.is_empty()
     }
 
-    /// Starts the run of `event` through its row, or `None` for an event the catalogue does not
-    /// declare (the caller keeps `m` to answer it).
-    pub(crate) fn run(&self, rt: &Arc<Runtime>, event: &str, m: &mut Option<Incoming>) -> Option<BoxFuture> {
-        let row = self.routes.get(event)?.clone();
-        let m = m.take()?;
-        let rt = rt.clone();
-        Some(Box::pin(async move { rt.handle(m.s, m.ticket, m.ack, m.data, &row).await }))
+    /// The row of `event`, or `None` for an event the catalogue does not declare.
+    pub(crate) fn row(&self, event: &str) -> Option<&Row> {
+        self.routes.get(event)
     }
 }
 
