@@ -7,6 +7,8 @@
 #![warn(missing_docs)]
 
 mod construct;
+#[doc(hidden)]
+pub use construct::de as __de;
 mod counters;
 pub mod recovery;
 mod timestamp;

@@ -223,7 +223,9 @@ fn emit_type(c: &Catalogue, id: TypeId) -> TokenStream {
                 if !camel && !as_is(f) {
                     attrs.push(quote!(rename = #wire));
                 }
-                let ty = if let (true, Some(default)) = (f.optional, &f.default) {
+                // The field attributes serve the derived `Serialize`; parsing is the `__fields!`
+                // row's, which names the same codec (`None` is `Plain`).
+                let (ty, init, codec) = if let (true, Some(default)) = (f.optional, &f.default) {
                     let fn_name = names::default_fn(&t.name, &f.rust_ident);
                     let fn_ident = format_ident!("{}", fn_name);
                     let json = serde_json::to_string(default).unwrap_or_default();
@@ -233,31 +235,25 @@ fn emit_type(c: &Catalogue, id: TypeId) -> TokenStream {
                             ::switchboard_runtime::__private::serde_json::from_str(#json).expect("switchboard checked this default against its type")
                         }
                     });
-                    attrs.push(quote!(default = #fn_name));
                     attrs.extend(int64_with());
-                    build.push(Build { field: f, init: Init::Default(fn_ident), ty: base.clone() });
-                    base
+                    (base.clone(), Init::Default(fn_ident), int64_string.then_some("I64s"))
                 } else if f.optional && resolved.nullable {
-                    attrs.push(quote!(default));
                     attrs.push(quote!(skip_serializing_if = "Option::is_none"));
                     if int64_string {
                         attrs.push(quote!(with = "::switchboard_runtime::wire::int64_string::double_option"));
                     } else {
                         attrs.push(quote!(with = "::switchboard_runtime::wire::double_option"));
                     }
-                    build.push(Build { field: f, init: Init::Unset, ty: base.clone() });
-                    quote!(Option<#base>)
+                    (quote!(Option<#base>), Init::Unset, Some(if int64_string { "I64sNullable" } else { "Nullable" }))
                 } else if f.optional {
-                    attrs.push(quote!(default));
                     attrs.push(quote!(skip_serializing_if = "Option::is_none"));
                     attrs.extend(int64_with());
-                    build.push(Build { field: f, init: Init::Unset, ty: base.clone() });
-                    quote!(Option<#base>)
+                    (quote!(Option<#base>), Init::Unset, int64_string.then_some("I64s"))
                 } else {
                     attrs.extend(int64_with());
-                    build.push(Build { field: f, init: Init::Required, ty: base.clone() });
-                    base
+                    (base.clone(), Init::Required, int64_string.then_some("I64s"))
                 };
+                build.push(Build { field: f, init, ty: base, codec });
                 let mut extra = Vec::new();
                 if !f.ty.constraints.is_empty() {
                     extra.push(format!("Constraints: {}.", f.ty.constraints.summary()));
@@ -286,7 +282,7 @@ fn emit_type(c: &Catalogue, id: TypeId) -> TokenStream {
             quote! {
                 #doc
                 #dep
-                #[derive(Debug, Clone, PartialEq, #eq __Ser, __De)]
+                #[derive(Debug, Clone, PartialEq, #eq __Ser)]
                 #serde_attr
                 pub struct #name {
                     #( #field_tokens )*
@@ -352,7 +348,7 @@ fn validate_impl(name: &Ident, checks: TokenStream) -> TokenStream {
 enum Init {
     /// A parameter of `new`.
     Required,
-    /// The catalogue's default, through the serde default function.
+    /// The catalogue's default, through the generated default function.
     Default(Ident),
     /// `None`; a `with_` setter sets it.
     Unset,
@@ -364,12 +360,14 @@ struct Build<'a> {
     field: &'a Field,
     init: Init,
     ty: TokenStream,
+    /// The runtime codec (`__de::<codec>`) that parses the whole field, `None` for `Plain`.
+    codec: Option<&'static str>,
 }
 
 /// `new(required fields...)` and one `with_` setter per optional field, so code that builds a
 /// payload keeps compiling when the catalogue adds an optional field (a struct literal would
-/// not); `Default` too when nothing is required. One `__new!` row per type: the runtime's macro
-/// writes the methods (as `__no_checks!` writes empty validators).
+/// not); `Default` too when nothing is required. One `__fields!` row per type: the runtime's
+/// macro writes the methods and `Deserialize` (as `__no_checks!` writes empty validators).
 fn constructors(name: &Ident, build: &[Build<'_>]) -> TokenStream {
     let mut required = Vec::new();
     let mut unset = Vec::new();
@@ -380,16 +378,20 @@ fn constructors(name: &Ident, build: &[Build<'_>]) -> TokenStream {
         let setter = format_ident!("{}", names::setter(&b.field.rust_ident));
         let wire = &b.field.wire_name;
         let dep = deprecated_attr(b.field.deprecated.as_ref());
+        let codec = b.codec.map(|c| {
+            let c = format_ident!("{}", c);
+            quote!(as #c)
+        });
         match &b.init {
-            Init::Required => required.push(quote!(#fname: #ty)),
-            Init::Default(f) => defaulted.push(quote!(#dep #setter #fname: #ty = #wire from #f)),
-            Init::Unset => unset.push(quote!(#dep #setter #fname: #ty = #wire)),
+            Init::Required => required.push(quote!(#fname: #ty = #wire #codec)),
+            Init::Default(f) => defaulted.push(quote!(#dep #setter #fname: #ty = #wire #codec from #f)),
+            Init::Unset => unset.push(quote!(#dep #setter #fname: #ty = #wire #codec)),
         }
     }
     let unset = (!unset.is_empty()).then(|| quote!(optional { #( #unset ),* }));
     let defaulted = (!defaulted.is_empty()).then(|| quote!(default { #( #defaulted ),* }));
     quote! {
-        ::switchboard_runtime::__new!(#name { #( #required ),* } #unset #defaulted);
+        ::switchboard_runtime::__fields!(#name { #( #required ),* } #unset #defaulted);
     }
 }
 
