@@ -56,3 +56,26 @@ fn several_seeds_validate() {
         }
     }
 }
+
+
+/// Above 512 types the `types` module keeps its types in private groups of 64, each re-exported;
+/// every type keeps its `types::Name` path. The grouped output of these 250 synthetic events is
+/// compiled into this crate (tests/build.rs, `fixtures::synth_grouped`), so the types below are
+/// reached through the paths an app uses.
+#[test]
+fn a_grouped_types_module_keeps_every_path() {
+    use switchboard_runtime::validate::Validate;
+    use switchboard_tests::fixtures::synth_grouped::types;
+    let g = switchboard::generate(&synth::source_files(250, 42), &EmitOptions::default()).unwrap();
+    let rust = switchboard::emit::rust::emit(&g.catalogue, &EmitOptions::default()).contents;
+    let groups = rust.matches("\n    mod __t").count();
+    assert_eq!(groups, 11, "about 650 types in groups of 64");
+    assert_eq!(rust.matches("\n    pub use self::__t").count(), groups, "every group is re-exported");
+    // From the first group and from the last, by their `types` paths.
+    assert!(!types::Dom000Status::ALL.is_empty());
+    let q = types::Dom004Ev041PayloadQuantity::new(3, 1.5, true);
+    let json = serde_json::to_value(&q).unwrap();
+    assert_eq!(json, serde_json::json!({"count": 3, "value": 1.5, "at": true}));
+    assert_eq!(serde_json::from_value::<types::Dom004Ev041PayloadQuantity>(json).unwrap(), q);
+    assert!(q.validate().is_ok());
+}

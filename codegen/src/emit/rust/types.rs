@@ -109,20 +109,21 @@ pub(crate) fn type_ids(c: &Catalogue) -> Vec<TypeId> {
     c.domains.iter().flat_map(|d| d.types.iter().copied()).collect()
 }
 
-/// The `types` module's items for `ids`, after the module's imports when `imports`.
-pub(crate) fn emit_types(c: &Catalogue, ids: &[TypeId], imports: bool) -> TokenStream {
-    let items = ids.iter().map(|&id| emit_type(c, id));
-    let imports = imports.then(|| {
-        quote! {
-            #[allow(unused_imports)]
-            use ::switchboard_runtime::validate::{self as __v, Validate};
-            // Short names keep each derive on one line; `__` keeps them apart from the catalogue's.
-            #[allow(unused_imports)]
-            use ::switchboard_runtime::__private::serde::{Deserialize as __De, Serialize as __Ser};
-        }
-    });
+/// The `types` module's imports (once, at its top; grouped types see them through `super::*`).
+pub(crate) fn imports() -> TokenStream {
     quote! {
-        #imports
+        #[allow(unused_imports)]
+        use ::switchboard_runtime::validate::{self as __v, Validate};
+        // Short names keep each derive on one line; `__` keeps them apart from the catalogue's.
+        #[allow(unused_imports)]
+        use ::switchboard_runtime::__private::serde::{Deserialize as __De, Serialize as __Ser};
+    }
+}
+
+/// The `types` module's items for `ids`.
+pub(crate) fn emit_types(c: &Catalogue, ids: &[TypeId]) -> TokenStream {
+    let items = ids.iter().map(|&id| emit_type(c, id));
+    quote! {
         #( #items )*
     }
 }
