@@ -20,7 +20,7 @@
 ///        default { #[attrs] with_y y: Ty = "wireName" [as Codec] from default_fn, .. }); // starts at default_fn()
 /// ```
 ///
-/// A codec (a type in [`de`]; without one, the field type's own `Deserialize`) reads the whole field: an optional
+/// A codec (a type in [`de`], `Plain` when none is named) reads the whole field: an optional
 /// field's `Option<Ty>`, a required or defaulted field's `Ty`. Parsing follows serde's derive
 /// for these attributes: unknown keys are ignored, a key given twice is an error, a missing
 /// required field is an error unless its type is an `Option` (then `None`), a missing optional
@@ -80,13 +80,13 @@ macro_rules! __fields {
                         // `?` per field made the function's MIR (and its check) grow with fields squared.
                         while let ::core::option::Option::Some(k) = $crate::__de::next_key(&mut m)? {
                             match k.as_str() {
-                                $($rwire => $crate::__codec!(put $($rc)?)(&mut $req, &mut m, $rwire),)*
-                                $($($owire => $crate::__codec!(put $($oc)?)(&mut $opt_field, &mut m, $owire),)*)?
-                                $($($dwire => $crate::__codec!(put $($dc)?)(&mut $def_field, &mut m, $dwire),)*)?
+                                $($rwire => $crate::__de::put::<$crate::__codec!($($rc)?), _, _>(&mut $req, &mut m, $rwire),)*
+                                $($($owire => $crate::__de::put::<$crate::__codec!($($oc)?), _, _>(&mut $opt_field, &mut m, $owire),)*)?
+                                $($($dwire => $crate::__de::put::<$crate::__codec!($($dc)?), _, _>(&mut $def_field, &mut m, $dwire),)*)?
                                 _ => $crate::__de::skip(&mut m),
                             }?;
                         }
-                        match ($($crate::__codec!(required $($rc)?)($req, $rwire),)*) {
+                        match ($($crate::__de::required::<$crate::__codec!($($rc)?), _, _>($req, $rwire),)*) {
                             ($(::core::result::Result::Ok($req),)*) => ::core::result::Result::Ok($name {
                                 $($req,)*
                                 $($($opt_field: $opt_field.unwrap_or_default(),)*)?
@@ -115,15 +115,12 @@ macro_rules! __fields {
     };
 }
 
-/// The step a field row calls: `put`/`required` for a field without a codec (a plain bound,
-/// cheaper for rustc to check than resolving a codec), `put_with`/`required_with` naming it.
+/// The codec type a field row names, `Plain` when it names none.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __codec {
-    (put) => { $crate::__de::put };
-    (put $c:ident) => { $crate::__de::put_with::<$crate::__de::$c, _, _> };
-    (required) => { $crate::__de::required };
-    (required $c:ident) => { $crate::__de::required_with };
+    () => { $crate::__de::Plain };
+    ($c:ident) => { $crate::__de::$c };
 }
 
 /// The steps every generated `Deserialize` shares (see [`__fields!`]).
@@ -134,10 +131,27 @@ pub mod de {
     use std::fmt;
     use std::marker::PhantomData;
 
-    /// How a field's value is read from the wire, when not by its own `Deserialize`.
+    /// How a field's value is read from the wire.
     pub trait Codec<'de, T> {
         /// Reads a present field.
         fn de<D: Deserializer<'de>>(d: D) -> Result<T, D::Error>;
+        /// The value of a missing required field: an error (as serde's derive does for a field
+        /// with `with`).
+        fn missing<E: de::Error>(wire: &'static str) -> Result<T, E> {
+            Err(E::missing_field(wire))
+        }
+    }
+
+    /// The field type's own `Deserialize`.
+    pub struct Plain;
+    impl<'de, T: Deserialize<'de>> Codec<'de, T> for Plain {
+        fn de<D: Deserializer<'de>>(d: D) -> Result<T, D::Error> {
+            T::deserialize(d)
+        }
+        /// As serde's derive: a missing `Option` is `None`, anything else an error.
+        fn missing<E: de::Error>(wire: &'static str) -> Result<T, E> {
+            T::deserialize(Missing { wire, error: PhantomData })
+        }
     }
 
     /// `int64` with `encoding: string` (see [`crate::wire::int64_string`]).
@@ -219,17 +233,8 @@ pub mod de {
         }
     }
 
-    /// Reads the value of a known key into its slot; a key given twice is an error.
-    pub fn put<'de, T: Deserialize<'de>, A: MapAccess<'de>>(slot: &mut Option<T>, m: &mut A, wire: &'static str) -> Result<(), A::Error> {
-        if slot.is_some() {
-            return Err(de::Error::duplicate_field(wire));
-        }
-        *slot = Some(m.next_value()?);
-        Ok(())
-    }
-
-    /// [`put`] through a codec.
-    pub fn put_with<'de, C: Codec<'de, T>, T, A: MapAccess<'de>>(slot: &mut Option<T>, m: &mut A, wire: &'static str) -> Result<(), A::Error> {
+    /// Reads the value of a known key into its slot through its codec; a key given twice is an error.
+    pub fn put<'de, C: Codec<'de, T>, T, A: MapAccess<'de>>(slot: &mut Option<T>, m: &mut A, wire: &'static str) -> Result<(), A::Error> {
         if slot.is_some() {
             return Err(de::Error::duplicate_field(wire));
         }
@@ -242,18 +247,12 @@ pub mod de {
         m.next_value::<IgnoredAny>().map(drop)
     }
 
-    /// A required field's value; as serde's derive, a missing `Option` is `None` and anything
-    /// else an error.
-    pub fn required<'de, T: Deserialize<'de>, E: de::Error>(slot: Option<T>, wire: &'static str) -> Result<T, E> {
+    /// A required field's value, or its codec's answer for a missing one.
+    pub fn required<'de, C: Codec<'de, T>, T, E: de::Error>(slot: Option<T>, wire: &'static str) -> Result<T, E> {
         match slot {
             Some(v) => Ok(v),
-            None => T::deserialize(Missing { wire, error: PhantomData }),
+            None => C::missing(wire),
         }
-    }
-
-    /// A required field read through a codec: missing is an error (as serde's derive with `with`).
-    pub fn required_with<T, E: de::Error>(slot: Option<T>, wire: &'static str) -> Result<T, E> {
-        slot.ok_or_else(|| E::missing_field(wire))
     }
 
     /// The first of the errors of a struct's required fields (at least one is an error).

@@ -225,7 +225,7 @@ fn emit_type(c: &Catalogue, id: TypeId) -> TokenStream {
                     attrs.push(quote!(rename = #wire));
                 }
                 // The field attributes serve the derived `Serialize`; parsing is the `__fields!`
-                // row's, which names the same codec (`None`: the type's own `Deserialize`).
+                // row's, which names the same codec (`None` is `Plain`).
                 let (ty, init, codec) = if let (true, Some(default)) = (f.optional, &f.default) {
                     let fn_name = names::default_fn(&t.name, &f.rust_ident);
                     let fn_ident = format_ident!("{}", fn_name);
@@ -361,7 +361,7 @@ struct Build<'a> {
     field: &'a Field,
     init: Init,
     ty: TokenStream,
-    /// The runtime codec (`__de::<codec>`) that parses the whole field; `None`: its own `Deserialize`.
+    /// The runtime codec (`__de::<codec>`) that parses the whole field, `None` for `Plain`.
     codec: Option<&'static str>,
 }
 
