@@ -45,5 +45,23 @@ fn main() {
     // Its own rerun line above: the folder is rewritten on every run.
     switchboard::Builder::new().catalogue(&catalogue).out_dir(&dir).rerun_if_changed(false).build_or_exit();
     index.push_str("/// Generated from the synthetic catalogue (tests/src/synth.rs), 250 events, seed 42.\n#[allow(dead_code, missing_docs)]\npub mod synth_grouped {\n    include!(concat!(env!(\"OUT_DIR\"), \"/fixtures/synth_grouped/switchboard.rs\"));\n}\n");
+
+    // The widest objects the catalogue allows (lowering refuses more than 256 fields): the
+    // runtime reads a struct into a tuple of groups of at most 16 slots of one kind. `Widest`
+    // has 16 full groups of required fields; `Mixed` 256 fields in the most groups they can
+    // take (15 required, 2 optional, 1 defaulted: the runtime's largest tuple, 18).
+    let wide = out.join("wide_catalogue");
+    std::fs::create_dir_all(&wide).expect("create the wide catalogue folder");
+    let mut yaml = String::from("domain: wide\ntypes:\n  Widest:\n    fields:\n");
+    yaml.extend((0..256).map(|i| format!("      f{i}: integer\n")));
+    yaml.push_str("  Mixed:\n    fields:\n");
+    yaml.extend((0..225).map(|i| format!("      r{i}: string\n")));
+    yaml.extend((0..17).map(|i| format!("      o{i}?: integer\n")));
+    yaml.extend((0..14).map(|i| format!("      d{i}?: {{ type: integer, default: {i} }}\n")));
+    yaml.push_str("events:\n  wide:widest:\n    to_client: { to: everyone, payload: Widest }\n  wide:mixed:\n    to_client: { to: everyone, payload: Mixed }\n");
+    std::fs::write(wide.join("wide.yaml"), yaml).expect("write the wide catalogue");
+    let dir = out.join("fixtures").join("wide");
+    switchboard::Builder::new().catalogue(&wide).out_dir(&dir).rerun_if_changed(false).build_or_exit();
+    index.push_str("/// Generated from the widest objects a catalogue may declare (tests/build.rs).\n#[allow(dead_code, missing_docs)]\npub mod wide {\n    include!(concat!(env!(\"OUT_DIR\"), \"/fixtures/wide/switchboard.rs\"));\n}\n");
     std::fs::write(out.join("fixtures.rs"), index).expect("write fixtures index");
 }

@@ -5,8 +5,9 @@
 //! Why `Deserialize` is not derived: serde's derive expands to about 220 lines per struct (a
 //! field enum and its visitor, a sequence visitor, a map visitor), which rustc type- and
 //! borrow-checks for every type; at 1,000 events that was 61 % of the expanded crate and most
-//! of its first build (issue 17). The row below expands to one map loop with one line per
-//! field, and the shared steps live once in [`de`].
+//! of its first build (issue 17). The row below expands to one call of [`de::read`] over a tuple
+//! of typed slots, so the per-field work (matching the key, the slot, the missing-field rule)
+//! is written once in [`de`] and checked once by rustc.
 
 /// `new` with the required fields (each `impl Into`), the optional ones starting unset or at
 /// their default, a `with_` setter per optional field, `Default` when nothing is required, and
@@ -20,6 +21,11 @@
 ///        default { #[attrs] with_y y: Ty = "wireName" [as Codec] from default_fn, .. }); // starts at default_fn()
 /// ```
 ///
+/// Within a section, `;` separates groups of at most [`de::GROUP`] fields. The slots are a tuple
+/// of groups, each a tuple of fields, and the runtime implements [`de::Slot`] for tuples of up
+/// to `GROUP + 2` elements: the groups of an object of `GROUP * GROUP` fields (the most lowering
+/// accepts) spread over three sections (the generator writes the groups).
+///
 /// A codec (a type in [`de`], `Plain` when none is named) reads the whole field: an optional
 /// field's `Option<Ty>`, a required or defaulted field's `Ty`. Parsing follows serde's derive
 /// for these attributes: unknown keys are ignored, a key given twice is an error, a missing
@@ -29,20 +35,20 @@
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __fields {
-    (@impl $name:ident { $($req:ident: $rty:ty = $rwire:literal $(as $rc:ident)?),* }
-        $(optional { $( $(#[$om:meta])* $opt_setter:ident $opt_field:ident: $oty:ty = $owire:literal $(as $oc:ident)? ),* })?
-        $(default { $( $(#[$dm:meta])* $def_setter:ident $def_field:ident: $dty:ty = $dwire:literal $(as $dc:ident)? from $dfn:ident ),* })?
+    (@impl $name:ident { $($($req:ident: $rty:ty = $rwire:literal $(as $rc:ident)?),+);* }
+        $(optional { $($( $(#[$om:meta])* $opt_setter:ident $opt_field:ident: $oty:ty = $owire:literal $(as $oc:ident)? ),+);* })?
+        $(default { $($( $(#[$dm:meta])* $def_setter:ident $def_field:ident: $dty:ty = $dwire:literal $(as $dc:ident)? from $dfn:ident ),+);* })?
     ) => {
         impl $name {
             /// Builds the value from its required fields (see the module docs).
-            pub fn new($($req: impl ::core::convert::Into<$rty>),*) -> Self {
+            pub fn new($($($req: impl ::core::convert::Into<$rty>),+),*) -> Self {
                 Self {
-                    $($req: $req.into(),)*
-                    $($($opt_field: ::core::option::Option::None,)*)?
-                    $($($def_field: $dfn(),)*)?
+                    $($($req: $req.into(),)+)*
+                    $($($($opt_field: ::core::option::Option::None,)+)*)?
+                    $($($($def_field: $dfn(),)+)*)?
                 }
             }
-            $($(
+            $($($(
                 #[doc = concat!(" Sets `", $owire, "`.")]
                 $(#[$om])*
                 #[must_use]
@@ -50,8 +56,8 @@ macro_rules! __fields {
                     self.$opt_field = ::core::option::Option::Some(value.into());
                     self
                 }
-            )*)?
-            $($(
+            )+)*)?
+            $($($(
                 #[doc = concat!(" Sets `", $dwire, "`.")]
                 $(#[$dm])*
                 #[must_use]
@@ -59,11 +65,13 @@ macro_rules! __fields {
                     self.$def_field = value.into();
                     self
                 }
-            )*)?
+            )+)*)?
         }
 
         impl<'de> $crate::__private::serde::Deserialize<'de> for $name {
             fn deserialize<__D: $crate::__private::serde::Deserializer<'de>>(d: __D) -> ::core::result::Result<Self, __D::Error> {
+                // The wire names in slot order: required, optional, defaulted.
+                const FIELDS: &[&str] = &[$($($rwire,)+)* $($($($owire,)+)*)? $($($($dwire,)+)*)?];
                 // Named with `__` so a catalogue type cannot be shadowed by it (items are not hygienic).
                 struct __Visitor;
                 impl<'de> $crate::__private::serde::de::Visitor<'de> for __Visitor {
@@ -71,33 +79,23 @@ macro_rules! __fields {
                     fn expecting(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
                         f.write_str(concat!("struct ", stringify!($name)))
                     }
-                    fn visit_map<__A: $crate::__private::serde::de::MapAccess<'de>>(self, mut m: __A) -> ::core::result::Result<$name, __A::Error> {
-                        // The locals are the field names: macro hygiene keeps them apart from `m` and `k`.
-                        $(let mut $req: ::core::option::Option<$rty> = ::core::option::Option::None;)*
-                        $($(let mut $opt_field: ::core::option::Option<::core::option::Option<$oty>> = ::core::option::Option::None;)*)?
-                        $($(let mut $def_field: ::core::option::Option<$dty> = ::core::option::Option::None;)*)?
-                        // One `?` per step, not per field: every early return drops every slot, so a
-                        // `?` per field made the function's MIR (and its check) grow with fields squared.
-                        while let ::core::option::Option::Some(k) = $crate::__de::next_key(&mut m)? {
-                            match k.as_str() {
-                                $($rwire => $crate::__de::put::<$crate::__codec!($($rc)?), _, _>(&mut $req, &mut m, $rwire),)*
-                                $($($owire => $crate::__de::put::<$crate::__codec!($($oc)?), _, _>(&mut $opt_field, &mut m, $owire),)*)?
-                                $($($dwire => $crate::__de::put::<$crate::__codec!($($dc)?), _, _>(&mut $def_field, &mut m, $dwire),)*)?
-                                _ => $crate::__de::skip(&mut m),
-                            }?;
-                        }
-                        match ($($crate::__de::required::<$crate::__codec!($($rc)?), _, _>($req, $rwire),)*) {
-                            ($(::core::result::Result::Ok($req),)*) => ::core::result::Result::Ok($name {
-                                $($req,)*
-                                $($($opt_field: $opt_field.unwrap_or_default(),)*)?
-                                $($($def_field: $def_field.unwrap_or_else($dfn),)*)?
-                            }),
-                            #[allow(unreachable_patterns)]
-                            ($($req,)*) => ::core::result::Result::Err($crate::__de::first_error([$($req.err(),)*])),
-                        }
+                    // One generic call reads the whole object into a tuple of typed slots (one
+                    // tuple per group of at most 16 fields of one section); what is left here per
+                    // field is a name in a pattern and in the struct literal.
+                    fn visit_map<__A: $crate::__private::serde::de::MapAccess<'de>>(self, m: __A) -> ::core::result::Result<$name, __A::Error> {
+                        // The locals are the field names: macro hygiene keeps them apart from `m`.
+                        let ($(($($req,)+),)* $($(($($opt_field,)+),)*)? $($(($($def_field,)+),)*)?) = $crate::__de::read::<(
+                            $(($($crate::__de::Req<$crate::__codec!($($rc)?), $rty>,)+),)*
+                            $($(($($crate::__de::Opt<$crate::__codec!($($oc)?), ::core::option::Option<$oty>>,)+),)*)?
+                            $($(($($crate::__de::Def<$crate::__codec!($($dc)?), $dty>,)+),)*)?
+                        ), __A>(m, FIELDS)?;
+                        ::core::result::Result::Ok($name {
+                            $($($req,)+)*
+                            $($($($opt_field,)+)*)?
+                            $($($($def_field: $def_field.unwrap_or_else($dfn),)+)*)?
+                        })
                     }
                 }
-                const FIELDS: &[&str] = &[$($rwire,)* $($($owire,)*)? $($($dwire,)*)?];
                 d.deserialize_struct(stringify!($name), FIELDS, __Visitor)
             }
         }
@@ -221,7 +219,7 @@ pub mod de {
     }
 
     /// The next key of the object, `None` after the last.
-    pub fn next_key<'de, A: MapAccess<'de>>(m: &mut A) -> Result<Option<Key<'de>>, A::Error> {
+    fn next_key<'de, A: MapAccess<'de>>(m: &mut A) -> Result<Option<Key<'de>>, A::Error> {
         m.next_key_seed(KeySeed)
     }
 
@@ -234,7 +232,7 @@ pub mod de {
     }
 
     /// Reads the value of a known key into its slot through its codec; a key given twice is an error.
-    pub fn put<'de, C: Codec<'de, T>, T, A: MapAccess<'de>>(slot: &mut Option<T>, m: &mut A, wire: &'static str) -> Result<(), A::Error> {
+    fn put<'de, C: Codec<'de, T>, T, A: MapAccess<'de>>(slot: &mut Option<T>, m: &mut A, wire: &'static str) -> Result<(), A::Error> {
         if slot.is_some() {
             return Err(de::Error::duplicate_field(wire));
         }
@@ -247,17 +245,147 @@ pub mod de {
         m.next_value::<IgnoredAny>().map(drop)
     }
 
-    /// A required field's value, or its codec's answer for a missing one.
-    pub fn required<'de, C: Codec<'de, T>, T, E: de::Error>(slot: Option<T>, wire: &'static str) -> Result<T, E> {
-        match slot {
-            Some(v) => Ok(v),
-            None => C::missing(wire),
+    /// The most fields in a group of slots (the generator splits longer sections with `;`).
+    pub const GROUP: usize = 16;
+
+    /// Where the fields of a struct being read are kept: one field (`Req`, `Opt`, `Def`), or a
+    /// tuple of slots for consecutive fields. `fields` is always the names of this slot's own
+    /// fields, in order, and `i` an index into them.
+    pub trait Slot<'de> {
+        /// How many fields this slot holds.
+        const WIDTH: usize;
+        /// The values once the object is read.
+        type Out;
+        /// Nothing read yet.
+        fn empty() -> Self;
+        /// Reads the value of field `i`; a key given twice is an error.
+        fn put<A: MapAccess<'de>>(&mut self, i: usize, m: &mut A, fields: &'static [&'static str]) -> Result<(), A::Error>;
+        /// The values, or the first missing required field's error (in field order, as serde's
+        /// derive reports).
+        fn finish<E: de::Error>(self, fields: &'static [&'static str]) -> Result<Self::Out, E>;
+    }
+
+    /// A required field: missing is its codec's answer (an error, or `None` for an `Option`).
+    pub struct Req<C, T>(Option<T>, PhantomData<C>);
+    /// An optional field (`T` is the field's `Option`): missing is `None`.
+    pub struct Opt<C, T>(Option<T>, PhantomData<C>);
+    /// A field with a default: missing is `None` here; the row applies its default function.
+    pub struct Def<C, T>(Option<T>, PhantomData<C>);
+
+    impl<'de, C: Codec<'de, T>, T> Slot<'de> for Req<C, T> {
+        const WIDTH: usize = 1;
+        type Out = T;
+        fn empty() -> Self {
+            Req(None, PhantomData)
+        }
+        fn put<A: MapAccess<'de>>(&mut self, _: usize, m: &mut A, fields: &'static [&'static str]) -> Result<(), A::Error> {
+            put::<C, T, A>(&mut self.0, m, fields[0])
+        }
+        fn finish<E: de::Error>(self, fields: &'static [&'static str]) -> Result<T, E> {
+            match self.0 {
+                Some(v) => Ok(v),
+                None => C::missing(fields[0]),
+            }
         }
     }
 
-    /// The first of the errors of a struct's required fields (at least one is an error).
-    pub fn first_error<E: de::Error, const N: usize>(errors: [Option<E>; N]) -> E {
-        errors.into_iter().flatten().next().unwrap_or_else(|| E::custom("a required field was refused"))
+    impl<'de, C: Codec<'de, T>, T: Default> Slot<'de> for Opt<C, T> {
+        const WIDTH: usize = 1;
+        type Out = T;
+        fn empty() -> Self {
+            Opt(None, PhantomData)
+        }
+        fn put<A: MapAccess<'de>>(&mut self, _: usize, m: &mut A, fields: &'static [&'static str]) -> Result<(), A::Error> {
+            put::<C, T, A>(&mut self.0, m, fields[0])
+        }
+        fn finish<E: de::Error>(self, _: &'static [&'static str]) -> Result<T, E> {
+            Ok(self.0.unwrap_or_default())
+        }
+    }
+
+    impl<'de, C: Codec<'de, T>, T> Slot<'de> for Def<C, T> {
+        const WIDTH: usize = 1;
+        type Out = Option<T>;
+        fn empty() -> Self {
+            Def(None, PhantomData)
+        }
+        fn put<A: MapAccess<'de>>(&mut self, _: usize, m: &mut A, fields: &'static [&'static str]) -> Result<(), A::Error> {
+            put::<C, T, A>(&mut self.0, m, fields[0])
+        }
+        fn finish<E: de::Error>(self, _: &'static [&'static str]) -> Result<Option<T>, E> {
+            Ok(self.0)
+        }
+    }
+
+    /// A tuple of slots holds its elements' fields one after the other.
+    macro_rules! tuple_slot {
+        ($( ($($n:tt $S:ident),*) )*) => {$(
+            // The empty tuple's `()` is the unit value clippy would have written bare.
+            #[allow(unused_variables, unused_assignments, unused_mut, clippy::unused_unit)]
+            impl<'de, $($S: Slot<'de>),*> Slot<'de> for ($($S,)*) {
+                const WIDTH: usize = 0 $(+ $S::WIDTH)*;
+                type Out = ($($S::Out,)*);
+                fn empty() -> Self {
+                    ($($S::empty(),)*)
+                }
+                fn put<A: MapAccess<'de>>(&mut self, i: usize, m: &mut A, fields: &'static [&'static str]) -> Result<(), A::Error> {
+                    let mut start = 0;
+                    $(
+                        let end = start + $S::WIDTH;
+                        if i < end {
+                            return self.$n.put(i - start, m, &fields[start..end]);
+                        }
+                        start = end;
+                    )*
+                    skip(m)
+                }
+                fn finish<E: de::Error>(self, fields: &'static [&'static str]) -> Result<Self::Out, E> {
+                    let mut start = 0;
+                    Ok(($({
+                        let end = start + $S::WIDTH;
+                        let v = self.$n.finish(&fields[start..end])?;
+                        start = end;
+                        v
+                    },)*))
+                }
+            }
+        )*};
+    }
+    tuple_slot! {
+        ()
+        (0 S0)
+        (0 S0, 1 S1)
+        (0 S0, 1 S1, 2 S2)
+        (0 S0, 1 S1, 2 S2, 3 S3)
+        (0 S0, 1 S1, 2 S2, 3 S3, 4 S4)
+        (0 S0, 1 S1, 2 S2, 3 S3, 4 S4, 5 S5)
+        (0 S0, 1 S1, 2 S2, 3 S3, 4 S4, 5 S5, 6 S6)
+        (0 S0, 1 S1, 2 S2, 3 S3, 4 S4, 5 S5, 6 S6, 7 S7)
+        (0 S0, 1 S1, 2 S2, 3 S3, 4 S4, 5 S5, 6 S6, 7 S7, 8 S8)
+        (0 S0, 1 S1, 2 S2, 3 S3, 4 S4, 5 S5, 6 S6, 7 S7, 8 S8, 9 S9)
+        (0 S0, 1 S1, 2 S2, 3 S3, 4 S4, 5 S5, 6 S6, 7 S7, 8 S8, 9 S9, 10 S10)
+        (0 S0, 1 S1, 2 S2, 3 S3, 4 S4, 5 S5, 6 S6, 7 S7, 8 S8, 9 S9, 10 S10, 11 S11)
+        (0 S0, 1 S1, 2 S2, 3 S3, 4 S4, 5 S5, 6 S6, 7 S7, 8 S8, 9 S9, 10 S10, 11 S11, 12 S12)
+        (0 S0, 1 S1, 2 S2, 3 S3, 4 S4, 5 S5, 6 S6, 7 S7, 8 S8, 9 S9, 10 S10, 11 S11, 12 S12, 13 S13)
+        (0 S0, 1 S1, 2 S2, 3 S3, 4 S4, 5 S5, 6 S6, 7 S7, 8 S8, 9 S9, 10 S10, 11 S11, 12 S12, 13 S13, 14 S14)
+        (0 S0, 1 S1, 2 S2, 3 S3, 4 S4, 5 S5, 6 S6, 7 S7, 8 S8, 9 S9, 10 S10, 11 S11, 12 S12, 13 S13, 14 S14, 15 S15)
+        (0 S0, 1 S1, 2 S2, 3 S3, 4 S4, 5 S5, 6 S6, 7 S7, 8 S8, 9 S9, 10 S10, 11 S11, 12 S12, 13 S13, 14 S14, 15 S15, 16 S16)
+        (0 S0, 1 S1, 2 S2, 3 S3, 4 S4, 5 S5, 6 S6, 7 S7, 8 S8, 9 S9, 10 S10, 11 S11, 12 S12, 13 S13, 14 S14, 15 S15, 16 S16, 17 S17)
+    }
+
+    /// Reads an object into the slots `S`, whose fields are named by `fields` in order; unknown
+    /// keys are skipped. One generic function for every struct: what the derive wrote per field
+    /// (a match arm, a slot, a missing check) is here once.
+    pub fn read<'de, S: Slot<'de>, A: MapAccess<'de>>(mut m: A, fields: &'static [&'static str]) -> Result<S::Out, A::Error> {
+        let mut slots = S::empty();
+        while let Some(k) = next_key(&mut m)? {
+            let k = k.as_str();
+            match fields.iter().position(|f| *f == k) {
+                Some(i) => slots.put(i, &mut m, fields)?,
+                None => skip(&mut m)?,
+            }
+        }
+        slots.finish(fields)
     }
 
     /// The input of a missing field: `None` for an `Option`, `missing field` for the rest.
@@ -283,8 +411,8 @@ pub mod de {
 
 #[cfg(test)]
 mod tests {
-    // The rows write constructors and setters that not every test calls.
-    #![allow(dead_code)]
+    // The rows write constructors and setters that not every test calls; `Wide::new` takes 17.
+    #![allow(dead_code, clippy::too_many_arguments)]
     use serde::Deserialize;
     use std::collections::BTreeMap;
 
@@ -445,6 +573,39 @@ mod tests {
         assert_eq!((row.note, row.gone, row.big_gone), (None, Some(None), Some(Some(5))));
         assert_eq!((row.limit, row.big_limit), (7, 7));
         assert_eq!(row.tags.unwrap()["k"], 4);
+    }
+
+    // More fields than one tuple of slots holds: the generator splits each section into groups
+    // of at most `GROUP` with `;`.
+    #[derive(Debug, PartialEq)]
+    struct Wide { r0: i64, r1: i64, r2: i64, r3: i64, r4: i64, r5: i64, r6: i64, r7: i64, r8: i64, r9: i64, r10: i64, r11: i64, r12: i64, r13: i64, r14: i64, r15: i64, r16: i64, o0: Option<i64>, o1: Option<i64>, o2: Option<i64>, o3: Option<i64>, o4: Option<i64>, o5: Option<i64>, o6: Option<i64>, o7: Option<i64>, o8: Option<i64>, o9: Option<i64>, o10: Option<i64>, o11: Option<i64>, o12: Option<i64>, o13: Option<i64>, o14: Option<i64>, o15: Option<i64>, o16: Option<i64>, d: i64, }
+    crate::__fields!(Wide { r0: i64 = "r0", r1: i64 = "r1", r2: i64 = "r2", r3: i64 = "r3", r4: i64 = "r4", r5: i64 = "r5", r6: i64 = "r6", r7: i64 = "r7", r8: i64 = "r8", r9: i64 = "r9", r10: i64 = "r10", r11: i64 = "r11", r12: i64 = "r12", r13: i64 = "r13", r14: i64 = "r14", r15: i64 = "r15"; r16: i64 = "r16" } optional { with_o0 o0: i64 = "o0", with_o1 o1: i64 = "o1", with_o2 o2: i64 = "o2", with_o3 o3: i64 = "o3", with_o4 o4: i64 = "o4", with_o5 o5: i64 = "o5", with_o6 o6: i64 = "o6", with_o7 o7: i64 = "o7", with_o8 o8: i64 = "o8", with_o9 o9: i64 = "o9", with_o10 o10: i64 = "o10", with_o11 o11: i64 = "o11", with_o12 o12: i64 = "o12", with_o13 o13: i64 = "o13", with_o14 o14: i64 = "o14", with_o15 o15: i64 = "o15"; with_o16 o16: i64 = "o16" } default { with_d d: i64 = "d" from seven });
+
+    #[derive(Debug, PartialEq, Deserialize)]
+    struct WideDerived { r0: i64, r1: i64, r2: i64, r3: i64, r4: i64, r5: i64, r6: i64, r7: i64, r8: i64, r9: i64, r10: i64, r11: i64, r12: i64, r13: i64, r14: i64, r15: i64, r16: i64, #[serde(default)] o0: Option<i64>, #[serde(default)] o1: Option<i64>, #[serde(default)] o2: Option<i64>, #[serde(default)] o3: Option<i64>, #[serde(default)] o4: Option<i64>, #[serde(default)] o5: Option<i64>, #[serde(default)] o6: Option<i64>, #[serde(default)] o7: Option<i64>, #[serde(default)] o8: Option<i64>, #[serde(default)] o9: Option<i64>, #[serde(default)] o10: Option<i64>, #[serde(default)] o11: Option<i64>, #[serde(default)] o12: Option<i64>, #[serde(default)] o13: Option<i64>, #[serde(default)] o14: Option<i64>, #[serde(default)] o15: Option<i64>, #[serde(default)] o16: Option<i64>, #[serde(default = "seven")] d: i64, }
+
+    #[test]
+    fn groups_of_slots_parse_as_one_struct() {
+        let all: Vec<String> = (0..17).map(|i| format!("\"r{i}\":{i}")).collect();
+        let all = all.join(",");
+        let cases = [
+            format!("{{{all}}}"),
+            format!("{{{all},\"o16\":5,\"o0\":1,\"d\":2,\"x\":[1]}}"),
+            format!("{{{all},\"o16\":\"no\"}}"),
+            format!("{{{all},\"r16\":1}}"),
+            format!("{{{all},\"o15\":1,\"o15\":2}}"),
+            "{\"r0\":0}".to_string(),
+            format!("{{{}}}", all.replace("\"r3\":3,", "").replace(",\"r16\":16", "")),
+        ];
+        for json in &cases {
+            // `outcome` names the derived type `WideRow`.
+            let derived = outcome::<WideDerived>(json).map(|v| v.replace("WideRow", "Wide")).map_err(|e| (e.0, e.1.replace("WideRow", "Wide")));
+            assert_eq!(outcome::<Wide>(json), derived, "{json}");
+        }
+        let wide: Wide = serde_json::from_str(&cases[1]).unwrap();
+        assert_eq!((wide.r16, wide.o0, wide.o16, wide.d), (16, Some(1), Some(5), 2));
+        assert!(outcome::<Wide>(&cases[3]).unwrap_err().1.contains("duplicate field `r16`"));
+        assert!(outcome::<Wide>(&cases[6]).unwrap_err().1.contains("missing field `r3`"));
     }
 
     #[test]

@@ -79,3 +79,31 @@ fn a_grouped_types_module_keeps_every_path() {
     assert_eq!(serde_json::from_value::<types::Dom004Ev041PayloadQuantity>(json).unwrap(), q);
     assert!(q.validate().is_ok());
 }
+
+/// The widest objects lowering accepts compile and parse by wire name: 256 required fields (16
+/// full groups of slots), and 225 required, 17 optional and 14 defaulted (18 groups, the most
+/// 256 fields can take); a missing field is named, the first in field order.
+#[test]
+fn the_widest_objects_parse_by_wire_name() {
+    use switchboard_tests::fixtures::wide::types::{Mixed, Widest};
+    let all: Vec<String> = (0..256).map(|i| format!("\"f{i}\":{i}")).collect();
+    let widest: Widest = serde_json::from_str(&format!("{{{}}}", all.join(","))).expect("all 256 fields");
+    assert_eq!((widest.f0, widest.f15, widest.f16, widest.f255), (0, 15, 16, 255));
+    let err = serde_json::from_str::<Widest>(&format!("{{{}}}", all[..255].join(","))).unwrap_err();
+    assert!(err.to_string().starts_with("missing field `f255`"), "{err}");
+    let err = serde_json::from_str::<Widest>(&format!("{{{}}}", all[17..].join(","))).unwrap_err();
+    assert!(err.to_string().starts_with("missing field `f0`"), "{err}");
+
+    let required: Vec<String> = (0..225).map(|i| format!("\"r{i}\":\"{i}\"")).collect();
+    let json = format!("{{{},\"o16\":7,\"o0\":1,\"d13\":70,\"unknown\":[1]}}", required.join(","));
+    let mixed: Mixed = serde_json::from_str(&json).expect("mixed");
+    assert_eq!((mixed.r0.as_str(), mixed.r224.as_str()), ("0", "224"));
+    assert_eq!((mixed.o0, mixed.o1, mixed.o16), (Some(1), None, Some(7)));
+    assert_eq!((mixed.d0, mixed.d12, mixed.d13), (0, 12, 70));
+    let err = serde_json::from_str::<Mixed>(&format!("{{{},\"o16\":1,\"o16\":2}}", required.join(","))).unwrap_err();
+    assert!(err.to_string().starts_with("duplicate field `o16`"), "{err}");
+    let err = serde_json::from_str::<Mixed>(&format!("{{{}}}", required[..224].join(","))).unwrap_err();
+    assert!(err.to_string().starts_with("missing field `r224`"), "{err}");
+    // Round trip: what the server sends is what a client parses.
+    assert_eq!(serde_json::from_value::<Mixed>(serde_json::to_value(&mixed).unwrap()).unwrap(), mixed);
+}

@@ -80,6 +80,7 @@ codes! {
     InvalidRecovery = "invalid-recovery", "`recover` cannot apply: there is no `settings.recovery`, the event goes to everyone (no room history), or it is volatile.";
     UnknownType = "unknown-type", "A type is named but not declared.";
     TypeCycle = "type-cycle", "A recursive type that no finite value or no target can handle.";
+    TooManyFields = "too-many-fields", "An object type has more than 256 fields.";
     RoomParamMissing = "room-param-missing", "An event joins or leaves a room whose parameter its payload does not carry.";
     RoomParamType = "room-param-type", "A payload field that names a room is not a required string, integer or enum.";
     UnlimitedFanOut = "unlimited-fan-out", "A client-to-server event that the server also sends to a room (it has both directions) has no `rate_limit`: one client could flood every member.";

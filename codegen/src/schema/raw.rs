@@ -234,8 +234,8 @@ pub enum DeliverySpec {
 pub enum PayloadSpec {
     /// A named type.
     Named(String),
-    /// Fields (a `?` after a name makes it optional).
-    Fields(BTreeMap<String, TypeSpec>),
+    /// Fields (a `?` after a name makes it optional); at most 256.
+    Fields(#[schemars(extend("maxProperties" = 256))] BTreeMap<String, TypeSpec>),
 }
 
 /// A type: short form (`string`, `Location[]`, `map<integer>`, `string | null`) or long form.
@@ -253,7 +253,8 @@ pub struct LongType {
     /// A short form, or `object`, `array`, `map`, `int64`.
     #[serde(rename = "type")]
     pub ty: Option<String>,
-    /// Object fields.
+    /// Object fields, at most 256.
+    #[schemars(extend("maxProperties" = 256))]
     pub fields: Option<BTreeMap<String, TypeSpec>>,
     /// String enum values.
     #[serde(rename = "enum")]

@@ -288,6 +288,8 @@ pub fn emit_server(c: &Catalogue) -> TokenStream {
         })
         .collect();
     let emitters = emit_emitters(c);
+    // A catalogue without client events has no routes to add (`mut` would be linted).
+    let router = if route_calls.is_empty() { quote!(let r = Router::new();) } else { quote!(let mut r = Router::new();) };
     // settings.recovery: the runtime keeps recoverable events and answers `_recover`.
     let enable_recovery = match &c.recovery {
         Some(r) => {
@@ -320,7 +322,7 @@ pub fn emit_server(c: &Catalogue) -> TokenStream {
         /// validation, acks).
         pub fn mount<H: Handlers>(io: &SocketIo, rt: Arc<Runtime>, handlers: Arc<H>) {
             #enable_recovery
-            let mut r = Router::new();
+            #router
             #( #route_calls )*
             rt.mount(
                 io,

@@ -389,11 +389,25 @@ fn constructors(name: &Ident, build: &[Build<'_>]) -> TokenStream {
             Init::Unset => unset.push(quote!(#dep #setter #fname: #ty = #wire #codec)),
         }
     }
-    let unset = (!unset.is_empty()).then(|| quote!(optional { #( #unset ),* }));
-    let defaulted = (!defaulted.is_empty()).then(|| quote!(default { #( #defaulted ),* }));
+    let required = groups(&required);
+    let unset = (!unset.is_empty()).then(|| {
+        let unset = groups(&unset);
+        quote!(optional { #unset })
+    });
+    let defaulted = (!defaulted.is_empty()).then(|| {
+        let defaulted = groups(&defaulted);
+        quote!(default { #defaulted })
+    });
     quote! {
-        ::switchboard_runtime::__fields!(#name { #( #required ),* } #unset #defaulted);
+        ::switchboard_runtime::__fields!(#name { #required } #unset #defaulted);
     }
+}
+
+/// A section's fields, `,` between fields and `;` between groups of the runtime's
+/// [`GROUP`](switchboard_runtime::__de::GROUP) (its slots are tuples of at most that many).
+fn groups(fields: &[TokenStream]) -> TokenStream {
+    let groups = fields.chunks(switchboard_runtime::__de::GROUP).map(|g| quote!(#( #g ),*));
+    quote!(#( #groups );*)
 }
 
 /// The checks of one field, or `None` when it has none: one line when a single check covers it,

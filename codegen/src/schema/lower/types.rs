@@ -245,6 +245,14 @@ impl Lowerer {
         if fields.len() < entries.len() {
             self.broken_objects.insert(owner.to_string());
         }
+        // The generated Rust reads an object into a tuple of groups of at most `GROUP` slots
+        // (`__fields!` in the runtime); `GROUP * GROUP` fields fit however they are spread over
+        // required, optional and defaulted.
+        let max = switchboard_runtime::__de::GROUP * switchboard_runtime::__de::GROUP;
+        if fields.len() > max {
+            self.err(Code::TooManyFields, file, node.pos, format!("`{owner}` has {} fields; an object type has at most {max}", fields.len()))
+                .help("group related fields into a nested object type");
+        }
         fields
     }
 
