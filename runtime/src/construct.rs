@@ -38,6 +38,7 @@ macro_rules! __fields {
     (@impl $name:ident { $($($req:ident: $rty:ty = $rwire:literal $(as $rc:ident)?),+);* }
         $(optional { $($( $(#[$om:meta])* $opt_setter:ident $opt_field:ident: $oty:ty = $owire:literal $(as $oc:ident)? ),+);* })?
         $(default { $($( $(#[$dm:meta])* $def_setter:ident $def_field:ident: $dty:ty = $dwire:literal $(as $dc:ident)? from $dfn:ident ),+);* })?
+        $(order [$($ord:literal),*])?
     ) => {
         impl $name {
             /// Builds the value from its required fields (see the module docs).
@@ -68,37 +69,55 @@ macro_rules! __fields {
             )+)*)?
         }
 
-        impl<'de> $crate::__private::serde::Deserialize<'de> for $name {
-            fn deserialize<__D: $crate::__private::serde::Deserializer<'de>>(d: __D) -> ::core::result::Result<Self, __D::Error> {
-                // The wire names in slot order: required, optional, defaulted.
-                const FIELDS: &[&str] = &[$($($rwire,)+)* $($($($owire,)+)*)? $($($($dwire,)+)*)?];
-                // Named with `__` so a catalogue type cannot be shadowed by it (items are not hygienic).
-                struct __Visitor;
-                impl<'de> $crate::__private::serde::de::Visitor<'de> for __Visitor {
-                    type Value = $name;
-                    fn expecting(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                        f.write_str(concat!("struct ", stringify!($name)))
+        // In an anonymous const: the slot types are named once for both impls.
+        const _: () = {
+            // One tuple per group of at most 16 fields of one section, in slot order: required,
+            // optional, defaulted.
+            type __Slots = (
+                $(($($crate::__de::Req<$crate::__codec!($($rc)?), $rty>,)+),)*
+                $($(($($crate::__de::Opt<$crate::__codec!($($oc)?), ::core::option::Option<$oty>>,)+),)*)?
+                $($(($($crate::__de::Def<$crate::__codec!($($dc)?), $dty>,)+),)*)?
+            );
+            // The wire names in slot order.
+            const FIELDS: &[&str] = &[$($($rwire,)+)* $($($($owire,)+)*)? $($($($dwire,)+)*)?];
+
+            impl<'de> $crate::__private::serde::Deserialize<'de> for $name {
+                fn deserialize<__D: $crate::__private::serde::Deserializer<'de>>(d: __D) -> ::core::result::Result<Self, __D::Error> {
+                    // Named with `__` so a catalogue type cannot be shadowed by it (items are not hygienic).
+                    struct __Visitor;
+                    impl<'de> $crate::__private::serde::de::Visitor<'de> for __Visitor {
+                        type Value = $name;
+                        fn expecting(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                            f.write_str(concat!("struct ", stringify!($name)))
+                        }
+                        // One generic call reads the whole object into the slots; what is left
+                        // here per field is a name in a pattern and in the struct literal.
+                        fn visit_map<__A: $crate::__private::serde::de::MapAccess<'de>>(self, m: __A) -> ::core::result::Result<$name, __A::Error> {
+                            // The locals are the field names: macro hygiene keeps them apart from `m`.
+                            let ($(($($req,)+),)* $($(($($opt_field,)+),)*)? $($(($($def_field,)+),)*)?) = $crate::__de::read::<__Slots, __A>(m, FIELDS)?;
+                            ::core::result::Result::Ok($name {
+                                $($($req,)+)*
+                                $($($($opt_field,)+)*)?
+                                $($($($def_field: $def_field.unwrap_or_else($dfn),)+)*)?
+                            })
+                        }
                     }
-                    // One generic call reads the whole object into a tuple of typed slots (one
-                    // tuple per group of at most 16 fields of one section); what is left here per
-                    // field is a name in a pattern and in the struct literal.
-                    fn visit_map<__A: $crate::__private::serde::de::MapAccess<'de>>(self, m: __A) -> ::core::result::Result<$name, __A::Error> {
-                        // The locals are the field names: macro hygiene keeps them apart from `m`.
-                        let ($(($($req,)+),)* $($(($($opt_field,)+),)*)? $($(($($def_field,)+),)*)?) = $crate::__de::read::<(
-                            $(($($crate::__de::Req<$crate::__codec!($($rc)?), $rty>,)+),)*
-                            $($(($($crate::__de::Opt<$crate::__codec!($($oc)?), ::core::option::Option<$oty>>,)+),)*)?
-                            $($(($($crate::__de::Def<$crate::__codec!($($dc)?), $dty>,)+),)*)?
-                        ), __A>(m, FIELDS)?;
-                        ::core::result::Result::Ok($name {
-                            $($($req,)+)*
-                            $($($($opt_field,)+)*)?
-                            $($($($def_field: $def_field.unwrap_or_else($dfn),)+)*)?
-                        })
-                    }
+                    d.deserialize_struct(stringify!($name), FIELDS, __Visitor)
                 }
-                d.deserialize_struct(stringify!($name), FIELDS, __Visitor)
             }
-        }
+
+            impl $crate::__private::serde::Serialize for $name {
+                fn serialize<__S: $crate::__private::serde::Serializer>(&self, s: __S) -> ::core::result::Result<__S::Ok, __S::Error> {
+                    // The catalogue's field order, as slot indices (none: the slot order).
+                    const ORDER: &[usize] = &[$($($ord,)*)?];
+                    $crate::__de::write::<__Slots, __S>(s, stringify!($name), FIELDS, ORDER, (
+                        $(($(&self.$req,)+),)*
+                        $($(($(&self.$opt_field,)+),)*)?
+                        $($(($(&self.$def_field,)+),)*)?
+                    ))
+                }
+            }
+        };
     };
     ($name:ident {} $($rest:tt)*) => {
         $crate::__fields!(@impl $name {} $($rest)*);
@@ -121,11 +140,12 @@ macro_rules! __codec {
     ($c:ident) => { $crate::__de::$c };
 }
 
-/// The steps every generated `Deserialize` shares (see [`__fields!`]).
+/// The steps every generated `Deserialize` and `Serialize` shares (see [`__fields!`]).
 pub mod de {
     use crate::wire::int64_string::Int64Strings;
     use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
-    use serde::Deserialize;
+    use serde::ser::{SerializeStruct, Serializer};
+    use serde::{Deserialize, Serialize};
     use std::fmt;
     use std::marker::PhantomData;
 
@@ -174,6 +194,40 @@ pub mod de {
     impl<'de, T: Int64Strings> Codec<'de, Option<Option<T>>> for I64sNullable {
         fn de<D: Deserializer<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
             Option::<T>::de(d).map(Some)
+        }
+    }
+
+    /// How a field's value is written (the codec's other half; `with` in serde's derive).
+    pub trait Enc<T> {
+        /// Writes the value.
+        fn ser<S: Serializer>(v: &T, s: S) -> Result<S::Ok, S::Error>;
+    }
+    impl<T: Serialize> Enc<T> for Plain {
+        fn ser<S: Serializer>(v: &T, s: S) -> Result<S::Ok, S::Error> {
+            v.serialize(s)
+        }
+    }
+    impl<T: Int64Strings> Enc<T> for I64s {
+        fn ser<S: Serializer>(v: &T, s: S) -> Result<S::Ok, S::Error> {
+            v.ser(s)
+        }
+    }
+    impl<T: Serialize> Enc<Option<Option<T>>> for Nullable {
+        fn ser<S: Serializer>(v: &Option<Option<T>>, s: S) -> Result<S::Ok, S::Error> {
+            crate::wire::double_option::serialize(v, s)
+        }
+    }
+    impl<T: Int64Strings> Enc<Option<Option<T>>> for I64sNullable {
+        fn ser<S: Serializer>(v: &Option<Option<T>>, s: S) -> Result<S::Ok, S::Error> {
+            crate::wire::int64_string::double_option::serialize(v, s)
+        }
+    }
+
+    /// A field's value with its codec, for `SerializeStruct::serialize_field`.
+    struct Encoded<'a, C, T>(&'a T, PhantomData<C>);
+    impl<C: Enc<T>, T> Serialize for Encoded<'_, C, T> {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            C::ser(self.0, s)
         }
     }
 
@@ -349,6 +403,26 @@ pub mod de {
                     },)*))
                 }
             }
+
+            #[allow(unused_variables, unused_assignments, unused_mut, clippy::unused_unit)]
+            impl<$($S: Write),*> Write for ($($S,)*) {
+                const WIDTH: usize = 0 $(+ $S::WIDTH)*;
+                type Ref<'a> = ($($S::Ref<'a>,)*) where Self: 'a;
+                fn count(r: &Self::Ref<'_>) -> usize {
+                    0 $(+ $S::count(&r.$n))*
+                }
+                fn write<St: SerializeStruct>(r: &Self::Ref<'_>, i: usize, st: &mut St, fields: &'static [&'static str]) -> Result<(), St::Error> {
+                    let mut start = 0;
+                    $(
+                        let end = start + $S::WIDTH;
+                        if i < end {
+                            return $S::write(&r.$n, i - start, st, &fields[start..end]);
+                        }
+                        start = end;
+                    )*
+                    Ok(())
+                }
+            }
         )*};
     }
     tuple_slot! {
@@ -371,6 +445,85 @@ pub mod de {
         (0 S0, 1 S1, 2 S2, 3 S3, 4 S4, 5 S5, 6 S6, 7 S7, 8 S8, 9 S9, 10 S10, 11 S11, 12 S12, 13 S13, 14 S14, 15 S15)
         (0 S0, 1 S1, 2 S2, 3 S3, 4 S4, 5 S5, 6 S6, 7 S7, 8 S8, 9 S9, 10 S10, 11 S11, 12 S12, 13 S13, 14 S14, 15 S15, 16 S16)
         (0 S0, 1 S1, 2 S2, 3 S3, 4 S4, 5 S5, 6 S6, 7 S7, 8 S8, 9 S9, 10 S10, 11 S11, 12 S12, 13 S13, 14 S14, 15 S15, 16 S16, 17 S17)
+    }
+
+    /// The writing side of a [`Slot`]: `Ref` borrows the fields it holds from the struct, and
+    /// `write` writes field `i` of them.
+    pub trait Write {
+        /// How many fields this slot holds.
+        const WIDTH: usize;
+        /// The borrowed fields.
+        type Ref<'a>
+        where
+            Self: 'a;
+        /// How many of the fields are written (a `None` optional field is skipped).
+        fn count(r: &Self::Ref<'_>) -> usize;
+        /// Writes field `i` (`fields` names this slot's own fields).
+        fn write<St: SerializeStruct>(r: &Self::Ref<'_>, i: usize, st: &mut St, fields: &'static [&'static str]) -> Result<(), St::Error>;
+    }
+
+    impl<C: Enc<T>, T> Write for Req<C, T> {
+        const WIDTH: usize = 1;
+        type Ref<'a>
+            = &'a T
+        where
+            Self: 'a;
+        fn count(_: &&T) -> usize {
+            1
+        }
+        fn write<St: SerializeStruct>(r: &&T, _: usize, st: &mut St, fields: &'static [&'static str]) -> Result<(), St::Error> {
+            st.serialize_field(fields[0], &Encoded::<C, T>(r, PhantomData))
+        }
+    }
+
+    /// As serde's `skip_serializing_if = "Option::is_none"`: `None` is not written.
+    impl<C: Enc<Option<T>>, T> Write for Opt<C, Option<T>> {
+        const WIDTH: usize = 1;
+        type Ref<'a>
+            = &'a Option<T>
+        where
+            Self: 'a;
+        fn count(r: &&Option<T>) -> usize {
+            usize::from(r.is_some())
+        }
+        fn write<St: SerializeStruct>(r: &&Option<T>, _: usize, st: &mut St, fields: &'static [&'static str]) -> Result<(), St::Error> {
+            match r {
+                None => st.skip_field(fields[0]),
+                Some(_) => st.serialize_field(fields[0], &Encoded::<C, Option<T>>(r, PhantomData)),
+            }
+        }
+    }
+
+    impl<C: Enc<T>, T> Write for Def<C, T> {
+        const WIDTH: usize = 1;
+        type Ref<'a>
+            = &'a T
+        where
+            Self: 'a;
+        fn count(_: &&T) -> usize {
+            1
+        }
+        fn write<St: SerializeStruct>(r: &&T, _: usize, st: &mut St, fields: &'static [&'static str]) -> Result<(), St::Error> {
+            st.serialize_field(fields[0], &Encoded::<C, T>(r, PhantomData))
+        }
+    }
+
+    /// Writes a struct whose fields are the slots `S` (borrowed in `r`) and are named by `fields`
+    /// in slot order; `order` is the catalogue's order of the fields as slot indices, empty when
+    /// it is the slot order. The same calls as serde's derive: `serialize_struct` with the number
+    /// of written fields, `serialize_field` or `skip_field` per field, `end`.
+    pub fn write<S: Write, Ser: Serializer>(s: Ser, name: &'static str, fields: &'static [&'static str], order: &'static [usize], r: S::Ref<'_>) -> Result<Ser::Ok, Ser::Error> {
+        let mut st = s.serialize_struct(name, S::count(&r))?;
+        if order.is_empty() {
+            for i in 0..S::WIDTH {
+                S::write(&r, i, &mut st, fields)?;
+            }
+        } else {
+            for &i in order {
+                S::write(&r, i, &mut st, fields)?;
+            }
+        }
+        st.end()
     }
 
     /// Reads an object into the slots `S`, whose fields are named by `fields` in order; unknown
@@ -413,7 +566,7 @@ pub mod de {
 mod tests {
     // The rows write constructors and setters that not every test calls; `Wide::new` takes 17.
     #![allow(dead_code, clippy::too_many_arguments)]
-    use serde::Deserialize;
+    use serde::{Deserialize, Serialize};
     use std::collections::BTreeMap;
 
     #[derive(Debug, PartialEq)]
@@ -458,7 +611,7 @@ mod tests {
     }
     crate::__fields!(Inner { count: i64 = "count" });
 
-    #[derive(Debug, PartialEq, Deserialize)]
+    #[derive(Debug, PartialEq, Deserialize, Serialize)]
     struct InnerDerived {
         count: i64,
     }
@@ -488,9 +641,11 @@ mod tests {
             bigs: Vec<i64> = "bigs" as I64s, items: Vec<Inner> = "items" }
         optional { with_note note: String = "note", with_gone gone: Option<String> = "gone" as Nullable,
             with_big_gone big_gone: Option<i64> = "bigGone" as I64sNullable, with_tags tags: BTreeMap<String, i64> = "tags" as I64s }
-        default { with_limit limit: i64 = "limit" from seven, with_big_limit big_limit: i64 = "bigLimit" as I64s from big_seven });
+        default { with_limit limit: i64 = "limit" from seven, with_big_limit big_limit: i64 = "bigLimit" as I64s from big_seven }
+        order [0, 1, 2, 3, 4, 5, 6, 7, 9, 10, 8]
+        );
 
-    #[derive(Debug, PartialEq, Deserialize)]
+    #[derive(Debug, PartialEq, Deserialize, Serialize)]
     #[serde(rename_all = "camelCase")]
     struct Derived {
         user_id: String,
@@ -500,18 +655,25 @@ mod tests {
         #[serde(with = "crate::wire::int64_string")]
         bigs: Vec<i64>,
         items: Vec<InnerDerived>,
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         note: Option<String>,
-        #[serde(default, with = "crate::wire::double_option")]
+        #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::wire::double_option")]
         gone: Option<Option<String>>,
-        #[serde(default, with = "crate::wire::int64_string::double_option")]
+        #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::wire::int64_string::double_option")]
         big_gone: Option<Option<i64>>,
         #[serde(default = "seven")]
         limit: i64,
         #[serde(default = "big_seven", with = "crate::wire::int64_string")]
         big_limit: i64,
-        #[serde(default, with = "crate::wire::int64_string")]
+        #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::wire::int64_string")]
         tags: Option<BTreeMap<String, i64>>,
+    }
+
+    /// What writing a parsed value gives, as text and as a `Value` (the two serializers the
+    /// server uses); `None` when `json` does not parse.
+    fn written<T: for<'de> Deserialize<'de> + Serialize>(json: &str) -> Option<(String, serde_json::Value)> {
+        let v: T = serde_json::from_str(json).ok()?;
+        Some((serde_json::to_string(&v).unwrap(), serde_json::to_value(&v).unwrap()))
     }
 
     /// What a parse gave, in a form both types share: the value as debug text with the type
@@ -554,10 +716,15 @@ mod tests {
             r#""text""#,
             r#"{}"#,
         ];
+        let mut written_cases = 0;
         for json in cases {
             assert_eq!(outcome::<Row>(json), outcome::<Derived>(json), "from text: {json}");
             assert_eq!(outcome_value::<Row>(json), outcome_value::<Derived>(json), "from a Value: {json}");
+            // Writing: the same text, keys in the same order, the same fields skipped.
+            assert_eq!(written::<Row>(json), written::<Derived>(json), "written: {json}");
+            written_cases += usize::from(written::<Row>(json).is_some());
         }
+        assert!(written_cases >= 4, "values were written: {written_cases}");
         // A key given twice (only text can hold one).
         let twice = r#"{"userId":"u","userId":"v","big":"12","bigs":[],"items":[]}"#;
         assert_eq!(outcome::<Row>(twice), outcome::<Derived>(twice));
@@ -581,8 +748,8 @@ mod tests {
     struct Wide { r0: i64, r1: i64, r2: i64, r3: i64, r4: i64, r5: i64, r6: i64, r7: i64, r8: i64, r9: i64, r10: i64, r11: i64, r12: i64, r13: i64, r14: i64, r15: i64, r16: i64, o0: Option<i64>, o1: Option<i64>, o2: Option<i64>, o3: Option<i64>, o4: Option<i64>, o5: Option<i64>, o6: Option<i64>, o7: Option<i64>, o8: Option<i64>, o9: Option<i64>, o10: Option<i64>, o11: Option<i64>, o12: Option<i64>, o13: Option<i64>, o14: Option<i64>, o15: Option<i64>, o16: Option<i64>, d: i64, }
     crate::__fields!(Wide { r0: i64 = "r0", r1: i64 = "r1", r2: i64 = "r2", r3: i64 = "r3", r4: i64 = "r4", r5: i64 = "r5", r6: i64 = "r6", r7: i64 = "r7", r8: i64 = "r8", r9: i64 = "r9", r10: i64 = "r10", r11: i64 = "r11", r12: i64 = "r12", r13: i64 = "r13", r14: i64 = "r14", r15: i64 = "r15"; r16: i64 = "r16" } optional { with_o0 o0: i64 = "o0", with_o1 o1: i64 = "o1", with_o2 o2: i64 = "o2", with_o3 o3: i64 = "o3", with_o4 o4: i64 = "o4", with_o5 o5: i64 = "o5", with_o6 o6: i64 = "o6", with_o7 o7: i64 = "o7", with_o8 o8: i64 = "o8", with_o9 o9: i64 = "o9", with_o10 o10: i64 = "o10", with_o11 o11: i64 = "o11", with_o12 o12: i64 = "o12", with_o13 o13: i64 = "o13", with_o14 o14: i64 = "o14", with_o15 o15: i64 = "o15"; with_o16 o16: i64 = "o16" } default { with_d d: i64 = "d" from seven });
 
-    #[derive(Debug, PartialEq, Deserialize)]
-    struct WideDerived { r0: i64, r1: i64, r2: i64, r3: i64, r4: i64, r5: i64, r6: i64, r7: i64, r8: i64, r9: i64, r10: i64, r11: i64, r12: i64, r13: i64, r14: i64, r15: i64, r16: i64, #[serde(default)] o0: Option<i64>, #[serde(default)] o1: Option<i64>, #[serde(default)] o2: Option<i64>, #[serde(default)] o3: Option<i64>, #[serde(default)] o4: Option<i64>, #[serde(default)] o5: Option<i64>, #[serde(default)] o6: Option<i64>, #[serde(default)] o7: Option<i64>, #[serde(default)] o8: Option<i64>, #[serde(default)] o9: Option<i64>, #[serde(default)] o10: Option<i64>, #[serde(default)] o11: Option<i64>, #[serde(default)] o12: Option<i64>, #[serde(default)] o13: Option<i64>, #[serde(default)] o14: Option<i64>, #[serde(default)] o15: Option<i64>, #[serde(default)] o16: Option<i64>, #[serde(default = "seven")] d: i64, }
+    #[derive(Debug, PartialEq, Deserialize, Serialize)]
+    struct WideDerived { r0: i64, r1: i64, r2: i64, r3: i64, r4: i64, r5: i64, r6: i64, r7: i64, r8: i64, r9: i64, r10: i64, r11: i64, r12: i64, r13: i64, r14: i64, r15: i64, r16: i64, #[serde(default, skip_serializing_if = "Option::is_none")] o0: Option<i64>, #[serde(default, skip_serializing_if = "Option::is_none")] o1: Option<i64>, #[serde(default, skip_serializing_if = "Option::is_none")] o2: Option<i64>, #[serde(default, skip_serializing_if = "Option::is_none")] o3: Option<i64>, #[serde(default, skip_serializing_if = "Option::is_none")] o4: Option<i64>, #[serde(default, skip_serializing_if = "Option::is_none")] o5: Option<i64>, #[serde(default, skip_serializing_if = "Option::is_none")] o6: Option<i64>, #[serde(default, skip_serializing_if = "Option::is_none")] o7: Option<i64>, #[serde(default, skip_serializing_if = "Option::is_none")] o8: Option<i64>, #[serde(default, skip_serializing_if = "Option::is_none")] o9: Option<i64>, #[serde(default, skip_serializing_if = "Option::is_none")] o10: Option<i64>, #[serde(default, skip_serializing_if = "Option::is_none")] o11: Option<i64>, #[serde(default, skip_serializing_if = "Option::is_none")] o12: Option<i64>, #[serde(default, skip_serializing_if = "Option::is_none")] o13: Option<i64>, #[serde(default, skip_serializing_if = "Option::is_none")] o14: Option<i64>, #[serde(default, skip_serializing_if = "Option::is_none")] o15: Option<i64>, #[serde(default, skip_serializing_if = "Option::is_none")] o16: Option<i64>, #[serde(default = "seven")] d: i64, }
 
     #[test]
     fn groups_of_slots_parse_as_one_struct() {
@@ -601,6 +768,7 @@ mod tests {
             // `outcome` names the derived type `WideRow`.
             let derived = outcome::<WideDerived>(json).map(|v| v.replace("WideRow", "Wide")).map_err(|e| (e.0, e.1.replace("WideRow", "Wide")));
             assert_eq!(outcome::<Wide>(json), derived, "{json}");
+            assert_eq!(written::<Wide>(json), written::<WideDerived>(json), "written: {json}");
         }
         let wide: Wide = serde_json::from_str(&cases[1]).unwrap();
         assert_eq!((wide.r16, wide.o0, wide.o16, wide.d), (16, Some(1), Some(5), 2));

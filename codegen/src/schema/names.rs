@@ -243,28 +243,9 @@ pub fn ts_listener(ident: &str) -> String {
     format!("on{}", unraw(ident).to_pascal_case())
 }
 
-// serde's `rename_all` rules, so the Rust target can say a rename once per type instead of once
-// per field. They must give exactly what serde_derive gives (a unit test derives the real thing).
-
-/// What `#[serde(rename_all = "camelCase")]` makes of a field: serde capitalizes the character
-/// after each `_`, drops the `_`s, then lowercases the first character (`order_id` -> `orderId`,
-/// `_x` -> `x`, `r#type` -> `type`). None when nothing is left (serde would panic).
-pub fn serde_camel_field(field_ident: &str) -> Option<String> {
-    let mut pascal = String::new();
-    let mut upper = true;
-    for ch in unraw(field_ident).chars() {
-        if ch == '_' {
-            upper = true;
-        } else if upper {
-            pascal.push(ch.to_ascii_uppercase());
-            upper = false;
-        } else {
-            pascal.push(ch);
-        }
-    }
-    let first = pascal.chars().next()?;
-    Some(format!("{}{}", first.to_ascii_lowercase(), &pascal[first.len_utf8()..]))
-}
+// serde's `rename_all` rules for enum variants, so the Rust target can say a rename once per enum
+// instead of once per variant. They must give exactly what serde_derive gives (a unit test derives
+// the real thing). Struct fields need none: the `__fields!` row names every wire name.
 
 /// The `rename_all` rules serde applies to enum variants, by their attribute value.
 pub const SERDE_VARIANT_RULES: &[&str] =
@@ -403,36 +384,6 @@ mod tests {
     /// The rename rules above against serde_derive itself, on names where a near miss would show.
     #[test]
     fn serde_rules_match_serde_derive() {
-        // `_x` and `x_` both give `x`, so they live in two structs.
-        #[allow(non_snake_case)]
-        #[derive(serde::Serialize, Default)]
-        #[serde(rename_all = "camelCase")]
-        struct Tricky {
-            order_id: u8,
-            url_v2: u8,
-            a__b: u8,
-            _x: u8,
-            r#type: u8,
-            abc_d_e: u8,
-            self_: u8,
-            _1st: u8,
-            id: u8,
-        }
-        #[derive(serde::Serialize, Default)]
-        #[serde(rename_all = "camelCase")]
-        struct Tricky2 {
-            x_: u8,
-        }
-        fn keys(v: serde_json::Value) -> Vec<String> {
-            v.as_object().expect("an object").keys().cloned().collect()
-        }
-        let mut wire = keys(serde_json::to_value(Tricky::default()).expect("serializes"));
-        wire.extend(keys(serde_json::to_value(Tricky2::default()).expect("serializes")));
-        let idents = ["order_id", "url_v2", "a__b", "_x", "r#type", "abc_d_e", "self_", "_1st", "id", "x_"];
-        let ours: Vec<String> = idents.iter().map(|i| serde_camel_field(i).expect("non-empty")).collect();
-        assert_eq!(ours, wire);
-        assert_eq!(serde_camel_field("__"), None);
-
         // One enum per rule, the same variants in each.
         macro_rules! variants {
             ($($rule:literal => $name:ident),* $(,)?) => {{

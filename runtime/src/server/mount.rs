@@ -78,12 +78,13 @@ impl Runtime {
     }
 
     /// Registers `namespace` (the catalogue's, from the generated code): authentication in the
-    /// connect middleware (the principal is stored on the socket) followed by the socket's one
-    /// event handler, which routes every event by name through `router` (the catalogue's client
+    /// connect middleware (the principal is stored on the socket), the socket's one event
+    /// handler, which routes every event by name through `router` (the catalogue's client
     /// events), then `on_connect` (automatic rooms). An event the catalogue does not declare is
-    /// answered `unknown_event` (see `answer_unknown_event`). The handler is registered in the
-    /// middleware because socketioxide sends CONNECT before it spawns the connect handler: an
-    /// event the client sends right away would otherwise find no handler and be lost.
+    /// answered `unknown_event` (see `answer_unknown_event`). All of it runs in the middleware
+    /// because socketioxide sends CONNECT before it spawns the connect handler: an event the
+    /// client sends right away would otherwise find no handler, or (a `_recover` after a
+    /// reconnect) not yet find the socket in its automatic rooms.
     pub fn mount<F>(self: &Arc<Self>, io: &SocketIo, namespace: &'static str, router: Router, on_connect: F)
     where
         F: Fn(SocketRef, Session) + Send + Sync + Clone + 'static,
@@ -95,7 +96,6 @@ impl Runtime {
         let expiries = super::expiry::Expiries::new(io.clone(), namespace, self.metrics.clone());
         let handler = move |s: SocketRef| {
             let rt = rt.clone();
-            let on_connect = on_connect.clone();
             async move {
                 let Some(session) = s.extensions.get::<Session>() else {
                     // The middleware always stores a session; refuse rather than run unauthenticated.
@@ -105,13 +105,13 @@ impl Runtime {
                 };
                 Metrics::inc(&rt.metrics.connections);
                 tracing::info!(sid = %s.id, user = %session.principal().user_id, "connected");
-                on_connect(s, session);
             }
         };
         let middleware = move |s: SocketRef, socketioxide::extract::TryData(auth): socketioxide::extract::TryData<Value>| {
             let rt = auth_rt.clone();
             let router = router.clone();
             let expiries = expiries.clone();
+            let on_connect = on_connect.clone();
             async move {
                 let token = auth.ok().as_ref().and_then(|v| v.get("token")).and_then(Value::as_str).map(str::to_string);
                 let result = match token.as_deref() {
@@ -152,6 +152,9 @@ impl Runtime {
                     let (rt, router) = (dispatch_rt.clone(), router.clone());
                     async move { rt.dispatch(&router, event, Incoming { s, ticket, ack, data: super::event_data(data) }).await }
                 });
+                // Automatic rooms last: a refused connection joins none (socketioxide would
+                // also remove them).
+                on_connect(s, session);
                 Ok(())
             }
         };

@@ -208,24 +208,15 @@ fn emit_type(c: &Catalogue, id: TypeId) -> TokenStream {
             let mut statics = Vec::new();
             let mut defaults = Vec::new();
             let mut build = Vec::new();
-            // `rename_all = "camelCase"` when serde's rule gives every field's wire name (and some
-            // field differs from its ident); otherwise a rename on each field that differs.
-            let as_is = |f: &Field| names::unraw(&f.rust_ident) == f.wire_name;
-            let camel = !fields.iter().all(as_is) && fields.iter().all(|f| names::serde_camel_field(&f.rust_ident).as_ref() == Some(&f.wire_name));
             for f in fields {
                 let fname = ident(&f.rust_ident);
                 let wire = &f.wire_name;
                 let resolved = resolve(c, &f.ty);
                 // `int64` with `encoding: string` is a decimal string on the wire, also in lists and maps.
                 let int64_string = int64_string_leaf(c, &f.ty);
-                let int64_with = || int64_string.then(|| quote!(with = "::switchboard_runtime::wire::int64_string"));
                 let base = rust_type(c, &f.ty, Some(id));
-                let mut attrs = Vec::new();
-                if !camel && !as_is(f) {
-                    attrs.push(quote!(rename = #wire));
-                }
-                // The field attributes serve the derived `Serialize`; parsing is the `__fields!`
-                // row's, which names the same codec (`None` is `Plain`).
+                // The `__fields!` row parses and writes the field by its wire name through its
+                // codec (`None` is `Plain`); an optional field that is `None` is not written.
                 let (ty, init, codec) = if let (true, Some(default)) = (f.optional, &f.default) {
                     let fn_name = names::default_fn(&t.name, &f.rust_ident);
                     let fn_ident = format_ident!("{}", fn_name);
@@ -236,22 +227,12 @@ fn emit_type(c: &Catalogue, id: TypeId) -> TokenStream {
                             ::switchboard_runtime::__private::serde_json::from_str(#json).expect("switchboard checked this default against its type")
                         }
                     });
-                    attrs.extend(int64_with());
                     (base.clone(), Init::Default(fn_ident), int64_string.then_some("I64s"))
                 } else if f.optional && resolved.nullable {
-                    attrs.push(quote!(skip_serializing_if = "Option::is_none"));
-                    if int64_string {
-                        attrs.push(quote!(with = "::switchboard_runtime::wire::int64_string::double_option"));
-                    } else {
-                        attrs.push(quote!(with = "::switchboard_runtime::wire::double_option"));
-                    }
                     (quote!(Option<#base>), Init::Unset, Some(if int64_string { "I64sNullable" } else { "Nullable" }))
                 } else if f.optional {
-                    attrs.push(quote!(skip_serializing_if = "Option::is_none"));
-                    attrs.extend(int64_with());
                     (quote!(Option<#base>), Init::Unset, int64_string.then_some("I64s"))
                 } else {
-                    attrs.extend(int64_with());
                     (base.clone(), Init::Required, int64_string.then_some("I64s"))
                 };
                 build.push(Build { field: f, init, ty: base, codec });
@@ -261,11 +242,9 @@ fn emit_type(c: &Catalogue, id: TypeId) -> TokenStream {
                 }
                 let fdoc = docs(f.description.as_deref(), &extra);
                 let fdep = deprecated_attr(f.deprecated.as_ref());
-                let fserde = (!attrs.is_empty()).then(|| quote!(#[serde( #( #attrs ),* )]));
                 field_tokens.push(quote! {
                     #fdoc
                     #fdep
-                    #fserde
                     pub #fname: #ty,
                 });
                 // Validation, one line per check where it fits.
@@ -275,16 +254,10 @@ fn emit_type(c: &Catalogue, id: TypeId) -> TokenStream {
             }
             let construct = constructors(&name, &build);
             let validate = validate_impl(&name, quote!(#( #statics )* #( #checks )*));
-            let serde_attr = if camel {
-                quote!(#[serde(crate = "::switchboard_runtime::__private::serde", rename_all = "camelCase")])
-            } else {
-                serde_crate
-            };
             quote! {
                 #doc
                 #dep
-                #[derive(Debug, Clone, PartialEq, #eq __Ser)]
-                #serde_attr
+                #[derive(Debug, Clone, PartialEq, #eq)]
                 pub struct #name {
                     #( #field_tokens )*
                 }
@@ -368,7 +341,8 @@ struct Build<'a> {
 /// `new(required fields...)` and one `with_` setter per optional field, so code that builds a
 /// payload keeps compiling when the catalogue adds an optional field (a struct literal would
 /// not); `Default` too when nothing is required. One `__fields!` row per type: the runtime's
-/// macro writes the methods and `Deserialize` (as `__no_checks!` writes empty validators).
+/// macro writes the methods, `Deserialize` and `Serialize` (as `__no_checks!` writes empty
+/// validators).
 fn constructors(name: &Ident, build: &[Build<'_>]) -> TokenStream {
     let mut required = Vec::new();
     let mut unset = Vec::new();
@@ -389,6 +363,25 @@ fn constructors(name: &Ident, build: &[Build<'_>]) -> TokenStream {
             Init::Unset => unset.push(quote!(#dep #setter #fname: #ty = #wire #codec)),
         }
     }
+    // The row's slots go required, optional, defaulted; `order` gives the catalogue's order
+    // (slot indices) when it differs, so a struct is written with its keys in field order.
+    let mut next = [0, required.len(), required.len() + unset.len()];
+    let order: Vec<usize> = build
+        .iter()
+        .map(|b| {
+            let section = match b.init {
+                Init::Required => 0,
+                Init::Unset => 1,
+                Init::Default(_) => 2,
+            };
+            next[section] += 1;
+            next[section] - 1
+        })
+        .collect();
+    let order = order.iter().enumerate().any(|(i, s)| i != *s).then(|| {
+        let order = order.iter().map(|&i| proc_macro2::Literal::usize_unsuffixed(i));
+        quote!(order [ #( #order ),* ])
+    });
     let required = groups(&required);
     let unset = (!unset.is_empty()).then(|| {
         let unset = groups(&unset);
@@ -399,7 +392,7 @@ fn constructors(name: &Ident, build: &[Build<'_>]) -> TokenStream {
         quote!(default { #defaulted })
     });
     quote! {
-        ::switchboard_runtime::__fields!(#name { #required } #unset #defaulted);
+        ::switchboard_runtime::__fields!(#name { #required } #unset #defaulted #order);
     }
 }
 
