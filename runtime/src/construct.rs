@@ -462,19 +462,25 @@ pub mod de {
         fn write<St: SerializeStruct>(r: &Self::Ref<'_>, i: usize, st: &mut St, fields: &'static [&'static str]) -> Result<(), St::Error>;
     }
 
-    impl<C: Enc<T>, T> Write for Req<C, T> {
-        const WIDTH: usize = 1;
-        type Ref<'a>
-            = &'a T
-        where
-            Self: 'a;
-        fn count(_: &&T) -> usize {
-            1
-        }
-        fn write<St: SerializeStruct>(r: &&T, _: usize, st: &mut St, fields: &'static [&'static str]) -> Result<(), St::Error> {
-            st.serialize_field(fields[0], &Encoded::<C, T>(r, PhantomData))
-        }
+    /// A required and a defaulted field are always written.
+    macro_rules! always_written {
+        ($($slot:ident),*) => {$(
+            impl<C: Enc<T>, T> Write for $slot<C, T> {
+                const WIDTH: usize = 1;
+                type Ref<'a>
+                    = &'a T
+                where
+                    Self: 'a;
+                fn count(_: &&T) -> usize {
+                    1
+                }
+                fn write<St: SerializeStruct>(r: &&T, _: usize, st: &mut St, fields: &'static [&'static str]) -> Result<(), St::Error> {
+                    st.serialize_field(fields[0], &Encoded::<C, T>(r, PhantomData))
+                }
+            }
+        )*};
     }
+    always_written!(Req, Def);
 
     /// As serde's `skip_serializing_if = "Option::is_none"`: `None` is not written.
     impl<C: Enc<Option<T>>, T> Write for Opt<C, Option<T>> {
@@ -491,20 +497,6 @@ pub mod de {
                 None => st.skip_field(fields[0]),
                 Some(_) => st.serialize_field(fields[0], &Encoded::<C, Option<T>>(r, PhantomData)),
             }
-        }
-    }
-
-    impl<C: Enc<T>, T> Write for Def<C, T> {
-        const WIDTH: usize = 1;
-        type Ref<'a>
-            = &'a T
-        where
-            Self: 'a;
-        fn count(_: &&T) -> usize {
-            1
-        }
-        fn write<St: SerializeStruct>(r: &&T, _: usize, st: &mut St, fields: &'static [&'static str]) -> Result<(), St::Error> {
-            st.serialize_field(fields[0], &Encoded::<C, T>(r, PhantomData))
         }
     }
 

@@ -88,7 +88,9 @@ start_server() { # $1 = node|rust|echo ; sets PORT and PID
     : >"$out"
     case $1 in
         node) timeout 900 taskset -c "$SERVER_CORE" node "$JS/bench/dist/server.js" >"$out" 2>"$WORK/server-$1.err" & ;;
-        rust) timeout 900 taskset -c "$SERVER_CORE" "$BIN/bench-server" --worker-threads 1 >"$out" 2>"$WORK/server-$1.err" & ;;
+        # `--accept runtime`: the product's accept loop (`Runtime::serve`, which frees hyper's
+        # read buffer; memory.md), not `axum::serve`.
+        rust) timeout 900 taskset -c "$SERVER_CORE" "$BIN/bench-server" --worker-threads 1 --accept runtime >"$out" 2>"$WORK/server-$1.err" & ;;
         echo) timeout 900 taskset -c "$SERVER_CORE" "$BIN/bench-ws-echo" --worker-threads 1 >"$out" 2>"$WORK/server-$1.err" & ;;
     esac
     local i
