@@ -1,7 +1,7 @@
 //! Per-socket order: events of one socket run one at a time, in arrival order.
 //!
 //! socketioxide spawns a task per message, so without this two events of one socket could
-//! complete out of order. Each socket has a [`Lane`]: a ticket is taken synchronously when
+//! complete out of order. Each socket has a `Lane`: a ticket is taken synchronously when
 //! socketioxide extracts the message (so in arrival order) and chained to the ticket before it by
 //! a oneshot channel. A finished turn wakes exactly its successor (O(1) per hand-off; a shared
 //! `watch` woke every waiter on every turn, quadratic under a flood). The lane caps how many
