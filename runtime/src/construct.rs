@@ -10,8 +10,10 @@
 //! is written once in [`de`] and checked once by rustc.
 
 /// `new` with the required fields (each `impl Into`), the optional ones starting unset or at
-/// their default, a `with_` setter per optional field, `Default` when nothing is required, and
-/// `Deserialize` from a JSON object (each field by its wire name, through its codec). Adding an
+/// their default, a `with_` setter per optional field, `Default` when nothing is required,
+/// `Deserialize` from a JSON object and `Serialize` to one (each field by its wire name, through
+/// its codec; keys written in catalogue order, given by `order [..]` when it is not the slots'
+/// order, a `None` optional field left out). Adding an
 /// optional field to the catalogue keeps `new`'s signature, so code that builds a payload keeps
 /// compiling.
 ///
@@ -232,7 +234,7 @@ pub mod de {
     }
 
     /// An object key, borrowed from the input when it can be.
-    pub enum Key<'de> {
+    enum Key<'de> {
         /// Borrowed from the input.
         Borrowed(&'de str),
         /// Copied (an escaped key, or a reader's buffer).
@@ -241,7 +243,7 @@ pub mod de {
 
     impl Key<'_> {
         /// The key's text.
-        pub fn as_str(&self) -> &str {
+        fn as_str(&self) -> &str {
             match self {
                 Key::Borrowed(s) => s,
                 Key::Owned(s) => s,

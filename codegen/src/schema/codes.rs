@@ -145,6 +145,15 @@ mod tests {
         panic!("the diagnostic code table in codegen/FORMAT.md is stale; refresh it with `UPDATE_FORMAT_MD=1 cargo test -p switchboard --lib codes`");
     }
 
+    /// The field limit written as text (this meaning, the format schema's `maxProperties`) is
+    /// the one lowering derives from the runtime's slot groups.
+    #[test]
+    fn the_written_field_limit_is_the_runtimes() {
+        let max = switchboard_runtime::__de::GROUP * switchboard_runtime::__de::GROUP;
+        assert!(Code::TooManyFields.meaning().contains(&format!("more than {max} fields")));
+        assert_eq!(crate::format_schema().matches(&format!("\"maxProperties\": {max}")).count(), 2);
+    }
+
     #[test]
     fn codes_are_unique_kebab_case() {
         let mut seen = std::collections::BTreeSet::new();

@@ -334,7 +334,7 @@ struct Build<'a> {
     field: &'a Field,
     init: Init,
     ty: TokenStream,
-    /// The runtime codec (`__de::<codec>`) that parses the whole field, `None` for `Plain`.
+    /// The runtime codec (`__de::<codec>`) that reads and writes the whole field, `None` for `Plain`.
     codec: Option<&'static str>,
 }
 
