@@ -134,6 +134,60 @@ macro_rules! __fields {
     };
 }
 
+/// `ALL`, `as_str`, `Display`, `Serialize`, `Deserialize` and an empty `Validate` for a
+/// catalogue enum (a fieldless Rust enum whose variants are listed in order with their wire
+/// values), as one row instead of an `impl` block and serde's derive in every generated file:
+/// serde's derived `Deserialize` of an enum is a field enum and two visitors per type, which
+/// rustc checks for every type; [`de::unit_enum`] is written once.
+///
+/// ```text
+/// __enum!(Name { Variant = "wire", .. });
+/// ```
+///
+/// Parsing and writing make serde's derive's calls (`deserialize_enum` with the variant names,
+/// `serialize_unit_variant` with the index), so every format sees what it saw before.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __enum {
+    ($name:ident { $($variant:ident = $wire:literal),+ $(,)? }) => {
+        impl $name {
+            /// Every value, in catalogue order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The exact wire value.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $wire,)+ }
+            }
+        }
+
+        impl ::core::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        $crate::__no_checks!($name);
+
+        const _: () = {
+            // The wire values by variant index (the enum's discriminants: it sets none).
+            const WIRES: &[&str] = &[$($wire),+];
+
+            impl<'de> $crate::__private::serde::Deserialize<'de> for $name {
+                fn deserialize<__D: $crate::__private::serde::Deserializer<'de>>(d: __D) -> ::core::result::Result<Self, __D::Error> {
+                    $crate::__de::unit_enum(d, stringify!($name), WIRES, $name::ALL)
+                }
+            }
+
+            impl $crate::__private::serde::Serialize for $name {
+                fn serialize<__S: $crate::__private::serde::Serializer>(&self, s: __S) -> ::core::result::Result<__S::Ok, __S::Error> {
+                    let i = *self as usize;
+                    s.serialize_unit_variant(stringify!($name), i as u32, WIRES[i])
+                }
+            }
+        };
+    };
+}
+
 /// The codec type a field row names, `Plain` when it names none.
 #[doc(hidden)]
 #[macro_export]
@@ -145,7 +199,7 @@ macro_rules! __codec {
 /// The steps every generated `Deserialize` and `Serialize` shares (see [`__fields!`]).
 pub mod de {
     use crate::wire::int64_string::Int64Strings;
-    use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
+    use serde::de::{self, DeserializeSeed, Deserializer, EnumAccess, IgnoredAny, MapAccess, Unexpected, VariantAccess, Visitor};
     use serde::ser::{SerializeStruct, Serializer};
     use serde::{Deserialize, Serialize};
     use std::fmt;
@@ -535,6 +589,60 @@ pub mod de {
         slots.finish(fields)
     }
 
+    /// Reads a fieldless enum named `name` whose variants' wire values are `wires` and whose
+    /// values are `all` (both in variant order), with the calls serde's derive makes: the
+    /// variant by name (or by index, for formats that write one), then a unit variant.
+    pub fn unit_enum<'de, D: Deserializer<'de>, T: Copy + 'static>(d: D, name: &'static str, wires: &'static [&'static str], all: &'static [T]) -> Result<T, D::Error> {
+        struct Enum<T: 'static> {
+            name: &'static str,
+            wires: &'static [&'static str],
+            all: &'static [T],
+        }
+        impl<'de, T: Copy> Visitor<'de> for Enum<T> {
+            type Value = T;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "enum {}", self.name)
+            }
+            fn visit_enum<A: EnumAccess<'de>>(self, data: A) -> Result<T, A::Error> {
+                let (i, variant) = data.variant_seed(VariantIndex(self.wires))?;
+                variant.unit_variant()?;
+                // `VariantIndex` gives only indices below `wires.len()`, which is `all.len()`.
+                self.all.get(i).copied().ok_or_else(|| de::Error::custom("variant index out of range"))
+            }
+        }
+        d.deserialize_enum(name, wires, Enum { name, wires, all })
+    }
+
+    /// A variant's index from its wire value (or its index), as the derive's field visitor.
+    struct VariantIndex(&'static [&'static str]);
+    impl<'de> DeserializeSeed<'de> for VariantIndex {
+        type Value = usize;
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<usize, D::Error> {
+            d.deserialize_identifier(self)
+        }
+    }
+    impl<'de> Visitor<'de> for VariantIndex {
+        type Value = usize;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("variant identifier")
+        }
+        fn visit_u64<E: de::Error>(self, i: u64) -> Result<usize, E> {
+            match usize::try_from(i) {
+                Ok(i) if i < self.0.len() => Ok(i),
+                _ => Err(E::invalid_value(Unexpected::Unsigned(i), &format!("variant index 0 <= i < {}", self.0.len()).as_str())),
+            }
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<usize, E> {
+            self.0.iter().position(|w| *w == v).ok_or_else(|| E::unknown_variant(v, self.0))
+        }
+        fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<usize, E> {
+            match self.0.iter().position(|w| w.as_bytes() == v) {
+                Some(i) => Ok(i),
+                None => Err(E::unknown_variant(&String::from_utf8_lossy(v), self.0)),
+            }
+        }
+    }
+
     /// The input of a missing field: `None` for an `Option`, `missing field` for the rest.
     struct Missing<E> {
         wire: &'static str,
@@ -768,6 +876,59 @@ mod tests {
         assert_eq!((wide.r16, wide.o0, wide.o16, wide.d), (16, Some(1), Some(5), 2));
         assert!(outcome::<Wide>(&cases[3]).unwrap_err().1.contains("duplicate field `r16`"));
         assert!(outcome::<Wide>(&cases[6]).unwrap_err().1.contains("missing field `r3`"));
+    }
+
+    // An enum as a row and as serde's derive with the attributes the generator wrote before.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+    enum Status {
+        Failed,
+        InReview,
+        Odd,
+    }
+    crate::__enum!(Status { Failed = "failed", InReview = "in_review", Odd = "ODD-one" });
+
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize)]
+    #[serde(rename_all = "snake_case")]
+    enum StatusDerived {
+        Failed,
+        InReview,
+        #[serde(rename = "ODD-one")]
+        Odd,
+    }
+
+    #[test]
+    fn the_enum_row_parses_and_writes_as_serdes_derive_did() {
+        let same = |s: String| s.replace("StatusDerived", "Status");
+        let cases = [
+            r#""failed""#, r#""in_review""#, r#""ODD-one""#, r#""Failed""#, r#""""#, r#""in_revie""#, "0", "2", "3",
+            "-1", "1.5", "null", "true", "[]", r#"["failed"]"#, "{}", r#"{"failed":null}"#, r#"{"failed":1}"#,
+            r#"{"odd":null}"#, r#"{"failed":null,"odd":null}"#,
+            // As map keys and in a list: the same calls through serde_json's key and seq access.
+            r#"{"failed":1,"ODD-one":2}"#, r#"{"nope":1}"#,
+        ];
+        for json in cases {
+            assert_eq!(outcome::<Status>(json).map(same), outcome::<StatusDerived>(json).map(same).map_err(|e| (e.0, same(e.1))), "from text: {json}");
+            assert_eq!(outcome_value::<Status>(json).map(same), outcome_value::<StatusDerived>(json).map(same).map_err(|e| (e.0, same(e.1))), "from a Value: {json}");
+            let list = format!("[{json}]");
+            assert_eq!(outcome::<Vec<Status>>(&list).map(same), outcome::<Vec<StatusDerived>>(&list).map(same).map_err(|e| (e.0, same(e.1))), "in a list: {list}");
+            assert_eq!(outcome::<BTreeMap<Status, i64>>(json).map(same), outcome::<BTreeMap<StatusDerived, i64>>(json).map(same).map_err(|e| (e.0, same(e.1))), "as keys: {json}");
+            assert_eq!(written::<Status>(json), written::<StatusDerived>(json), "written: {json}");
+            assert_eq!(written::<BTreeMap<Status, i64>>(json), written::<BTreeMap<StatusDerived, i64>>(json), "written keys: {json}");
+        }
+        assert!(outcome::<Status>(r#""Failed""#).unwrap_err().1.starts_with("unknown variant `Failed`, expected one of `failed`, `in_review`, `ODD-one`"));
+        assert_eq!(serde_json::to_string(&Status::ALL).unwrap(), r#"["failed","in_review","ODD-one"]"#);
+        assert_eq!((Status::Odd.as_str(), Status::InReview.to_string()), ("ODD-one", "in_review".to_string()));
+        // Formats that name variants by index, or give another type (serde's value deserializers).
+        use serde::de::{value, IntoDeserializer};
+        let index = |i: u32| (format!("{:?}", Status::deserialize(i.into_deserializer()) as Result<_, value::Error>), format!("{:?}", StatusDerived::deserialize(i.into_deserializer()) as Result<_, value::Error>).replace("StatusDerived", "Status"));
+        for i in [0, 2, 3, 9] {
+            let (row, derived) = index(i);
+            assert_eq!(row, derived, "index {i}");
+        }
+        let other: Result<Status, value::Error> = Status::deserialize(5i32.into_deserializer());
+        let other_derived: Result<StatusDerived, value::Error> = StatusDerived::deserialize(5i32.into_deserializer());
+        assert_eq!(format!("{other:?}"), format!("{other_derived:?}").replace("StatusDerived", "Status"));
+        assert!(format!("{other:?}").contains("expected enum Status"), "{other:?}");
     }
 
     #[test]

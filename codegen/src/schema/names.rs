@@ -243,52 +243,6 @@ pub fn ts_listener(ident: &str) -> String {
     format!("on{}", unraw(ident).to_pascal_case())
 }
 
-// serde's `rename_all` rules for enum variants, so the Rust target can say a rename once per enum
-// instead of once per variant. They must give exactly what serde_derive gives (a unit test derives
-// the real thing). Struct fields need none: the `__fields!` row names every wire name.
-
-/// The `rename_all` rules serde applies to enum variants, by their attribute value.
-pub const SERDE_VARIANT_RULES: &[&str] =
-    &["lowercase", "UPPERCASE", "camelCase", "snake_case", "SCREAMING_SNAKE_CASE", "kebab-case", "SCREAMING-KEBAB-CASE"];
-
-/// What `#[serde(rename_all = rule)]` makes of an enum variant, for a rule of
-/// [`SERDE_VARIANT_RULES`] (`InStock` -> `IN_STOCK` under `SCREAMING_SNAKE_CASE`).
-pub fn serde_variant(rule: &str, variant: &str) -> Option<String> {
-    // serde starts a snake word at every uppercase character but the first.
-    let snake = || {
-        let mut out = String::new();
-        for (i, ch) in variant.char_indices() {
-            if i > 0 && ch.is_uppercase() {
-                out.push('_');
-            }
-            out.push(ch.to_ascii_lowercase());
-        }
-        out
-    };
-    Some(match rule {
-        "lowercase" => variant.to_ascii_lowercase(),
-        "UPPERCASE" => variant.to_ascii_uppercase(),
-        "camelCase" => {
-            let first = variant.chars().next()?;
-            format!("{}{}", first.to_ascii_lowercase(), &variant[first.len_utf8()..])
-        }
-        "snake_case" => snake(),
-        "SCREAMING_SNAKE_CASE" => snake().to_ascii_uppercase(),
-        "kebab-case" => snake().replace('_', "-"),
-        "SCREAMING-KEBAB-CASE" => snake().to_ascii_uppercase().replace('_', "-"),
-        _ => return None,
-    })
-}
-
-/// The first serde rule that gives every `(variant, wire)` pair's wire value, when some variant
-/// differs from its wire value (otherwise no rename is needed at all).
-pub fn serde_variant_rule<'a>(pairs: impl Iterator<Item = (&'a str, &'a str)> + Clone) -> Option<&'static str> {
-    if pairs.clone().all(|(v, w)| v == w) {
-        return None;
-    }
-    SERDE_VARIANT_RULES.iter().copied().find(|rule| pairs.clone().all(|(v, w)| serde_variant(rule, v).as_deref() == Some(w)))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -379,49 +333,5 @@ mod tests {
         assert!(is_type_name("StockStatus"));
         assert!(!is_type_name("stockStatus"));
         assert!(!is_type_name("Stock-Status"));
-    }
-
-    /// The rename rules above against serde_derive itself, on names where a near miss would show.
-    #[test]
-    fn serde_rules_match_serde_derive() {
-        // One enum per rule, the same variants in each.
-        macro_rules! variants {
-            ($($rule:literal => $name:ident),* $(,)?) => {{
-                let mut out = Vec::new();
-                $(
-                    #[derive(serde::Serialize)]
-                    #[serde(rename_all = $rule)]
-                    enum $name { InStock, AllTime, A, Abc1D, V2Beta, Self_, XMLHttp }
-                    let wire = [$name::InStock, $name::AllTime, $name::A, $name::Abc1D, $name::V2Beta, $name::Self_, $name::XMLHttp]
-                        .iter()
-                        .map(|v| serde_json::to_value(v).expect("serializes").as_str().expect("a string").to_string())
-                        .collect::<Vec<_>>();
-                    out.push(($rule, wire));
-                )*
-                out
-            }};
-        }
-        let by_rule = variants!(
-            "lowercase" => Lower, "UPPERCASE" => Upper, "camelCase" => Camel, "snake_case" => Snake,
-            "SCREAMING_SNAKE_CASE" => ScreamingSnake, "kebab-case" => Kebab, "SCREAMING-KEBAB-CASE" => ScreamingKebab,
-        );
-        assert_eq!(by_rule.iter().map(|(r, _)| *r).collect::<Vec<_>>(), SERDE_VARIANT_RULES);
-        let names = ["InStock", "AllTime", "A", "Abc1D", "V2Beta", "Self_", "XMLHttp"];
-        for (rule, wire) in by_rule {
-            let ours: Vec<String> = names.iter().map(|v| serde_variant(rule, v).expect("a rule")).collect();
-            assert_eq!(ours, wire, "{rule}");
-        }
-    }
-
-    #[test]
-    fn serde_variant_rule_picks_the_first_exact_rule() {
-        let pick = |pairs: &[(&'static str, &'static str)]| serde_variant_rule(pairs.iter().copied());
-        assert_eq!(pick(&[("Timeout", "timeout"), ("AllTime", "alltime")]), Some("lowercase"));
-        assert_eq!(pick(&[("InStock", "IN_STOCK"), ("Out", "OUT")]), Some("SCREAMING_SNAKE_CASE"));
-        assert_eq!(pick(&[("AllTime", "all-time"), ("Daily", "daily")]), Some("kebab-case"));
-        assert_eq!(pick(&[("AllTime", "allTime")]), Some("camelCase"));
-        // Identical: no rule needed. Mixed: none fits.
-        assert_eq!(pick(&[("Pending", "Pending")]), None);
-        assert_eq!(pick(&[("AllTime", "all-time"), ("InStock", "in_stock")]), None);
     }
 }

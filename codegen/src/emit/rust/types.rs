@@ -151,45 +151,16 @@ fn emit_type(c: &Catalogue, id: TypeId) -> TokenStream {
         TypeKind::Enum { values } => {
             let variants: Vec<Ident> = values.iter().map(|v| ident(&v.rust_ident)).collect();
             let wires: Vec<&str> = values.iter().map(|v| v.wire_name.as_str()).collect();
-            // One serde rule for every variant when one fits exactly, else a rename where needed.
-            let rule = names::serde_variant_rule(values.iter().map(|v| (v.rust_ident.as_str(), v.wire_name.as_str())));
-            let serde_attr = match rule {
-                // A rule longer than `camelCase` would wrap the shared attribute over four lines
-                // (prettyplease's margin).
-                Some(rule) if rule.len() > "camelCase".len() => quote!(#serde_crate #[serde(rename_all = #rule)]),
-                Some(rule) => quote!(#[serde(crate = "::switchboard_runtime::__private::serde", rename_all = #rule)]),
-                None => serde_crate,
-            };
-            let renames = values.iter().map(|v| {
-                let wire = &v.wire_name;
-                (rule.is_none() && v.rust_ident != *wire).then(|| quote!(#[serde(rename = #wire)]))
-            });
+            // The `__enum!` row writes `ALL`, `as_str`, `Display`, serde and `Validate`.
             quote! {
                 #doc
                 #dep
-                #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, __Ser, __De)]
-                #serde_attr
+                #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
                 pub enum #name {
-                    #( #renames #variants, )*
+                    #( #variants, )*
                 }
 
-                impl #name {
-                    /// Every value, in catalogue order.
-                    pub const ALL: &'static [#name] = &[ #( #name::#variants ),* ];
-
-                    /// The exact wire value.
-                    pub fn as_str(self) -> &'static str {
-                        match self { #( #name::#variants => #wires, )* }
-                    }
-                }
-
-                impl ::std::fmt::Display for #name {
-                    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                        f.write_str(self.as_str())
-                    }
-                }
-
-                ::switchboard_runtime::__no_checks!(#name);
+                ::switchboard_runtime::__enum!(#name { #( #variants = #wires ),* });
             }
         }
         TypeKind::Alias { target } if c.value_payload(id).is_some() => value_payload(c, id, target, doc, dep, serde_crate),
