@@ -70,6 +70,152 @@ macro_rules! __no_checks {
     };
 }
 
+/// Implements [`Validate`] from a table row: each constrained field with its wire name and its
+/// check, a value of [`checks`] (the row's checks see that module's names).
+///
+/// ```text
+/// __checks!(Name { field "wireName": Check, .. });   // a struct's fields
+/// __checks!(Name: Check);                            // a newtype's value, at the payload's path
+/// ```
+///
+/// One line per field instead of a block of calls per field (issue 17: generated code that is
+/// parsed, printed and type-checked once per type); each check runs as the calls it replaces did,
+/// with the same paths and messages.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __checks {
+    ($name:ident { $($field:tt $wire:literal: $check:expr),+ $(,)? }) => {
+        impl $crate::validate::Validate for $name {
+            fn validate_at(&self, path: &str) -> ::core::result::Result<(), $crate::validate::ValidationError> {
+                $($crate::validate::checks::at(&self.$field, path, $wire, &{
+                    #[allow(unused_imports)]
+                    use $crate::validate::checks::*;
+                    $check
+                })?;)+
+                ::core::result::Result::Ok(())
+            }
+        }
+    };
+    ($name:ident: $check:expr) => {
+        impl $crate::validate::Validate for $name {
+            fn validate_at(&self, path: &str) -> ::core::result::Result<(), $crate::validate::ValidationError> {
+                #[allow(unused_imports)]
+                use $crate::validate::checks::*;
+                $crate::validate::checks::Check::check(&$check, path, &self.0)
+            }
+        }
+    };
+}
+
+/// The checks a [`__checks!`] row names: one type per catalogue constraint, and combinators that
+/// walk options, lists and maps with the wire paths (`items[2]`, `map.key`).
+pub mod checks {
+    use super::{ValidationError, Validate};
+    pub use super::Pattern;
+    use std::collections::BTreeMap;
+
+    /// A check of a value of type `T` at `path` (its wire path).
+    pub trait Check<T: ?Sized> {
+        /// `Ok` when `v` passes.
+        fn check(&self, path: &str, v: &T) -> Result<(), ValidationError>;
+    }
+
+    /// Runs `check` on the field `wire` of the value at `path`.
+    pub fn at<T: ?Sized, C: Check<T>>(v: &T, path: &str, wire: &str, check: &C) -> Result<(), ValidationError> {
+        check.check(&super::field(path, wire), v)
+    }
+
+    /// Declares a check type over `$t` that calls `$f` with the value and the type's fields.
+    macro_rules! leaf {
+        ($(#[$doc:meta])* $name:ident($($arg:ident: $at:ty),*) on $t:ty => $f:ident) => {
+            $(#[$doc])*
+            pub struct $name($(pub $at),*);
+            impl Check<$t> for $name {
+                fn check(&self, path: &str, v: &$t) -> Result<(), ValidationError> {
+                    let $name($($arg),*) = self;
+                    super::$f(path, v, $(*$arg),*)
+                }
+            }
+        };
+    }
+    leaf!(/// A string's length bounds (see [`super::len`]).
+        Len(min: u64, max: u64) on String => len);
+    leaf!(/// A number's bounds (see [`super::num`]).
+        Num(min: f64, max: f64) on f64 => num);
+    leaf!(/// A finite number (see [`super::finite`]).
+        Finite() on f64 => finite);
+    leaf!(/// A JavaScript-safe integer within bounds (see [`super::int`]).
+        Int(min: f64, max: f64) on i64 => int);
+    leaf!(/// A JavaScript-safe integer (see [`super::safe_int`]).
+        SafeInt() on i64 => safe_int);
+    leaf!(/// An `int64` within bounds (see [`super::int64`]).
+        Int64(min: f64, max: f64) on i64 => int64);
+    leaf!(/// A string of one of the URI schemes (see [`super::uri`]).
+        Uri(schemes: &'static [&'static str]) on String => uri);
+    /// A list's length bounds (see [`super::count`]).
+    pub struct Count(pub u64, pub u64);
+    impl<T> Check<Vec<T>> for Count {
+        fn check(&self, path: &str, v: &Vec<T>) -> Result<(), ValidationError> {
+            super::count(path, v, self.0, self.1)
+        }
+    }
+
+    /// A string matching the catalogue's pattern (see [`super::matches`]).
+    pub struct Matches(pub &'static Pattern);
+    impl Check<String> for Matches {
+        fn check(&self, path: &str, v: &String) -> Result<(), ValidationError> {
+            super::matches(path, v, self.0)
+        }
+    }
+
+    /// A payload type's own [`Validate`] (through `Option`, `Vec`, maps and `Box`).
+    pub struct Nested;
+    impl<T: Validate + ?Sized> Check<T> for Nested {
+        fn check(&self, path: &str, v: &T) -> Result<(), ValidationError> {
+            v.validate_at(path)
+        }
+    }
+
+    /// The check of a value when it is present.
+    pub struct Present<C>(pub C);
+    impl<T, C: Check<T>> Check<Option<T>> for Present<C> {
+        fn check(&self, path: &str, v: &Option<T>) -> Result<(), ValidationError> {
+            v.as_ref().map_or(Ok(()), |v| self.0.check(path, v))
+        }
+    }
+
+    /// The check of every element of a list, at `path[i]`.
+    pub struct Each<C>(pub C);
+    impl<T, C: Check<T>> Check<Vec<T>> for Each<C> {
+        fn check(&self, path: &str, v: &Vec<T>) -> Result<(), ValidationError> {
+            v.iter().enumerate().try_for_each(|(i, x)| self.0.check(&super::index(path, i), x))
+        }
+    }
+
+    /// The check of every value of a map, at `path.key`.
+    pub struct Values<C>(pub C);
+    impl<T, C: Check<T>> Check<BTreeMap<String, T>> for Values<C> {
+        fn check(&self, path: &str, v: &BTreeMap<String, T>) -> Result<(), ValidationError> {
+            v.iter().try_for_each(|(k, x)| self.0.check(&super::field(path, k), x))
+        }
+    }
+
+    /// Two or three checks of one value, in order.
+    impl<T: ?Sized, A: Check<T>, B: Check<T>> Check<T> for (A, B) {
+        fn check(&self, path: &str, v: &T) -> Result<(), ValidationError> {
+            self.0.check(path, v)?;
+            self.1.check(path, v)
+        }
+    }
+    impl<T: ?Sized, A: Check<T>, B: Check<T>, C: Check<T>> Check<T> for (A, B, C) {
+        fn check(&self, path: &str, v: &T) -> Result<(), ValidationError> {
+            self.0.check(path, v)?;
+            self.1.check(path, v)?;
+            self.2.check(path, v)
+        }
+    }
+}
+
 /// Path of a field below `path`.
 pub fn field(path: &str, name: &str) -> String {
     if path.is_empty() { name.to_string() } else { format!("{path}.{name}") }
@@ -150,7 +296,7 @@ pub fn items(path: &str, n: usize, min: Option<u64>, max: Option<u64>) -> Result
 
 /// What a refused date-time is told; also the message of [`crate::Timestamp`]'s deserializer.
 pub const DATETIME_MESSAGE: &str = "must be an ISO-8601 date-time such as 2026-11-26T09:30:00.000Z";
-// Compact forms the generated `validate_at` bodies call, one line per check: a bound the
+// Compact forms the checks of `__checks!` rows call: a bound the
 // catalogue does not set is passed as the widest value (0, `u64::MAX`, an infinity), which no
 // value violates, so the checks and their messages are those of the functions above.
 
@@ -304,6 +450,100 @@ mod tests {
         static P: Pattern = Pattern::new("[a-z]+");
         assert!(matches("p", "abc", &P).is_ok());
         assert_eq!(matches("p", "abc1", &P).unwrap_err().message, "must match the pattern `[a-z]+`", "anchored to the whole string");
+    }
+
+    // A row of every check shape, against the calls the generator wrote before for the same field.
+    struct Inner {
+        n: i64,
+    }
+    crate::__checks!(Inner { n "n": Int(0f64, 9f64) });
+    struct Row {
+        tags: Vec<String>,
+        counts: BTreeMap<String, Option<i64>>,
+        note: Option<Option<String>>,
+        inner: Vec<Inner>,
+        r#type: f64,
+        link: String,
+    }
+    use std::collections::BTreeMap;
+    crate::__checks!(Row {
+        tags "tags": (Count(1u64, 3u64), Each((Len(1u64, 4u64), Matches({ static RE: Pattern = Pattern::new("[a-z]+"); &RE })))),
+        counts "counts": Values(Present(SafeInt())),
+        note "note": Present(Present(Len(0u64, 2u64))),
+        inner "inner": Nested,
+        r#type "type": Num(f64::NEG_INFINITY, 1f64),
+        link "link": Uri(&["https"]),
+    });
+    struct Value(Vec<i64>);
+    crate::__checks!(Value: (Count(0u64, 1u64), Each(SafeInt())));
+
+    /// The old generated body of `Row::validate_at`.
+    fn by_hand(r: &Row, path: &str) -> Result<(), ValidationError> {
+        static RE0: Pattern = Pattern::new("[a-z]+");
+        {
+            let path = &field(path, "tags");
+            count(path, &r.tags, 1, 3)?;
+            for (i, item0) in r.tags.iter().enumerate() {
+                let path = &index(path, i);
+                len(path, item0, 1, 4)?;
+                matches(path, item0, &RE0)?;
+            }
+        }
+        for (key, item0) in r.counts.iter() {
+            let path = &field(&field(path, "counts"), key);
+            if let Some(item0) = item0 {
+                safe_int(path, item0)?;
+            }
+        }
+        if let Some(Some(v)) = &r.note {
+            len(&field(path, "note"), v, 0, 2)?;
+        }
+        for (i, x) in r.inner.iter().enumerate() {
+            int(&field(&index(&field(path, "inner"), i), "n"), &x.n, 0.0, 9.0)?;
+        }
+        num(&field(path, "type"), &r.r#type, f64::NEG_INFINITY, 1.0)?;
+        uri(&field(path, "link"), &r.link, &["https"])
+    }
+
+    #[test]
+    fn a_checks_row_checks_as_the_calls_it_replaced() {
+        let ok = || Row {
+            tags: vec!["ab".into()],
+            counts: BTreeMap::from([("a".into(), Some(1)), ("b".into(), None)]),
+            note: Some(None),
+            inner: vec![Inner { n: 3 }],
+            r#type: 0.5,
+            link: "https://x.example/".into(),
+        };
+        type Change = Box<dyn Fn(&mut Row)>;
+        let cases: Vec<(&str, Change)> = vec![
+            ("valid", Box::new(|_| {})),
+            ("no tags", Box::new(|r| r.tags.clear())),
+            ("four tags", Box::new(|r| r.tags = vec!["a".into(); 4])),
+            ("a long tag", Box::new(|r| r.tags.push("abcde".into()))),
+            ("a tag off the pattern", Box::new(|r| r.tags.push("a1".into()))),
+            ("an unsafe count", Box::new(|r| { r.counts.insert("z".into(), Some(i64::MAX)); })),
+            ("a long note", Box::new(|r| r.note = Some(Some("abc".into())))),
+            ("an inner value out of range", Box::new(|r| r.inner.push(Inner { n: 10 }))),
+            ("a type over its bound", Box::new(|r| r.r#type = 2.0)),
+            ("a type that is NaN", Box::new(|r| r.r#type = f64::NAN)),
+            ("an http link", Box::new(|r| r.link = "http://x.example/".into())),
+        ];
+        for (what, change) in cases {
+            let mut r = ok();
+            change(&mut r);
+            for path in ["", "p[1]"] {
+                assert_eq!(r.validate_at(path), by_hand(&r, path), "{what} at {path:?}");
+            }
+            assert_eq!(r.validate().is_ok(), what == "valid", "{what}: {:?}", r.validate());
+        }
+        assert_eq!(ok().validate_at("p").map_err(|e| e.field), Ok(()));
+        let mut r = ok();
+        r.inner.push(Inner { n: -1 });
+        assert_eq!(r.validate_at("p").unwrap_err().field, "p.inner[1].n");
+        assert_eq!(Value(vec![1, 2]).validate_at("v").unwrap_err().field, "v");
+        assert_eq!(Value(vec![i64::MAX]).validate_at("v").unwrap_err().field, "v[0]");
+        assert!(Value(vec![]).validate().is_ok());
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! client-to-server event (typed ack future), join/leave helpers that remember rooms, and one
 //! `on_<event>` per server-to-client event whose guard unsubscribes when dropped.
 
-use super::tokens::{const_ident, docs, ident, room_format, type_path};
+use super::tokens::{const_ident, docs, ident, moved, room_format, type_path};
 use crate::emit::prose::{Reader, delivery_text, room_action_text};
 use crate::schema::ir::*;
 use crate::schema::names;
@@ -88,13 +88,13 @@ pub fn emit_client(c: &Catalogue) -> TokenStream {
                 extra.push(dep.sentence());
             }
             let doc = docs(e.description.as_deref(), &extra);
-            methods.push(quote! {
+            methods.push(moved(quote! {
                 #doc
                 pub async fn #m(&self, #arg) -> ::std::result::Result<#ret, ClientError> {
                     #room
                     #decode
                 }
-            });
+            }));
         }
         if let Some(side) = &e.to_client {
             let m = format_ident!("{}", names::listener(&e.ident));
@@ -105,12 +105,12 @@ pub fn emit_client(c: &Catalogue) -> TokenStream {
                 extra.push(dep.sentence());
             }
             let doc = docs(e.description.as_deref(), &extra);
-            methods.push(quote! {
+            methods.push(moved(quote! {
                 #doc
                 pub fn #m(&self) -> On<#ty> {
                     On::new(self.inner.on(events::#konst))
                 }
-            });
+            }));
         }
     }
     let heartbeat = match &c.heartbeat {

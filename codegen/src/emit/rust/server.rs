@@ -2,7 +2,7 @@
 //! `mount` (a table of the client events, one row each, that the runtime routes by name), and
 //! typed emitters.
 
-use super::tokens::{const_ident, docs, ident, resolve, room_format, room_type, type_path};
+use super::tokens::{const_ident, docs, ident, moved, resolve, room_format, room_type, type_path};
 use crate::emit::prose::{param_source_text, room_action_text, target_text};
 use crate::schema::ir::*;
 use crate::schema::names;
@@ -15,7 +15,7 @@ pub fn emit_events(c: &Catalogue) -> TokenStream {
         let name = const_ident(e);
         let wire = &e.wire_name;
         let doc = format!(" `{wire}`");
-        quote!(#[doc = #doc] pub const #name: &str = #wire;)
+        moved(quote!(#[doc = #doc] pub const #name: &str = #wire;))
     });
     quote!(#( #items )*)
 }
@@ -161,18 +161,18 @@ pub fn emit_server(c: &Catalogue) -> TokenStream {
             // Room-only events have a default; events with a payload to act on must be implemented.
             let default_body = side.room_action.is_some() && side.ack.is_none();
             if default_body {
-                methods.push(quote! {
+                methods.push(moved(quote! {
                     #doc
                     fn #m(&self, ctx: Ctx, payload: #payload_ty) -> impl ::std::future::Future<Output = ::std::result::Result<#ack_ty, AckError>> + Send {
                         let _ = (ctx, payload);
                         async { Ok(()) }
                     }
-                });
+                }));
             } else {
-                methods.push(quote! {
+                methods.push(moved(quote! {
                     #doc
                     fn #m(&self, ctx: Ctx, payload: #payload_ty) -> impl ::std::future::Future<Output = ::std::result::Result<#ack_ty, AckError>> + Send;
-                });
+                }));
             }
             // The table row: the spec and the call, run by the runtime's pipeline.
             let wire = const_ident(e);
@@ -220,7 +220,7 @@ pub fn emit_server(c: &Catalogue) -> TokenStream {
                     })
                 }
             };
-            rows.push(quote!(r.on(h, #spec, |h, ctx, p: #payload_ty| #call);));
+            rows.push(moved(quote!(r.on(h, #spec, |h, ctx, p: #payload_ty| #call);)));
             // A join of a room another domain decides needs that domain's trait too.
             if let Some(RoomAction::Join(r)) = side.room_action
                 && c.rooms[r].access == Access::App
@@ -240,10 +240,10 @@ pub fn emit_server(c: &Catalogue) -> TokenStream {
             let hook = format_ident!("{}", names::may_join(&r.rust_ident));
             let rt = room_type(r);
             let doc = format!(" May this user join `{}`? Called before every join; `false` answers `forbidden` and joins nothing.", r.template);
-            methods.push(quote! {
+            methods.push(moved(quote! {
                 #[doc = #doc]
                 fn #hook(&self, ctx: &Ctx, room: &rooms::#rt) -> impl ::std::future::Future<Output = bool> + Send;
-            });
+            }));
         }
         if !rows.is_empty() {
             // One function per domain, bounded by the traits it calls: with every event's row in
@@ -251,25 +251,25 @@ pub fn emit_server(c: &Catalogue) -> TokenStream {
             // catalogue (each call searched a bound of one supertrait per domain).
             let f = format_ident!("{}", names::route_fn(&d.name));
             let doc = format!(" The client events of the `{}` domain, as rows of the server's table.", d.name);
-            route_calls.push(quote!(#f(&mut r, &handlers);));
-            route_fns.push(quote! {
+            route_calls.push(moved(quote!(#f(&mut r, &handlers);)));
+            route_fns.push(moved(quote! {
                 #[doc = #doc]
                 fn #f<H: #( #bounds )+*>(r: &mut Router, h: &Arc<H>) {
                     #( #rows )*
                 }
-            });
+            }));
         }
         if methods.is_empty() {
             continue;
         }
         let tn = domain_trait(d);
         let doc = format!(" Client events of the `{}` domain ({}).", d.name, d.file);
-        traits.push(quote! {
+        traits.push(moved(quote! {
             #[doc = #doc]
             pub trait #tn: Send + Sync + 'static {
                 #( #methods )*
             }
-        });
+        }));
         trait_names.push(tn);
     }
     // Rooms joined automatically on connect.
@@ -403,12 +403,12 @@ fn emit_emitters(c: &Catalogue) -> TokenStream {
             Some(rooms) => quote!(let to = #rooms; __emit(self, to, events::#konst, #payload_expr, #recover).await),
             None => quote!(__emit(self, [], events::#konst, #payload_expr, #recover).await),
         };
-        methods.push(quote! {
+        methods.push(moved(quote! {
             #doc
             pub async fn #m(&self, #( #args ),* #comma #payload_arg) -> ::std::result::Result<(), EmitError> {
                 #body
             }
-        });
+        }));
     }
     quote! {
         /// Typed server-to-client emitters: each computes its target rooms from the catalogue.

@@ -6,7 +6,7 @@
 //! `None`, `Vec`, `Box`, `Result`, `Ok`, `Default`: `names::RUST_RESERVED_TYPES`), so no
 //! catalogue type can shadow them; other std names keep their full paths (`::std::convert::Into`).
 
-use super::tokens::{docs, ident, resolve};
+use super::tokens::{Move, docs, ident, moved, resolve};
 use crate::schema::ir::*;
 use crate::schema::names;
 use proc_macro2::{Ident, TokenStream};
@@ -122,7 +122,7 @@ pub(crate) fn imports() -> TokenStream {
 
 /// The `types` module's items for `ids`.
 pub(crate) fn emit_types(c: &Catalogue, ids: &[TypeId]) -> TokenStream {
-    let items = ids.iter().map(|&id| emit_type(c, id));
+    let items = ids.iter().map(|&id| moved(emit_type(c, id)));
     quote! {
         #( #items )*
     }
@@ -176,7 +176,6 @@ fn emit_type(c: &Catalogue, id: TypeId) -> TokenStream {
             let eq = if has_float(c, id, 0) { quote!() } else { quote!(Eq,) };
             let mut field_tokens = Vec::new();
             let mut checks = Vec::new();
-            let mut statics = Vec::new();
             let mut defaults = Vec::new();
             let mut build = Vec::new();
             for f in fields {
@@ -192,12 +191,12 @@ fn emit_type(c: &Catalogue, id: TypeId) -> TokenStream {
                     let fn_name = names::default_fn(&t.name, &f.rust_ident);
                     let fn_ident = format_ident!("{}", fn_name);
                     let json = serde_json::to_string(default).unwrap_or_default();
-                    defaults.push(quote! {
+                    defaults.push(moved(quote! {
                         #[doc(hidden)]
                         fn #fn_ident() -> #base {
                             ::switchboard_runtime::__private::serde_json::from_str(#json).expect("switchboard checked this default against its type")
                         }
-                    });
+                    }));
                     (base.clone(), Init::Default(fn_ident), int64_string.then_some("I64s"))
                 } else if f.optional && resolved.nullable {
                     (quote!(Option<#base>), Init::Unset, Some(if int64_string { "I64sNullable" } else { "Nullable" }))
@@ -213,18 +212,23 @@ fn emit_type(c: &Catalogue, id: TypeId) -> TokenStream {
                 }
                 let fdoc = docs(f.description.as_deref(), &extra);
                 let fdep = deprecated_attr(f.deprecated.as_ref());
-                field_tokens.push(quote! {
+                field_tokens.push(moved(quote! {
                     #fdoc
                     #fdep
                     pub #fname: #ty,
-                });
-                // Validation, one line per check where it fits.
-                if let Some(check) = field_check(c, &resolved, &fname, wire, f.optional && f.default.is_none(), &mut statics) {
-                    checks.push(check);
+                }));
+                // Validation: one entry of the type's `__checks!` row per constrained field.
+                if let Some(check) = field_check(c, &resolved, f.optional && f.default.is_none()) {
+                    checks.push(moved(quote!(#fname #wire: #check)));
                 }
             }
-            let construct = constructors(&name, &build);
-            let validate = validate_impl(&name, quote!(#( #statics )* #( #checks )*));
+            let construct = moved(constructors(&name, &build));
+            let validate = moved(if checks.is_empty() {
+                quote!(::switchboard_runtime::__no_checks!(#name);)
+            } else {
+                quote!(::switchboard_runtime::__checks!(#name { #( #checks ),* });)
+            });
+            let doc = moved(doc);
             quote! {
                 #doc
                 #dep
@@ -251,10 +255,10 @@ fn value_payload(c: &Catalogue, id: TypeId, target: &TypeRef, doc: TokenStream, 
     let resolved = resolve(c, target);
     let eq = if matches!(resolved.kind, RefKind::Number) { quote!() } else { quote!(Eq,) };
     let with = int64_string_leaf(c, target).then(|| quote!(#[serde(with = "::switchboard_runtime::wire::int64_string")]));
-    let mut statics = Vec::new();
-    let check = check_ref(c, &resolved, quote!(v), quote!(path), 0, &mut statics);
-    let checks = if check.is_empty() { quote!() } else { quote!(#( #statics )* let v = &self.0; #( #check )*) };
-    let validate = validate_impl(&name, checks);
+    let validate = match check_ref(c, &resolved) {
+        Some(check) => quote!(::switchboard_runtime::__checks!(#name: #check);),
+        None => quote!(::switchboard_runtime::__no_checks!(#name);),
+    };
     quote! {
         #doc
         #dep
@@ -270,22 +274,6 @@ fn value_payload(c: &Catalogue, id: TypeId, target: &TypeRef, doc: TokenStream, 
         }
 
         #validate
-    }
-}
-
-/// `impl Validate` running `checks` (statements over `self` and `path`), or the runtime's
-/// one-line `__no_checks!` when there are none.
-fn validate_impl(name: &Ident, checks: TokenStream) -> TokenStream {
-    if checks.is_empty() {
-        return quote!(::switchboard_runtime::__no_checks!(#name););
-    }
-    quote! {
-        impl Validate for #name {
-            fn validate_at(&self, path: &str) -> Result<(), __v::ValidationError> {
-                #checks
-                Ok(())
-            }
-        }
     }
 }
 
@@ -312,8 +300,7 @@ struct Build<'a> {
 /// `new(required fields...)` and one `with_` setter per optional field, so code that builds a
 /// payload keeps compiling when the catalogue adds an optional field (a struct literal would
 /// not); `Default` too when nothing is required. One `__fields!` row per type: the runtime's
-/// macro writes the methods, `Deserialize` and `Serialize` (as `__no_checks!` writes empty
-/// validators).
+/// macro writes the methods, `Deserialize` and `Serialize` (as `__checks!` writes validators).
 fn constructors(name: &Ident, build: &[Build<'_>]) -> TokenStream {
     let mut required = Vec::new();
     let mut unset = Vec::new();
@@ -329,9 +316,9 @@ fn constructors(name: &Ident, build: &[Build<'_>]) -> TokenStream {
             quote!(as #c)
         });
         match &b.init {
-            Init::Required => required.push(quote!(#fname: #ty = #wire #codec)),
-            Init::Default(f) => defaulted.push(quote!(#dep #setter #fname: #ty = #wire #codec from #f)),
-            Init::Unset => unset.push(quote!(#dep #setter #fname: #ty = #wire #codec)),
+            Init::Required => required.push(moved(quote!(#fname: #ty = #wire #codec))),
+            Init::Default(f) => defaulted.push(moved(quote!(#dep #setter #fname: #ty = #wire #codec from #f))),
+            Init::Unset => unset.push(moved(quote!(#dep #setter #fname: #ty = #wire #codec))),
         }
     }
     // The row's slots go required, optional, defaulted; `order` gives the catalogue's order
@@ -353,14 +340,14 @@ fn constructors(name: &Ident, build: &[Build<'_>]) -> TokenStream {
         let order = order.iter().map(|&i| proc_macro2::Literal::usize_unsuffixed(i));
         quote!(order [ #( #order ),* ])
     });
-    let required = groups(&required);
+    let required = moved(groups(&required));
     let unset = (!unset.is_empty()).then(|| {
-        let unset = groups(&unset);
-        quote!(optional { #unset })
+        let unset = moved(groups(&unset));
+        moved(quote!(optional { #unset }))
     });
     let defaulted = (!defaulted.is_empty()).then(|| {
-        let defaulted = groups(&defaulted);
-        quote!(default { #defaulted })
+        let defaulted = moved(groups(&defaulted));
+        moved(quote!(default { #defaulted }))
     });
     quote! {
         ::switchboard_runtime::__fields!(#name { #required } #unset #defaulted #order);
@@ -369,56 +356,25 @@ fn constructors(name: &Ident, build: &[Build<'_>]) -> TokenStream {
 
 /// A section's fields, `,` between fields and `;` between groups of the runtime's
 /// [`GROUP`](switchboard_runtime::__de::GROUP) (its slots are tuples of at most that many).
-fn groups(fields: &[TokenStream]) -> TokenStream {
-    let groups = fields.chunks(switchboard_runtime::__de::GROUP).map(|g| quote!(#( #g ),*));
+fn groups(fields: &[Move]) -> TokenStream {
+    let groups = fields.chunks(switchboard_runtime::__de::GROUP).map(|g| moved(quote!(#( #g ),*)));
     quote!(#( #groups );*)
 }
 
-/// The checks of one field, or `None` when it has none: one line when a single check covers it,
-/// otherwise a block binding `v` (the value) and `path`. `optional` fields (an outer `Option`
-/// without a default) are checked when present.
-fn field_check(c: &Catalogue, t: &TypeRef, fname: &Ident, wire: &str, optional: bool, statics: &mut Vec<TokenStream>) -> Option<TokenStream> {
-    let fpath = quote!(&__v::field(path, #wire));
+/// The check of one field (a value of the runtime's `validate::checks`), or `None` when it has
+/// none. `optional` fields (an outer `Option` without a default) are checked when present.
+fn field_check(c: &Catalogue, t: &TypeRef, optional: bool) -> Option<TokenStream> {
     // Nested payload types through options, lists and maps: the runtime's `Validate` impls for
     // those walk them with the same paths (`items[2]`, `map.key`).
     if validate_only(c, t) {
-        return Some(quote!(Validate::validate_at(&self.#fname, #fpath)?;));
+        return Some(quote!(Nested));
     }
-    let stmts = check_ref(c, t, quote!(v), quote!(path), 0, &mut Vec::new());
-    let single = stmts.len() == 1 && !matches!(t.kind, RefKind::Array(_) | RefKind::Map(_)) || is_count_only(c, t);
-    let binding = match (optional, t.nullable) {
-        (true, true) => Some(quote!(Some(Some(v)))),
-        (true, false) | (false, true) => Some(quote!(Some(v))),
-        (false, false) => None,
-    };
-    Some(match (stmts.is_empty(), single, binding) {
-        (true, _, _) => return None,
-        (false, true, None) => {
-            let stmts = check_ref(c, t, quote!(&self.#fname), fpath, 0, statics);
-            quote!(#( #stmts )*)
-        }
-        (false, true, Some(b)) => {
-            let stmts = check_ref(c, t, quote!(v), fpath, 0, statics);
-            quote!(if let #b = &self.#fname { #( #stmts )* })
-        }
-        (false, false, b) => {
-            let stmts = check_ref(c, t, quote!(v), quote!(path), 0, statics);
-            let head = match b {
-                Some(b) => quote!(if let #b = &self.#fname),
-                None => quote!(),
-            };
-            let bind_v = if head.is_empty() { quote!(let v = &self.#fname;) } else { quote!() };
-            quote!(#head { #bind_v let path = #fpath; #( #stmts )* })
-        }
+    let check = check_ref(c, t)?;
+    Some(match (optional, t.nullable) {
+        (true, true) => quote!(Present(Present(#check))),
+        (true, false) | (false, true) => quote!(Present(#check)),
+        (false, false) => check,
     })
-}
-
-/// A list whose only check is its length: one call, no loop.
-fn is_count_only(c: &Catalogue, t: &TypeRef) -> bool {
-    match &t.kind {
-        RefKind::Array(inner) => check_ref(c, &resolve(c, inner), quote!(v), quote!(path), 1, &mut Vec::new()).is_empty(),
-        _ => false,
-    }
 }
 
 /// True when the only checks of `t` are nested payload types' own `validate_at`, through
@@ -432,9 +388,9 @@ fn validate_only(c: &Catalogue, t: &TypeRef) -> bool {
     }
 }
 
-/// Checks of one value `v` (an expression of type `&T`) at `path` (a `&str`), one statement
-/// each; a pattern adds its `static` to `statics`. Empty when there is nothing to check.
-fn check_ref(c: &Catalogue, t: &TypeRef, v: TokenStream, path: TokenStream, depth: usize, statics: &mut Vec<TokenStream>) -> Vec<TokenStream> {
+/// The check of one value of `t` (a value of the runtime's `validate::checks`, several in a
+/// tuple, in order), or `None` when there is nothing to check.
+fn check_ref(c: &Catalogue, t: &TypeRef) -> Option<TokenStream> {
     let k = &t.constraints;
     // A bound the catalogue does not set is the widest value (see the runtime's compact checks).
     let min_u = |x: Option<u64>| {
@@ -453,87 +409,66 @@ fn check_ref(c: &Catalogue, t: &TypeRef, v: TokenStream, path: TokenStream, dept
         Some(n) => quote!(#n),
         None => quote!(f64::INFINITY),
     };
-    match &t.kind {
+    let checks: Vec<TokenStream> = match &t.kind {
         RefKind::String => {
             let mut out = Vec::new();
             if k.min_length.is_some() || k.max_length.is_some() {
                 let (a, b) = (min_u(k.min_length), max_u(k.max_length));
-                out.push(quote!(__v::len(#path, #v, #a, #b)?;));
+                out.push(quote!(Len(#a, #b)));
             }
             if let Some(p) = &k.pattern {
-                let re = format_ident!("RE{}", statics.len());
-                statics.push(quote!(static #re: __v::Pattern = __v::Pattern::new(#p);));
-                out.push(quote!(__v::matches(#path, #v, &#re)?;));
+                // Compiled once, on first use.
+                out.push(quote!(Matches({ static RE: Pattern = Pattern::new(#p); &RE })));
             }
             if let Some(schemes) = &k.uri_schemes {
-                out.push(quote!(__v::uri(#path, #v, &[#( #schemes ),*])?;));
+                out.push(quote!(Uri(&[#( #schemes ),*])));
             }
             out
         }
         // The type already holds only what `__v::datetime` accepts.
         RefKind::DateTime => Vec::new(),
-        // Without bounds the short forms keep the check on one line.
-        RefKind::Integer if k.minimum.is_none() && k.maximum.is_none() => vec![quote!(__v::safe_int(#path, #v)?;)],
+        RefKind::Integer if k.minimum.is_none() && k.maximum.is_none() => vec![quote!(SafeInt())],
         RefKind::Integer => {
             let (a, b) = (min_f(k.minimum), max_f(k.maximum));
-            vec![quote!(__v::int(#path, #v, #a, #b)?;)]
+            vec![quote!(Int(#a, #b))]
         }
         RefKind::Int64(_) if k.minimum.is_some() || k.maximum.is_some() => {
             let (a, b) = (min_f(k.minimum), max_f(k.maximum));
-            vec![quote!(__v::int64(#path, #v, #a, #b)?;)]
+            vec![quote!(Int64(#a, #b))]
         }
         RefKind::Int64(_) | RefKind::Boolean | RefKind::Json => Vec::new(),
-        RefKind::Number if k.minimum.is_none() && k.maximum.is_none() => vec![quote!(__v::finite(#path, #v)?;)],
+        RefKind::Number if k.minimum.is_none() && k.maximum.is_none() => vec![quote!(Finite())],
         RefKind::Number => {
             let (a, b) = (min_f(k.minimum), max_f(k.maximum));
-            vec![quote!(__v::num(#path, #v, #a, #b)?;)]
+            vec![quote!(Num(#a, #b))]
         }
         RefKind::Named(id) => match &c.ty(*id).kind {
             TypeKind::Enum { .. } => Vec::new(),
-            _ => vec![quote!(Validate::validate_at(#v, #path)?;)],
+            _ => vec![quote!(Nested)],
         },
         RefKind::Array(inner) => {
             let mut out = Vec::new();
             if k.min_items.is_some() || k.max_items.is_some() {
                 let (a, b) = (min_u(k.min_items), max_u(k.max_items));
-                out.push(quote!(__v::count(#path, #v, #a, #b)?;));
+                out.push(quote!(Count(#a, #b)));
             }
-            let inner = resolve(c, inner);
-            let item = format_ident!("item{}", depth);
-            let inner_check = check_ref(c, &inner, quote!(#item), quote!(path), depth + 1, statics);
-            if !inner_check.is_empty() {
-                let body = if inner.nullable {
-                    quote!(if let Some(#item) = #item { #( #inner_check )* })
-                } else {
-                    quote!(#( #inner_check )*)
-                };
-                out.push(quote! {
-                    for (i, #item) in #v.iter().enumerate() {
-                        let path = &__v::index(#path, i);
-                        #body
-                    }
-                });
+            if let Some(each) = inner_check(c, inner) {
+                out.push(quote!(Each(#each)));
             }
             out
         }
-        RefKind::Map(inner) => {
-            let inner = resolve(c, inner);
-            let item = format_ident!("item{}", depth);
-            let inner_check = check_ref(c, &inner, quote!(#item), quote!(path), depth + 1, statics);
-            if inner_check.is_empty() {
-                return Vec::new();
-            }
-            let body = if inner.nullable {
-                quote!(if let Some(#item) = #item { #( #inner_check )* })
-            } else {
-                quote!(#( #inner_check )*)
-            };
-            vec![quote! {
-                for (key, #item) in #v.iter() {
-                    let path = &__v::field(#path, key);
-                    #body
-                }
-            }]
-        }
+        RefKind::Map(inner) => inner_check(c, inner).map(|each| quote!(Values(#each))).into_iter().collect(),
+    };
+    match checks.len() {
+        0 => None,
+        1 => checks.into_iter().next(),
+        _ => Some(quote!(( #( #checks ),* ))),
     }
+}
+
+/// The check of a list's or map's values (when present, if they may be null).
+fn inner_check(c: &Catalogue, inner: &TypeRef) -> Option<TokenStream> {
+    let inner = resolve(c, inner);
+    let check = check_ref(c, &inner)?;
+    Some(if inner.nullable { quote!(Present(#check)) } else { check })
 }
