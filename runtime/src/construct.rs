@@ -85,26 +85,14 @@ macro_rules! __fields {
 
             impl<'de> $crate::__private::serde::Deserialize<'de> for $name {
                 fn deserialize<__D: $crate::__private::serde::Deserializer<'de>>(d: __D) -> ::core::result::Result<Self, __D::Error> {
-                    // Named with `__` so a catalogue type cannot be shadowed by it (items are not hygienic).
-                    struct __Visitor;
-                    impl<'de> $crate::__private::serde::de::Visitor<'de> for __Visitor {
-                        type Value = $name;
-                        fn expecting(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                            f.write_str(concat!("struct ", stringify!($name)))
-                        }
-                        // One generic call reads the whole object into the slots; what is left
-                        // here per field is a name in a pattern and in the struct literal.
-                        fn visit_map<__A: $crate::__private::serde::de::MapAccess<'de>>(self, m: __A) -> ::core::result::Result<$name, __A::Error> {
-                            // The locals are the field names: macro hygiene keeps them apart from `m`.
-                            let ($(($($req,)+),)* $($(($($opt_field,)+),)*)? $($(($($def_field,)+),)*)?) = $crate::__de::read::<__Slots, __A>(m, FIELDS)?;
-                            ::core::result::Result::Ok($name {
-                                $($($req,)+)*
-                                $($($($opt_field,)+)*)?
-                                $($($($def_field: $def_field.unwrap_or_else($dfn),)+)*)?
-                            })
-                        }
-                    }
-                    d.deserialize_struct(stringify!($name), FIELDS, __Visitor)
+                    // One generic call reads the whole object into the slots; what is left here
+                    // per field is a name in a pattern and in the struct literal (the parameter
+                    // names are the field names: macro hygiene keeps them apart from `d`).
+                    $crate::__de::deserialize::<__Slots, Self, __D>(d, stringify!($name), FIELDS, |($(($($req,)+),)* $($(($($opt_field,)+),)*)? $($(($($def_field,)+),)*)?)| $name {
+                        $($($req,)+)*
+                        $($($($opt_field,)+)*)?
+                        $($($($def_field: $def_field.unwrap_or_else($dfn),)+)*)?
+                    })
                 }
             }
 
@@ -572,6 +560,30 @@ pub mod de {
             }
         }
         st.end()
+    }
+
+    /// Deserializes the struct `name` whose fields are the slots `S` (named by `fields`) and
+    /// which `build` makes from their values: one visitor for every generated struct, instead of
+    /// a visitor type and its impl per struct.
+    pub fn deserialize<'de, S: Slot<'de>, T, D: Deserializer<'de>>(d: D, name: &'static str, fields: &'static [&'static str], build: fn(S::Out) -> T) -> Result<T, D::Error> {
+        d.deserialize_struct(name, fields, Row::<S, S::Out, T> { name, fields, build, slots: PhantomData })
+    }
+
+    /// The visitor of [`deserialize`].
+    struct Row<S, O, T> {
+        name: &'static str,
+        fields: &'static [&'static str],
+        build: fn(O) -> T,
+        slots: PhantomData<fn() -> S>,
+    }
+    impl<'de, S: Slot<'de, Out = O>, O, T> Visitor<'de> for Row<S, O, T> {
+        type Value = T;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(f, "struct {}", self.name)
+        }
+        fn visit_map<A: MapAccess<'de>>(self, m: A) -> Result<T, A::Error> {
+            read::<S, A>(m, self.fields).map(self.build)
+        }
     }
 
     /// Reads an object into the slots `S`, whose fields are named by `fields` in order; unknown

@@ -87,11 +87,11 @@ macro_rules! __checks {
     ($name:ident { $($field:tt $wire:literal: $check:expr),+ $(,)? }) => {
         impl $crate::validate::Validate for $name {
             fn validate_at(&self, path: &str) -> ::core::result::Result<(), $crate::validate::ValidationError> {
-                $($crate::validate::checks::at(&self.$field, path, $wire, &{
-                    #[allow(unused_imports)]
-                    use $crate::validate::checks::*;
-                    $check
-                })?;)+
+                // One import for the row's checks (not one per field: each block with an import
+                // is a scope rustc resolves names in).
+                #[allow(unused_imports)]
+                use $crate::validate::checks::*;
+                $($crate::validate::checks::at(&self.$field, path, $wire, &$check)?;)+
                 ::core::result::Result::Ok(())
             }
         }
