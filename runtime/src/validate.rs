@@ -127,13 +127,13 @@ pub mod checks {
 
     /// Declares a check type over `$t` that calls `$f` with the value and the type's fields.
     macro_rules! leaf {
-        ($(#[$doc:meta])* $name:ident($($arg:ident: $at:ty),*) on $t:ty => $f:ident) => {
+        ($(#[$doc:meta])* $name:ident($($arg:ident: $at:ty),+) on $t:ty => $f:ident) => {
             $(#[$doc])*
-            pub struct $name($(pub $at),*);
+            pub struct $name($(pub $at),+);
             impl Check<$t> for $name {
                 fn check(&self, path: &str, v: &$t) -> Result<(), ValidationError> {
-                    let $name($($arg),*) = self;
-                    super::$f(path, v, $(*$arg),*)
+                    let $name($($arg),+) = self;
+                    super::$f(path, v, $(*$arg),+)
                 }
             }
         };
@@ -142,16 +142,28 @@ pub mod checks {
         Len(min: u64, max: u64) on String => len);
     leaf!(/// A number's bounds (see [`super::num`]).
         Num(min: f64, max: f64) on f64 => num);
-    leaf!(/// A finite number (see [`super::finite`]).
-        Finite() on f64 => finite);
     leaf!(/// A JavaScript-safe integer within bounds (see [`super::int`]).
         Int(min: f64, max: f64) on i64 => int);
-    leaf!(/// A JavaScript-safe integer (see [`super::safe_int`]).
-        SafeInt() on i64 => safe_int);
     leaf!(/// An `int64` within bounds (see [`super::int64`]).
         Int64(min: f64, max: f64) on i64 => int64);
     leaf!(/// A string of one of the URI schemes (see [`super::uri`]).
         Uri(schemes: &'static [&'static str]) on String => uri);
+    /// A finite number (see [`super::finite`]).
+    pub struct Finite;
+    impl Check<f64> for Finite {
+        fn check(&self, path: &str, v: &f64) -> Result<(), ValidationError> {
+            super::finite(path, v)
+        }
+    }
+
+    /// A JavaScript-safe integer (see [`super::safe_int`]).
+    pub struct SafeInt;
+    impl Check<i64> for SafeInt {
+        fn check(&self, path: &str, v: &i64) -> Result<(), ValidationError> {
+            super::safe_int(path, v)
+        }
+    }
+
     /// A list's length bounds (see [`super::count`]).
     pub struct Count(pub u64, pub u64);
     impl<T> Check<Vec<T>> for Count {
@@ -468,14 +480,14 @@ mod tests {
     use std::collections::BTreeMap;
     crate::__checks!(Row {
         tags "tags": (Count(1u64, 3u64), Each((Len(1u64, 4u64), Matches({ static RE: Pattern = Pattern::new("[a-z]+"); &RE })))),
-        counts "counts": Values(Present(SafeInt())),
+        counts "counts": Values(Present(SafeInt)),
         note "note": Present(Present(Len(0u64, 2u64))),
         inner "inner": Nested,
         r#type "type": Num(f64::NEG_INFINITY, 1f64),
         link "link": Uri(&["https"]),
     });
     struct Value(Vec<i64>);
-    crate::__checks!(Value: (Count(0u64, 1u64), Each(SafeInt())));
+    crate::__checks!(Value: (Count(0u64, 1u64), Each(SafeInt)));
 
     /// The old generated body of `Row::validate_at`.
     fn by_hand(r: &Row, path: &str) -> Result<(), ValidationError> {

@@ -10,7 +10,7 @@
 # Variants (bench-server flags): axum = axum::serve, socketioxide's 4 KiB WebSocket read buffer
 # (the setup of the first round); compact = the same with the app wrapped in the runtime's
 # CompactRequest; compact-1k = that and a 1 KiB read buffer; runtime = Runtime::serve with the
-# runtime's defaults (what a generated server gets; 4 KiB read buffer); node =
+# runtime's defaults (what a generated server gets; a 1 KiB read buffer since 2026-12-05); node =
 # Node socket.io 4.8.4 (RSS only).
 # One server process can hold fewer than 20k sockets under a 20,000 open-file limit, so the last
 # step is LAST sockets (default 19,000), opened by a second load generator (each has its own

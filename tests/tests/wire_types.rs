@@ -2,8 +2,8 @@
 //! `encoding: string` is a decimal string wherever it appears (field, option, null, list, list
 //! of lists, map), as the TypeScript types and JSON Schemas say.
 //! Types from `codegen/tests/fixtures/valid/kitchen_sink` (event `shape:changed`). And field and
-//! enum names: the emitter leaves renames to serde's `rename_all` rules where they fit, so keys
-//! made of keywords, digits, dashes and underscores are checked on the wire here.
+//! enum names: the `__fields!` and `__enum!` rows name every wire name, so keys and values made
+//! of keywords, digits, dashes and underscores are checked on the wire here.
 
 use serde_json::{Value, json};
 use switchboard_tests::fixtures::kitchen_sink::types::ShapeChanged;
@@ -127,4 +127,23 @@ fn enum_values_are_their_wire_names() {
     enum_on_the_wire(rez::GroupUpdateType::ALL, rez::GroupUpdateType::as_str);
     enum_on_the_wire(rez::LeaderboardPeriod::ALL, rez::LeaderboardPeriod::as_str);
     enum_on_the_wire(rez::CartReleaseReason::ALL, rez::CartReleaseReason::as_str);
+}
+
+/// The traits generated types keep now that `Eq` is written by hand instead of derived: a struct
+/// without floats and every enum are `Eq`; enums also `Hash` and `Ord` (catalogue order), so
+/// they are set elements and map keys.
+#[test]
+#[allow(deprecated)]
+fn generated_types_are_eq_hash_and_ordered_where_they_should_be() {
+    use std::collections::{BTreeSet, HashSet};
+    use switchboard_tests::fixtures::kitchen_sink::types::{Color, ShapeChangedNested};
+    fn total_eq<T: Eq>(a: &T, b: &T) -> bool {
+        a == b
+    }
+    let a = ShapeChangedNested::new().with_label("x");
+    assert!(total_eq(&a, &a.clone()) && !total_eq(&a, &ShapeChangedNested::new().with_label("y")));
+    let colors: HashSet<Color> = Color::ALL.iter().chain(Color::ALL).copied().collect();
+    assert_eq!(colors.len(), Color::ALL.len());
+    let ordered: Vec<Color> = Color::ALL.iter().rev().copied().collect::<BTreeSet<_>>().into_iter().collect();
+    assert_eq!(ordered, Color::ALL, "enums order by catalogue order");
 }

@@ -147,7 +147,7 @@ fn types_module(types: proc_macro2::TokenStream, first: bool) -> proc_macro2::To
     // `clippy::all` on `types` also covers `too_many_arguments`: `new` takes as many arguments
     // as the catalogue has required fields.
     quote! {
-        /// Payload, ack and shared types, with serde renames to the exact wire names.
+        /// Payload, ack and shared types; their rows name the exact wire names.
         ///
         /// A struct is built with `new`, which takes its required fields in catalogue order;
         /// optional fields start unset (or at their default) and have `with_` setters. Adding an

@@ -1,5 +1,6 @@
-//! Rust types: one struct or enum per named type, serde renames to the exact wire names,
-//! `Option` for optional, distinct handling of nullable, `validate()` for the constraints.
+//! Rust types: one struct or enum per named type, the runtime's rows (`__fields!`, `__enum!`,
+//! `__checks!`) naming the exact wire names, `Option` for optional, distinct handling of
+//! nullable, `validate()` for the constraints.
 //! Always quote! -> syn::File -> prettyplease, never string concatenation.
 //!
 //! Prelude names are written bare only when lowering reserves them (`String`, `Option`, `Some`,
@@ -155,7 +156,7 @@ fn emit_type(c: &Catalogue, id: TypeId) -> TokenStream {
             quote! {
                 #doc
                 #dep
-                #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+                #[derive(Debug, Clone, Copy, PartialEq, Hash, PartialOrd, Ord)]
                 pub enum #name {
                     #( #variants, )*
                 }
@@ -173,7 +174,9 @@ fn emit_type(c: &Catalogue, id: TypeId) -> TokenStream {
             }
         }
         TypeKind::Object { fields } => {
-            let eq = if has_float(c, id, 0) { quote!() } else { quote!(Eq,) };
+            // `Eq` by hand, not derived: the derive adds a body per struct (a bound check per
+            // field) that rustc checks like any function, and `has_float` already decided it.
+            let eq = (!has_float(c, id, 0)).then(|| quote!(impl ::core::cmp::Eq for #name {}));
             let mut field_tokens = Vec::new();
             let mut checks = Vec::new();
             let mut defaults = Vec::new();
@@ -232,10 +235,12 @@ fn emit_type(c: &Catalogue, id: TypeId) -> TokenStream {
             quote! {
                 #doc
                 #dep
-                #[derive(Debug, Clone, PartialEq, #eq)]
+                #[derive(Debug, Clone, PartialEq)]
                 pub struct #name {
                     #( #field_tokens )*
                 }
+
+                #eq
 
                 #( #defaults )*
 
@@ -427,7 +432,7 @@ fn check_ref(c: &Catalogue, t: &TypeRef) -> Option<TokenStream> {
         }
         // The type already holds only what `__v::datetime` accepts.
         RefKind::DateTime => Vec::new(),
-        RefKind::Integer if k.minimum.is_none() && k.maximum.is_none() => vec![quote!(SafeInt())],
+        RefKind::Integer if k.minimum.is_none() && k.maximum.is_none() => vec![quote!(SafeInt)],
         RefKind::Integer => {
             let (a, b) = (min_f(k.minimum), max_f(k.maximum));
             vec![quote!(Int(#a, #b))]
@@ -437,7 +442,7 @@ fn check_ref(c: &Catalogue, t: &TypeRef) -> Option<TokenStream> {
             vec![quote!(Int64(#a, #b))]
         }
         RefKind::Int64(_) | RefKind::Boolean | RefKind::Json => Vec::new(),
-        RefKind::Number if k.minimum.is_none() && k.maximum.is_none() => vec![quote!(Finite())],
+        RefKind::Number if k.minimum.is_none() && k.maximum.is_none() => vec![quote!(Finite)],
         RefKind::Number => {
             let (a, b) = (min_f(k.minimum), max_f(k.maximum));
             vec![quote!(Num(#a, #b))]
