@@ -91,8 +91,11 @@ macro_rules! __checks {
                 // is a scope rustc resolves names in).
                 #[allow(unused_imports)]
                 use $crate::validate::checks::*;
-                $($crate::validate::checks::at(&self.$field, path, $wire, &$check)?;)+
-                ::core::result::Result::Ok(())
+                // A plain call per field, no `?`: each `?` is a branch and two trait calls that
+                // rustc checks per field of every type; `at` skips the rest after an error.
+                let mut result = ::core::result::Result::Ok(());
+                $($crate::validate::checks::at(&mut result, &self.$field, path, $wire, &$check);)+
+                result
             }
         }
     };
@@ -120,9 +123,12 @@ pub mod checks {
         fn check(&self, path: &str, v: &T) -> Result<(), ValidationError>;
     }
 
-    /// Runs `check` on the field `wire` of the value at `path`.
-    pub fn at<T: ?Sized, C: Check<T>>(v: &T, path: &str, wire: &str, check: &C) -> Result<(), ValidationError> {
-        check.check(&super::field(path, wire), v)
+    /// Runs `check` on the field `wire` of the value at `path` unless `result` already holds an
+    /// error (the first error is the one reported, as with `?`).
+    pub fn at<T: ?Sized, C: Check<T>>(result: &mut Result<(), ValidationError>, v: &T, path: &str, wire: &str, check: &C) {
+        if result.is_ok() {
+            *result = check.check(&super::field(path, wire), v);
+        }
     }
 
     /// Declares a check type over `$t` that calls `$f` with the value and the type's fields.
@@ -540,6 +546,8 @@ mod tests {
             ("a type over its bound", Box::new(|r| r.r#type = 2.0)),
             ("a type that is NaN", Box::new(|r| r.r#type = f64::NAN)),
             ("an http link", Box::new(|r| r.link = "http://x.example/".into())),
+            // The first wrong field is the one reported; the later ones are not checked.
+            ("a long note and an http link", Box::new(|r| { r.note = Some(Some("abc".into())); r.link = "ftp://x".into(); })),
         ];
         for (what, change) in cases {
             let mut r = ok();
