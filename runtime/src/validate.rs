@@ -31,21 +31,22 @@ pub trait Validate {
     }
 }
 
+// Options, lists and maps walk their values as the `checks` walkers do (one home for the paths).
 impl<T: Validate> Validate for Option<T> {
     fn validate_at(&self, path: &str) -> Result<(), ValidationError> {
-        self.as_ref().map_or(Ok(()), |v| v.validate_at(path))
+        checks::Check::check(&checks::Present(checks::Nested), path, self)
     }
 }
 
 impl<T: Validate> Validate for Vec<T> {
     fn validate_at(&self, path: &str) -> Result<(), ValidationError> {
-        self.iter().enumerate().try_for_each(|(i, v)| v.validate_at(&index(path, i)))
+        checks::Check::check(&checks::Each(checks::Nested), path, self)
     }
 }
 
 impl<T: Validate> Validate for std::collections::BTreeMap<String, T> {
     fn validate_at(&self, path: &str) -> Result<(), ValidationError> {
-        self.iter().try_for_each(|(k, v)| v.validate_at(&field(path, k)))
+        checks::Check::check(&checks::Values(checks::Nested), path, self)
     }
 }
 

@@ -21,7 +21,7 @@ pub struct ServerConfig {
     pub ws_max_message_size: usize,
     /// Initial read buffer of each WebSocket (grows for larger frames); every idle socket keeps
     /// it. 1 KiB (socketioxide's default is 4 KiB) saves 3 KB per idle socket; on a quiet
-    /// machine twelve paired runs showed no difference in ack latency or maximum ingest rate
+    /// machine six pairs of runs showed no difference in ack latency or maximum ingest rate
     /// (tests/bench/results/memory.md).
     pub ws_read_buffer_size: usize,
     /// Largest HTTP long-polling body (socketioxide's `max_payload`).
