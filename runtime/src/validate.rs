@@ -64,6 +64,7 @@ impl<T: Validate> Validate for Box<T> {
 macro_rules! __no_checks {
     ($($ty:ty),+ $(,)?) => {
         $(impl $crate::validate::Validate for $ty {
+            #[inline]
             fn validate_at(&self, _path: &str) -> ::core::result::Result<(), $crate::validate::ValidationError> {
                 ::core::result::Result::Ok(())
             }
@@ -73,6 +74,11 @@ macro_rules! __no_checks {
 
 /// Implements [`Validate`] from a table row: each constrained field with its wire name and its
 /// check, a value of [`checks`] (the row's checks see that module's names).
+///
+/// `validate_at` is `#[inline]` here and in [`__no_checks!`]: the generated crate then does not
+/// compile it for every type; the crate that mounts the router compiles it for the payloads
+/// clients send, and a server-to-client payload's check is never compiled (issue 17: the
+/// 1,000-event crate's first build took 5 % less memory).
 ///
 /// ```text
 /// __checks!(Name { field "wireName": Check, .. });   // a struct's fields
@@ -87,6 +93,7 @@ macro_rules! __no_checks {
 macro_rules! __checks {
     ($name:ident { $($field:tt $wire:literal: $check:expr),+ $(,)? }) => {
         impl $crate::validate::Validate for $name {
+            #[inline]
             fn validate_at(&self, path: &str) -> ::core::result::Result<(), $crate::validate::ValidationError> {
                 // One import for the row's checks (not one per field: each block with an import
                 // is a scope rustc resolves names in).
@@ -102,6 +109,7 @@ macro_rules! __checks {
     };
     ($name:ident: $check:expr) => {
         impl $crate::validate::Validate for $name {
+            #[inline]
             fn validate_at(&self, path: &str) -> ::core::result::Result<(), $crate::validate::ValidationError> {
                 #[allow(unused_imports)]
                 use $crate::validate::checks::*;

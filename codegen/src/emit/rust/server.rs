@@ -159,13 +159,15 @@ pub fn emit_server(c: &Catalogue) -> TokenStream {
             }
             let doc = docs(e.description.as_deref(), &extra);
             // Room-only events have a default; events with a payload to act on must be implemented.
+            // The default is a ready future, not an `async` block: a state machine per default
+            // method that rustc checks and stores in the crate's metadata for nothing.
             let default_body = side.room_action.is_some() && side.ack.is_none();
             if default_body {
                 methods.push(moved(quote! {
                     #doc
                     fn #m(&self, ctx: Ctx, payload: #payload_ty) -> impl ::std::future::Future<Output = ::std::result::Result<#ack_ty, AckError>> + Send {
                         let _ = (ctx, payload);
-                        async { Ok(()) }
+                        ::std::future::ready(Ok(()))
                     }
                 }));
             } else {
