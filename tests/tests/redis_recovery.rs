@@ -70,3 +70,38 @@ async fn a_redis_that_restarted_empty_is_a_resync_for_every_room() {
     a.abort();
     b.abort();
 }
+
+/// `RedisHistory::read_for` fetches only the entries after a client's offset of the stream's
+/// epoch (everything for another epoch or none), and `plan` answers the same from them as from
+/// the whole stream, for every offset the client may hold.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_of_the_epoch_reads_only_the_entries_after_its_offset_from_redis() {
+    use switchboard_runtime::recovery::Position;
+    use switchboard_runtime::server::history::{History, RoomLog, plan};
+    use switchboard_runtime::server::{RecoveryPolicy, RedisConn, RedisHistory};
+    let redis = RedisServer::start();
+    let conn = RedisConn::connect(&redis.url()).await.expect("Redis answers");
+    let history = RedisHistory::open(conn).await.expect("the store opens");
+    let policy = RecoveryPolicy { window: Duration::from_secs(60), max_events_per_room: 4 };
+    let room = vec!["chat-1".to_string()];
+    let mut at = Vec::new();
+    for i in 0..6 {
+        let p = history.append(&room, "text", &serde_json::json!({ "i": i }), &policy).await.expect("appended");
+        at.push(p[0].clone());
+    }
+    let offsets = |log: &RoomLog| log.entries.iter().map(|e| e.offset).collect::<Vec<_>>();
+    let all = history.read("chat-1", &policy).await.unwrap();
+    assert_eq!((offsets(&all), all.seq), (vec![3, 4, 5, 6], 6), "four kept of six");
+    let mine = history.read_for("chat-1", Some(&at[3]), &policy).await.unwrap();
+    assert_eq!(offsets(&mine), vec![5, 6], "after offset 4");
+    assert_eq!((mine.seq, &mine.epoch), (all.seq, &all.epoch));
+    let other = Position { epoch: "another".into(), ..at[3].clone() };
+    assert_eq!(offsets(&history.read_for("chat-1", Some(&other), &policy).await.unwrap()), vec![3, 4, 5, 6], "another epoch: everything");
+    assert!(history.read_for("chat-1", Some(&at[5]), &policy).await.unwrap().entries.is_empty(), "up to date: nothing");
+    for seen in 0..=7 {
+        let k = Position { offset: seen, ..at[0].clone() };
+        let cut = history.read_for("chat-1", Some(&k), &policy).await.unwrap();
+        let full = RoomLog { now_ms: cut.now_ms, ..all.clone() };
+        assert_eq!(plan(&cut, Some(&k), 0, 0, &policy), plan(&full, Some(&k), 0, 0, &policy), "offset {seen}");
+    }
+}

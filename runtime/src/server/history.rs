@@ -71,6 +71,23 @@ pub trait History: Send + Sync + 'static {
     fn append<'a>(&'a self, rooms: &'a [String], event: &'a str, data: &'a Value, policy: &'a RecoveryPolicy) -> BoxFuture<'a, Result<Vec<Position>, HistoryError>>;
     /// Reads `room`'s stream.
     fn read<'a>(&'a self, room: &'a str, policy: &'a RecoveryPolicy) -> BoxFuture<'a, Result<RoomLog, HistoryError>>;
+    /// Reads `room`'s stream for a client that last saw `known` there. When the stream's epoch is
+    /// `known`'s, a store may return only the entries [`needed`] keeps (those after `known`'s
+    /// offset): [`plan`] answers the same from them, and a client back after a few events does
+    /// not fetch the whole stream. The default reads everything.
+    fn read_for<'a>(&'a self, room: &'a str, known: Option<&'a Position>, policy: &'a RecoveryPolicy) -> BoxFuture<'a, Result<RoomLog, HistoryError>> {
+        let _ = known;
+        self.read(room, policy)
+    }
+}
+
+/// Whether [`plan`] needs entry `e` of a stream for a client that last saw offset `seen` of the
+/// same epoch: only the entries after it. A stream keeps a run of consecutive offsets (it is
+/// trimmed from the front), so when one after `seen` is gone, so is every older one, and the
+/// first entry after `seen` tells `plan` as much as the stream's first (capped or aged out).
+/// `RedisHistory`'s read script keeps the same ones.
+pub fn needed(e: &Stored, seen: u64) -> bool {
+    e.offset > seen
 }
 
 /// What a recovering socket gets for one room.
@@ -274,7 +291,11 @@ impl History for MemoryHistory {
         Box::pin(async move { Ok(self.append_now(rooms, event, data, policy, now_ms())) })
     }
 
-    fn read<'a>(&'a self, room: &'a str, _policy: &'a RecoveryPolicy) -> BoxFuture<'a, Result<RoomLog, HistoryError>> {
+    fn read<'a>(&'a self, room: &'a str, policy: &'a RecoveryPolicy) -> BoxFuture<'a, Result<RoomLog, HistoryError>> {
+        self.read_for(room, None, policy)
+    }
+
+    fn read_for<'a>(&'a self, room: &'a str, known: Option<&'a Position>, _policy: &'a RecoveryPolicy) -> BoxFuture<'a, Result<RoomLog, HistoryError>> {
         Box::pin(async move {
             let g = self.lock();
             let mut log = RoomLog { now_ms: now_ms(), since_ms: g.since_ms, ..RoomLog::default() };
@@ -282,7 +303,9 @@ impl History for MemoryHistory {
                 log.epoch = Some(r.epoch.clone());
                 log.seq = r.seq;
                 log.last_ms = r.last_ms;
-                log.entries = r.entries.iter().cloned().collect();
+                // Clones only what `plan` reads for this client (each entry holds a payload).
+                let seen = known.filter(|k| k.epoch == r.epoch).map_or(0, |k| k.offset);
+                log.entries = r.entries.iter().filter(|e| needed(e, seen)).cloned().collect();
             }
             Ok(log)
         })
@@ -354,5 +377,53 @@ mod tests {
         assert!(h.len() <= 4, "{}", h.len());
         assert!(h.lock().rooms.len() <= 4);
         assert!(h.lock().since_ms >= 1_001, "a room lost inside the window moves since_ms");
+    }
+
+    /// Every log of up to six entries (first offset 1-4, appended 10 ms apart, some aged out of
+    /// the window), every offset a client of the stream's epoch may hold and several absences:
+    /// `plan` answers the same from the entries `needed` keeps as from all of them.
+    #[test]
+    fn plan_answers_the_same_from_the_needed_entries() {
+        let policy = RecoveryPolicy { window: Duration::from_millis(100), max_events_per_room: 10 };
+        let mut checked = 0;
+        for first in 1..=4u64 {
+            for n in 0..=6u64 {
+                for now in [1_000u64, 1_060, 1_090, 1_200] {
+                    let entries: Vec<Stored> = (0..n)
+                        .map(|i| Stored { offset: first + i, at_ms: 1_000 + 10 * i, event: "e".into(), data: json!(i), rec: Vec::new() })
+                        .collect();
+                    let seq = (first + n).saturating_sub(1).max(first - 1);
+                    let last_ms = entries.last().map_or(990, |e| e.at_ms);
+                    let full = RoomLog { epoch: Some("e1".into()), seq, last_ms, entries, now_ms: now, since_ms: 0 };
+                    for seen in 0..=seq + 1 {
+                        let k = Position { room: "a".into(), epoch: "e1".into(), offset: seen };
+                        let mut cut = full.clone();
+                        cut.entries = full.entries.iter().filter(|e| needed(e, seen)).cloned().collect();
+                        for away in [0, 995, 1_015, 1_100] {
+                            assert_eq!(plan(&cut, Some(&k), away, 5, &policy), plan(&full, Some(&k), away, 5, &policy), "first {first}, {n} entries, now {now}, seen {seen}, away {away}");
+                            checked += 1;
+                        }
+                    }
+                }
+            }
+        }
+        assert!(checked > 1_000, "{checked}");
+    }
+
+    #[tokio::test]
+    async fn the_memory_store_reads_what_a_client_of_the_epoch_needs() {
+        let h = MemoryHistory::new(100);
+        let policy = RecoveryPolicy { window: Duration::from_secs(60), max_events_per_room: 10 };
+        let now = now_ms();
+        let rec: Vec<Position> = (0..6).map(|i| h.append_now(&rooms(&["a"]), "e", &json!(i), &policy, now)[0].clone()).collect();
+        let offsets = |log: &RoomLog| log.entries.iter().map(|e| e.offset).collect::<Vec<_>>();
+        let all = h.read("a", &policy).await.unwrap();
+        assert_eq!(offsets(&all), vec![1, 2, 3, 4, 5, 6]);
+        let mine = h.read_for("a", Some(&rec[3]), &policy).await.unwrap();
+        assert_eq!(offsets(&mine), vec![5, 6], "those after offset 4");
+        assert_eq!((mine.seq, &mine.epoch), (all.seq, &all.epoch));
+        let other = Position { epoch: "another".into(), ..rec[3].clone() };
+        assert_eq!(offsets(&h.read_for("a", Some(&other), &policy).await.unwrap()), vec![1, 2, 3, 4, 5, 6], "another epoch reads everything");
+        assert!(h.read_for("a", Some(&rec[5]), &policy).await.unwrap().entries.is_empty(), "up to date: nothing");
     }
 }

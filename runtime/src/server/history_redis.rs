@@ -1,7 +1,8 @@
 //! The history in Redis Streams, shared by every node: per room a hash
 //! `switchboard:rec:m:{room}` (`epoch`, `seq`, `last`) and a stream `switchboard:rec:s:{room}`
 //! whose entry ids are the offsets (`{offset}-0`). One Lua script appends (HINCRBY + XADD
-//! MAXLEN, atomic for every target room); another reads (HMGET + XRANGE, one snapshot). Times
+//! MAXLEN, atomic for every target room); another reads (HMGET + XRANGE, one snapshot; for a
+//! client of the stream's epoch only the entries after its offset). Times
 //! come from Redis's own `TIME`, so nodes never compare clocks.
 //!
 //! `switchboard:rec:since` is set (NX) to Redis's time by the first call after Redis starts
@@ -57,7 +58,13 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 redis.call('SET', KEYS[1], now, 'NX')
 local since = redis.call('GET', KEYS[1])
 local m = redis.call('HMGET', KEYS[2], 'epoch', 'seq', 'last')
-local entries = redis.call('XRANGE', KEYS[3], '-', '+')
+local entries
+if ARGV[1] ~= '' and m[1] == ARGV[1] then
+  -- The client's epoch: the entries after its offset (history::needed).
+  entries = redis.call('XRANGE', KEYS[3], ARGV[2] .. '-0', '+')
+else
+  entries = redis.call('XRANGE', KEYS[3], '-', '+')
+end
 return {tostring(now), since, m[1] or '', m[2] or '0', m[3] or '0', entries}
 "));
 
@@ -174,10 +181,20 @@ impl History for RedisHistory {
         })
     }
 
-    fn read<'a>(&'a self, room: &'a str, _policy: &'a RecoveryPolicy) -> BoxFuture<'a, Result<RoomLog, HistoryError>> {
+    fn read<'a>(&'a self, room: &'a str, policy: &'a RecoveryPolicy) -> BoxFuture<'a, Result<RoomLog, HistoryError>> {
+        self.read_for(room, None, policy)
+    }
+
+    fn read_for<'a>(&'a self, room: &'a str, known: Option<&'a Position>, _policy: &'a RecoveryPolicy) -> BoxFuture<'a, Result<RoomLog, HistoryError>> {
         Box::pin(async move {
             let keys = [SINCE_KEY.to_string(), meta_key(room), stream_key(room)];
-            let RedisValue::Array(out) = self.eval(&READ, &keys, &[]).await? else { return Err(bad("read")) };
+            // The script compares the epoch itself (one snapshot); an empty one reads everything.
+            let args = match known {
+                // The first id after the client's offset (XRANGE is inclusive).
+                Some(k) if !k.epoch.is_empty() => [k.epoch.clone(), k.offset.saturating_add(1).to_string()],
+                _ => [String::new(), "0".to_string()],
+            };
+            let RedisValue::Array(out) = self.eval(&READ, &keys, &args).await? else { return Err(bad("read")) };
             let field = |i: usize| out.get(i).and_then(number).ok_or_else(|| bad("read"));
             let epoch = out.get(2).and_then(text).filter(|e| !e.is_empty());
             let entries = match out.get(5) {

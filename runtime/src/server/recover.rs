@@ -105,7 +105,8 @@ impl Runtime {
         // identifies it).
         let mut included: HashSet<(String, u64)> = HashSet::new();
         for room in joined {
-            let log = match self.history.read(&room, policy).await {
+            let mine = known.get(room.as_str()).copied();
+            let log = match self.history.read_for(&room, mine, policy).await {
                 Ok(log) => log,
                 Err(e) => {
                     Metrics::inc(&self.metrics.history_failures);
@@ -119,7 +120,7 @@ impl Runtime {
                 continue;
             }
             let away = log.now_ms.saturating_sub(req.gone_ms);
-            match plan(&log, known.get(room.as_str()).copied(), away, RECOVERY_SLACK_MS, policy) {
+            match plan(&log, mine, away, RECOVERY_SLACK_MS, policy) {
                 Plan::Replay { epoch, head, events } => {
                     let replayed = events.len();
                     for e in events {
