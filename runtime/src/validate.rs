@@ -140,7 +140,8 @@ pub mod checks {
         }
     }
 
-    /// Declares a check type over `$t` that calls `$f` with the value and the type's fields.
+    /// Declares a check type over `$t` that calls `$f` with the value and the type's fields (a
+    /// unit struct when it has none).
     macro_rules! leaf {
         ($(#[$doc:meta])* $name:ident($($arg:ident: $at:ty),+) on $t:ty => $f:ident) => {
             $(#[$doc])*
@@ -152,32 +153,30 @@ pub mod checks {
                 }
             }
         };
+        ($(#[$doc:meta])* $name:ident on $t:ty => $f:ident) => {
+            $(#[$doc])*
+            pub struct $name;
+            impl Check<$t> for $name {
+                fn check(&self, path: &str, v: &$t) -> Result<(), ValidationError> {
+                    super::$f(path, v)
+                }
+            }
+        };
     }
     leaf!(/// A string's length bounds (see [`super::len`]).
         Len(min: u64, max: u64) on String => len);
     leaf!(/// A number's bounds (see [`super::num`]).
         Num(min: f64, max: f64) on f64 => num);
+    leaf!(/// A finite number (see [`super::finite`]).
+        Finite on f64 => finite);
     leaf!(/// A JavaScript-safe integer within bounds (see [`super::int`]).
         Int(min: f64, max: f64) on i64 => int);
+    leaf!(/// A JavaScript-safe integer (see [`super::safe_int`]).
+        SafeInt on i64 => safe_int);
     leaf!(/// An `int64` within bounds (see [`super::int64`]).
         Int64(min: f64, max: f64) on i64 => int64);
     leaf!(/// A string of one of the URI schemes (see [`super::uri`]).
         Uri(schemes: &'static [&'static str]) on String => uri);
-    /// A finite number (see [`super::finite`]).
-    pub struct Finite;
-    impl Check<f64> for Finite {
-        fn check(&self, path: &str, v: &f64) -> Result<(), ValidationError> {
-            super::finite(path, v)
-        }
-    }
-
-    /// A JavaScript-safe integer (see [`super::safe_int`]).
-    pub struct SafeInt;
-    impl Check<i64> for SafeInt {
-        fn check(&self, path: &str, v: &i64) -> Result<(), ValidationError> {
-            super::safe_int(path, v)
-        }
-    }
 
     /// A list's length bounds (see [`super::count`]).
     pub struct Count(pub u64, pub u64);

@@ -392,7 +392,7 @@ mod tests {
                     let entries: Vec<Stored> = (0..n)
                         .map(|i| Stored { offset: first + i, at_ms: 1_000 + 10 * i, event: "e".into(), data: json!(i), rec: Vec::new() })
                         .collect();
-                    let seq = (first + n).saturating_sub(1).max(first - 1);
+                    let seq = first + n - 1;
                     let last_ms = entries.last().map_or(990, |e| e.at_ms);
                     let full = RoomLog { epoch: Some("e1".into()), seq, last_ms, entries, now_ms: now, since_ms: 0 };
                     for seen in 0..=seq + 1 {
