@@ -7,6 +7,7 @@
 # figures: meaningful on a busy machine only as "drops happen / do not happen, and when".
 #
 #   ROUNDS=2 CONNS=10000 tests/bench/drops.sh
+#   VARIANTS="buf256 buf1024" tests/bench/drops.sh   # the per-socket buffer (packets), 25 s heartbeat
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$ROOT"
@@ -28,13 +29,15 @@ echo "| round | heartbeat | ingest_max rate/s | deliveries expected/received/dro
 echo "|---|---|---:|---|---:|---:|---:|"
 for round in $(seq 1 "$ROUNDS"); do
     for v in $VARIANTS; do
+        extra=()
         case $v in
             ping25s) ping=25000 ;;
             ping600s) ping=600000 ;;
+            buf[0-9]*) ping=25000; extra=(--max-buffer "${v#buf}") ;;
             *) echo "unknown variant $v" >&2; exit 2 ;;
         esac
         : >"$WORK/srv.out"
-        taskset -c 1 "$BIN/bench-server" --worker-threads 1 --ping-interval-ms "$ping" >"$WORK/srv.out" 2>"$WORK/srv.err" &
+        taskset -c 1 "$BIN/bench-server" --worker-threads 1 --ping-interval-ms "$ping" "${extra[@]}" >"$WORK/srv.out" 2>"$WORK/srv.err" &
         SPID=$!
         for _ in $(seq 1 200); do grep -q '"pid"' "$WORK/srv.out" && break; sleep 0.05; done
         PORT=$(sed -n 's/.*"port":\([0-9]*\).*/\1/p' "$WORK/srv.out" | head -1)

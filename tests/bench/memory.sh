@@ -10,8 +10,9 @@
 # Variants (bench-server flags): axum = axum::serve, socketioxide's 4 KiB WebSocket read buffer
 # (the setup of the first round); compact = the same with the app wrapped in the runtime's
 # CompactRequest; compact-1k = that and a 1 KiB read buffer; runtime = Runtime::serve with the
-# runtime's defaults (what a generated server gets; a 1 KiB read buffer since 2026-12-05); node =
-# Node socket.io 4.8.4 (RSS only).
+# runtime's defaults (what a generated server gets; a 1 KiB read buffer since 2026-12-05); patched =
+# the same against engineioxide with our upstream-style patch (engineioxide_patch.sh; not in the
+# product's build, not in the default list); node = Node socket.io 4.8.4 (RSS only).
 # One server process can hold fewer than 20k sockets under a 20,000 open-file limit, so the last
 # step is LAST sockets (default 19,000), opened by a second load generator (each has its own
 # 20,000 limit). Output: tests/bench/results/memory-<date>.jsonl and a Markdown table on stdout.
@@ -36,6 +37,9 @@ if [ "$NOFILE" != unlimited ] && [ "$NOFILE" -lt $((LAST + 100)) ]; then
     log "open-file limit is $NOFILE: last step scaled to $LAST sockets"
 fi
 timeout 1500 cargo build -q --release --manifest-path tests/bench/rust/Cargo.toml
+if [[ " $VARIANTS " == *" patched "* ]]; then
+    PATCHED_BIN=$(bash tests/bench/engineioxide_patch.sh build)
+fi
 if [[ " $VARIANTS " == *" node "* ]]; then
     if [ -x "$JS/node_modules/.bin/tsc" ] && [ -d "$JS/node_modules/socket.io" ]; then
         timeout 300 "$JS/node_modules/.bin/tsc" -p "$JS/bench/tsconfig.json"
@@ -88,6 +92,7 @@ for VARIANT in $VARIANTS; do
         compact) start "$BIN/bench-server" --worker-threads 1 --accept compact --ws-read-buffer 4096 ;;
         compact-1k) start "$BIN/bench-server" --worker-threads 1 --accept compact --ws-read-buffer 1024 ;;
         runtime) start "$BIN/bench-server" --worker-threads 1 --accept runtime ;;
+        patched) start "$PATCHED_BIN/bench-server" --worker-threads 1 --accept runtime ;;
         node) start node "$JS/bench/dist/server.js" ;;
         *) log "unknown variant $VARIANT"; exit 2 ;;
     esac

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Our upstream-style patch to engineioxide (tests/bench/patches/engineioxide-<version>-*.patch),
+# applied to a fresh copy of the published crate outside the repo; never vendored, never in the
+# product's build. It exists to measure what the change would give and to be sent upstream.
+#
+#   tests/bench/engineioxide_patch.sh test    # the crate's own tests (all features) and clippy, patched
+#   tests/bench/engineioxide_patch.sh build   # the bench binaries against the patched crate;
+#                                             # prints the directory of the binaries on stdout
+#
+# The copy lives in $CARGO_TARGET_DIR/engineioxide-patched/src, the build in
+# $CARGO_TARGET_DIR/engineioxide-patched (a target dir of its own, so the normal bench build is
+# untouched). The bench crate's Cargo.lock is restored afterwards (cargo rewrites a patched entry).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+cd "$ROOT"
+MODE=${1:-}
+case $MODE in test | build) ;; *) echo "usage: $0 test|build" >&2; exit 2 ;; esac
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
+export CARGO_INCREMENTAL=0
+BENCH=tests/bench/rust
+log() { printf '[engineioxide-patch] %s\n' "$*" >&2; }
+
+# The version the bench build resolves today, and the patch written against it.
+VERSION=$(awk '/^name = "engineioxide"$/ {getline; gsub(/[^0-9.]/, ""); print; exit}' "$BENCH/Cargo.lock")
+PATCHES=(tests/bench/patches/engineioxide-"$VERSION"-*.patch)
+[ -e "${PATCHES[0]}" ] || { log "no patch for engineioxide $VERSION in tests/bench/patches"; exit 1; }
+
+cargo fetch -q --locked --manifest-path "$BENCH/Cargo.toml"
+PUBLISHED=$(find "${CARGO_HOME:-$HOME/.cargo}/registry/src" -maxdepth 2 -type d -name "engineioxide-$VERSION" | head -1)
+[ -n "$PUBLISHED" ] || { log "engineioxide $VERSION is not in the cargo registry cache"; exit 1; }
+
+OUTDIR=$CARGO_TARGET_DIR/engineioxide-patched
+COPY=$OUTDIR/src
+rm -rf "$COPY"
+mkdir -p "$OUTDIR"
+cp -r "$PUBLISHED" "$COPY"
+for p in "${PATCHES[@]}"; do
+    log "applying $p to engineioxide $VERSION"
+    patch -s -p1 -d "$COPY" <"$ROOT/$p"
+done
+# A workspace of its own: the copy sits under the repo's target dir, inside our workspace's folder.
+printf '\n[workspace]\n' >>"$COPY/Cargo.toml"
+
+if [ "$MODE" = test ]; then
+    # The crate is not in a lock of ours with its dev-dependencies; start from the bench lock so the
+    # shared dependencies keep the versions we ship with.
+    cp "$BENCH/Cargo.lock" "$COPY/Cargo.lock"
+    (cd "$COPY" && CARGO_TARGET_DIR=$OUTDIR/test-target cargo test -q --all-features)
+    (cd "$COPY" && CARGO_TARGET_DIR=$OUTDIR/test-target cargo clippy -q --all-features --all-targets -- -D warnings)
+    log "engineioxide $VERSION with the patch: tests and clippy passed"
+    exit 0
+fi
+
+cp "$BENCH/Cargo.lock" "$OUTDIR/Cargo.lock.saved"
+restore() { cp "$OUTDIR/Cargo.lock.saved" "$ROOT/$BENCH/Cargo.lock"; }
+trap restore EXIT
+CARGO_TARGET_DIR=$OUTDIR timeout 1500 cargo build -q --release --manifest-path "$BENCH/Cargo.toml" \
+    --config "patch.crates-io.engineioxide.path=\"$COPY\""
+echo "$OUTDIR/release"
