@@ -8,6 +8,7 @@
 #
 #   ROUNDS=2 CONNS=10000 tests/bench/drops.sh
 #   VARIANTS="buf256 buf1024" tests/bench/drops.sh   # the per-socket buffer (packets), 25 s heartbeat
+#   VARIANTS="ping25s patched" tests/bench/drops.sh  # with our engineioxide patches (engineioxide_patch.sh)
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$ROOT"
@@ -25,6 +26,9 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 timeout 1500 cargo build -q --release --manifest-path tests/bench/rust/Cargo.toml
+if [[ " $VARIANTS " == *" patched"* ]]; then
+    PATCHED_BIN=$(bash tests/bench/engineioxide_patch.sh build)
+fi
 echo "| round | heartbeat | ingest_max rate/s | deliveries expected/received/dropped | emit_drops (server) | pings during ingest_max | load avg (1 min) |"
 echo "|---|---|---:|---|---:|---:|---:|"
 for round in $(seq 1 "$ROUNDS"); do
@@ -34,10 +38,14 @@ for round in $(seq 1 "$ROUNDS"); do
             ping25s) ping=25000 ;;
             ping600s) ping=600000 ;;
             buf[0-9]*) ping=25000; extra=(--max-buffer "${v#buf}") ;;
+            patched) ping=25000 ;;   # the defaults, against engineioxide with tests/bench/patches applied
+            patched-ping600s) ping=600000 ;;
             *) echo "unknown variant $v" >&2; exit 2 ;;
         esac
         : >"$WORK/srv.out"
-        taskset -c 1 "$BIN/bench-server" --worker-threads 1 --ping-interval-ms "$ping" "${extra[@]}" >"$WORK/srv.out" 2>"$WORK/srv.err" &
+        bin=$BIN
+        [[ $v == patched* ]] && bin=$PATCHED_BIN
+        taskset -c 1 "$bin/bench-server" --worker-threads 1 --ping-interval-ms "$ping" "${extra[@]}" >"$WORK/srv.out" 2>"$WORK/srv.err" &
         SPID=$!
         for _ in $(seq 1 200); do grep -q '"pid"' "$WORK/srv.out" && break; sleep 0.05; done
         PORT=$(sed -n 's/.*"port":\([0-9]*\).*/\1/p' "$WORK/srv.out" | head -1)

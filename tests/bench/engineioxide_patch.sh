@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Our upstream-style patch to engineioxide (tests/bench/patches/engineioxide-<version>-*.patch),
-# applied to a fresh copy of the published crate outside the repo; never vendored, never in the
-# product's build. It exists to measure what the change would give and to be sent upstream.
+# Our upstream-style patches to engineioxide (tests/bench/patches/engineioxide-<version>-NNNN-*.patch,
+# `git format-patch` mails, applied in order) on a fresh copy of the published crate; never
+# vendored, never in the product's build. They exist to measure what the changes would give and to
+# be sent upstream. Measured experiments that are not proposed (patches/experiments/, each on top
+# of the numbered ones) are applied only when named: PATCH_EXPERIMENTS="heartbeat-spread".
 #
 #   tests/bench/engineioxide_patch.sh test    # the crate's own tests (all features) and clippy, patched
 #   tests/bench/engineioxide_patch.sh build   # the bench binaries against the patched crate;
@@ -25,6 +27,9 @@ log() { printf '[engineioxide-patch] %s\n' "$*" >&2; }
 VERSION=$(awk '/^name = "engineioxide"$/ {getline; gsub(/[^0-9.]/, ""); print; exit}' "$BENCH/Cargo.lock")
 PATCHES=(tests/bench/patches/engineioxide-"$VERSION"-*.patch)
 [ -e "${PATCHES[0]}" ] || { log "no patch for engineioxide $VERSION in tests/bench/patches"; exit 1; }
+for name in ${PATCH_EXPERIMENTS:-}; do
+    PATCHES+=("tests/bench/patches/experiments/engineioxide-$VERSION-$name.patch")
+done
 
 cargo fetch -q --locked --manifest-path "$BENCH/Cargo.toml"
 PUBLISHED=$(find "${CARGO_HOME:-$HOME/.cargo}/registry/src" -maxdepth 2 -type d -name "engineioxide-$VERSION" | head -1)
