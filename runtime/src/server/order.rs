@@ -6,18 +6,21 @@
 //! a oneshot channel. A finished turn wakes exactly its successor (O(1) per hand-off; a shared
 //! `watch` woke every waiter on every turn, quadratic under a flood). The lane caps how many
 //! events may wait, and closing it (the socket disconnected) releases every waiter at once so no
-//! queued work outlives its socket.
+//! queued work outlives its socket. The closed state is a flag and a `Notify` inside the lane, not
+//! a `watch` channel: a watch's shared state is about 300 bytes per socket, idle or not.
 
 use super::metrics::Metrics;
 use super::session::Session;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use tokio::sync::{oneshot, watch};
+use tokio::sync::{Notify, oneshot};
 
 /// One socket's queue of events waiting for their turn.
 pub(crate) struct Lane {
     state: Mutex<LaneState>,
-    closed: watch::Sender<bool>,
+    /// Set once, by `close`, before `closing` wakes the waiters.
+    closed: AtomicBool,
+    closing: Notify,
     cap: usize,
     /// Its `events_waiting` gauge counts this lane's tickets too.
     metrics: Arc<Metrics>,
@@ -32,7 +35,13 @@ struct LaneState {
 
 impl Lane {
     pub(crate) fn new(cap: usize, metrics: Arc<Metrics>) -> Self {
-        Self { state: Mutex::new(LaneState { tail: None, queued: 0 }), closed: watch::Sender::new(false), cap, metrics }
+        Self {
+            state: Mutex::new(LaneState { tail: None, queued: 0 }),
+            closed: AtomicBool::new(false),
+            closing: Notify::new(),
+            cap,
+            metrics,
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, LaneState> {
@@ -41,7 +50,7 @@ impl Lane {
 
     /// Takes the next place in line, or says why not.
     pub(crate) fn ticket(self: &Arc<Self>) -> Ticket {
-        if *self.closed.borrow() {
+        if self.is_closed() {
             return Ticket { kind: Kind::Closed };
         }
         let mut st = self.lock();
@@ -58,7 +67,12 @@ impl Lane {
 
     /// Releases every waiting ticket: their events are dropped (the socket is gone).
     pub(crate) fn close(&self) {
-        self.closed.send_replace(true);
+        self.closed.store(true, Ordering::Release);
+        self.closing.notify_waiters();
+    }
+
+    fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::Acquire)
     }
 
     /// Events waiting or running.
@@ -121,7 +135,15 @@ impl Ticket {
             Kind::Closed => Turn::Closed,
             Kind::Full(cap) => Turn::Full(cap),
             Kind::Queued { prev, slot } => {
-                let mut closed = slot.lane.closed.subscribe();
+                let lane = slot.lane.clone();
+                // Registered before the flag is read: `notify_waiters` wakes only the futures that
+                // exist, so a close between the read and the wait would otherwise be missed.
+                let closing = lane.closing.notified();
+                tokio::pin!(closing);
+                closing.as_mut().enable();
+                if lane.is_closed() {
+                    return Turn::Closed;
+                }
                 let before = async {
                     if let Some(prev) = prev {
                         // Err means the predecessor was dropped without finishing: its turn is over too.
@@ -130,11 +152,11 @@ impl Ticket {
                 };
                 tokio::select! {
                     biased;
-                    _ = closed.wait_for(|c| *c) => Turn::Closed,
-                    // Read the flag again: a waiter parked on the watch is woken by its
-                    // notification, which can reach it after the predecessor (which saw the
-                    // close) handed the turn on. The flag is set before either happens.
-                    () = before => if *slot.lane.closed.borrow() { Turn::Closed } else { Turn::Go(Some(TurnGuard(slot))) },
+                    () = &mut closing => Turn::Closed,
+                    // Read the flag again: a parked waiter is woken by its notification, which can
+                    // reach it after the predecessor (which saw the close) handed the turn on. The
+                    // flag is set before either happens.
+                    () = before => if lane.is_closed() { Turn::Closed } else { Turn::Go(Some(TurnGuard(slot))) },
                 }
             }
         }
@@ -211,7 +233,7 @@ mod tests {
     }
 
     /// The race CI met under load: a waiter woken by its predecessor's hand-off (the
-    /// predecessor itself saw the close) before the watch's notification reached it. Two
+    /// predecessor itself saw the close) before the close's notification reached it. Two
     /// worker threads and many rounds, so the hand-off and the notification interleave.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn no_waiter_runs_after_the_close_even_when_the_hand_off_outruns_the_notification() {
@@ -223,7 +245,7 @@ mod tests {
                 let t = lane.ticket();
                 waiters.push(tokio::spawn(async move { matches!(t.wait().await, Turn::Go(_)) }));
             }
-            // Let them park on the watch before it changes.
+            // Let them park before the close.
             tokio::task::yield_now().await;
             lane.close();
             let mut ran = 0;
@@ -233,6 +255,19 @@ mod tests {
             assert_eq!(ran, 0, "round {round}: {ran} events got a turn after the close");
             drop(first);
         }
+    }
+
+    /// A ticket taken before the close whose wait starts after it: no notification is left for
+    /// it (`notify_waiters` wakes only parked waiters), so the flag must answer.
+    #[tokio::test]
+    async fn a_wait_that_starts_after_the_close_is_closed() {
+        let lane = Arc::new(Lane::new(10, Arc::default()));
+        let first = lane.ticket().wait().await;
+        let late = lane.ticket();
+        lane.close();
+        drop(first);
+        let turn = tokio::time::timeout(std::time::Duration::from_secs(5), late.wait()).await.expect("the wait ends");
+        assert!(matches!(turn, Turn::Closed));
     }
 
     #[tokio::test]
