@@ -18,17 +18,11 @@ SECS=${SECS:-2}
 VARIANTS=${VARIANTS:-"ping25s ping600s"}
 export BENCH_JWT_SECRET=${BENCH_JWT_SECRET:-bench-secret-$$}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
-BIN=$CARGO_TARGET_DIR/release
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/switchboard-drops.XXXXXX")
-SPID=
-cleanup() { [ -n "$SPID" ] && kill -TERM "$SPID" 2>/dev/null; rm -rf "$WORK"; }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-timeout 1500 cargo build -q --release --manifest-path tests/bench/rust/Cargo.toml
-if [[ " $VARIANTS " == *" patched"* ]]; then
-    PATCHED_BIN=$(bash tests/bench/engineioxide_patch.sh build)
-fi
+BENCH_NAME=drops
+# shellcheck source=lib.sh
+. "$ROOT/tests/bench/lib.sh"
+# shellcheck disable=SC2086 # one word per variant
+build_bench $VARIANTS
 echo "| round | heartbeat | ingest_max rate/s | deliveries expected/received/dropped | emit_drops (server) | pings during ingest_max | load avg (1 min) |"
 echo "|---|---|---:|---|---:|---:|---:|"
 for round in $(seq 1 "$ROUNDS"); do
@@ -42,19 +36,13 @@ for round in $(seq 1 "$ROUNDS"); do
             patched-ping600s) ping=600000 ;;
             *) echo "unknown variant $v" >&2; exit 2 ;;
         esac
-        : >"$WORK/srv.out"
         bin=$BIN
         [[ $v == patched* ]] && bin=$PATCHED_BIN
-        taskset -c 1 "$bin/bench-server" --worker-threads 1 --ping-interval-ms "$ping" "${extra[@]}" >"$WORK/srv.out" 2>"$WORK/srv.err" &
-        SPID=$!
-        for _ in $(seq 1 200); do grep -q '"pid"' "$WORK/srv.out" && break; sleep 0.05; done
-        PORT=$(sed -n 's/.*"port":\([0-9]*\).*/\1/p' "$WORK/srv.out" | head -1)
+        start_server taskset -c 1 "$bin/bench-server" --worker-threads 1 --ping-interval-ms "$ping" "${extra[@]}"
         timeout 400 taskset -c 0 "$BIN/bench-loadgen" --server "127.0.0.1:$PORT" --pid "$SPID" --target "$v" --round "$round" \
             --conns "$CONNS" --secs "$SECS" >"$WORK/lg.out" 2>"$WORK/lg.err" || echo "load generator failed: $(tail -2 "$WORK/lg.err")" >&2
         load=$(cut -d' ' -f1 /proc/loadavg)
-        kill -TERM "$SPID" 2>/dev/null || true
-        wait "$SPID" 2>/dev/null || true
-        SPID=
+        stop_server
         grep '"ingest_max"' "$WORK/lg.out" | python3 -c 'import json,sys
 d=json.loads(sys.stdin.readline()); s=d.get("server_stats") or {}
 cells=[sys.argv[1], sys.argv[2], format(d["rate_per_s"], ",.0f"),

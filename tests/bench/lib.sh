@@ -1,7 +1,8 @@
 # Shared by the benchmark scripts that start servers: release binaries in $BIN, raw results in
 # $OUT (tests/bench/results/<name>-<date>.jsonl), a scratch dir $WORK; processes started by the
-# script are stopped by pid and $WORK removed on any exit. Source after setting BENCH_NAME,
-# ROOT and CARGO_TARGET_DIR.
+# script are stopped by pid and $WORK removed on any exit; the open-file limit raised to the hard
+# limit (a load generator holds up to 20,000 sockets). Source after setting BENCH_NAME, ROOT and
+# CARGO_TARGET_DIR.
 BIN=$CARGO_TARGET_DIR/release
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 RESULTS=${RESULTS_DIR:-$ROOT/tests/bench/results}
@@ -17,3 +18,44 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 log() { printf '[%s] %s\n' "$LOG_TAG" "$*" >&2; }
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+
+# Starts a bench server ($@) with its output in $WORK/srv.out and waits for the line that
+# names its port; sets SPID and PORT. It is stopped on exit unless stop_server stopped it first.
+start_server() {
+    : >"$WORK/srv.out"
+    "$@" >"$WORK/srv.out" 2>"$WORK/srv.err" &
+    SPID=$!
+    PIDS+=("$SPID")
+    local i
+    for i in $(seq 1 200); do
+        if grep -q '"pid"' "$WORK/srv.out"; then
+            PORT=$(sed -n 's/.*"port":\([0-9]*\).*/\1/p' "$WORK/srv.out" | head -1)
+            return 0
+        fi
+        sleep 0.05
+    done
+    log "server did not start: $(cat "$WORK/srv.err")"
+    return 1
+}
+
+# Stops what start_server started, and every other process the script started since.
+stop_server() {
+    local p
+    for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    PIDS=()
+}
+
+# Builds the bench binaries (release) and, when a variant in $* starts with `patched`, the same
+# against engineioxide with tests/bench/patches applied (engineioxide_patch.sh): PATCHED_BIN.
+build_bench() {
+    timeout 1500 cargo build -q --release --manifest-path "$ROOT/tests/bench/rust/Cargo.toml"
+    local v
+    for v in "$@"; do
+        if [[ $v == patched* ]]; then
+            PATCHED_BIN=$(bash "$ROOT/tests/bench/engineioxide_patch.sh" build)
+            return 0
+        fi
+    done
+}

@@ -30,16 +30,13 @@ BENCH_NAME=memory
 # shellcheck source=lib.sh
 . "$ROOT/tests/bench/lib.sh"
 
-ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 NOFILE=$(ulimit -n)
 if [ "$NOFILE" != unlimited ] && [ "$NOFILE" -lt $((LAST + 100)) ]; then
     LAST=$(( (NOFILE - 100) / 1000 * 1000 ))
     log "open-file limit is $NOFILE: last step scaled to $LAST sockets"
 fi
-timeout 1500 cargo build -q --release --manifest-path tests/bench/rust/Cargo.toml
-if [[ " $VARIANTS " == *" patched "* ]]; then
-    PATCHED_BIN=$(bash tests/bench/engineioxide_patch.sh build)
-fi
+# shellcheck disable=SC2086 # one word per variant
+build_bench $VARIANTS
 if [[ " $VARIANTS " == *" node "* ]]; then
     if [ -x "$JS/node_modules/.bin/tsc" ] && [ -d "$JS/node_modules/socket.io" ]; then
         timeout 300 "$JS/node_modules/.bin/tsc" -p "$JS/bench/tsconfig.json"
@@ -50,24 +47,6 @@ if [[ " $VARIANTS " == *" node "* ]]; then
 fi
 mkdir -p "$RESULTS"
 : >"$OUT"
-
-# Starts $@ with stdout to $WORK/srv.out; sets SPID and PORT.
-start() {
-    : >"$WORK/srv.out"
-    "$@" >"$WORK/srv.out" 2>"$WORK/srv.err" &
-    SPID=$!
-    PIDS+=("$SPID")
-    local i
-    for i in $(seq 1 200); do
-        if grep -q '"pid"' "$WORK/srv.out"; then
-            PORT=$(sed -n 's/.*"port":\([0-9]*\).*/\1/p' "$WORK/srv.out" | head -1)
-            return 0
-        fi
-        sleep 0.05
-    done
-    log "server did not start: $(cat "$WORK/srv.err")"
-    return 1
-}
 
 # Runs a load generator with --only connect until it reports idle; $1 = label, $2 = sockets.
 loadgen() {
@@ -88,12 +67,12 @@ loadgen() {
 
 for VARIANT in $VARIANTS; do
     case $VARIANT in
-        axum) start "$BIN/bench-server" --worker-threads 1 --accept axum --ws-read-buffer 4096 ;;
-        compact) start "$BIN/bench-server" --worker-threads 1 --accept compact --ws-read-buffer 4096 ;;
-        compact-1k) start "$BIN/bench-server" --worker-threads 1 --accept compact --ws-read-buffer 1024 ;;
-        runtime) start "$BIN/bench-server" --worker-threads 1 --accept runtime ;;
-        patched) start "$PATCHED_BIN/bench-server" --worker-threads 1 --accept runtime ;;
-        node) start node "$JS/bench/dist/server.js" ;;
+        axum) start_server "$BIN/bench-server" --worker-threads 1 --accept axum --ws-read-buffer 4096 ;;
+        compact) start_server "$BIN/bench-server" --worker-threads 1 --accept compact --ws-read-buffer 4096 ;;
+        compact-1k) start_server "$BIN/bench-server" --worker-threads 1 --accept compact --ws-read-buffer 1024 ;;
+        runtime) start_server "$BIN/bench-server" --worker-threads 1 --accept runtime ;;
+        patched) start_server "$PATCHED_BIN/bench-server" --worker-threads 1 --accept runtime ;;
+        node) start_server node "$JS/bench/dist/server.js" ;;
         *) log "unknown variant $VARIANT"; exit 2 ;;
     esac
     log "$VARIANT: pid $SPID, $FIRST then $LAST sockets"
@@ -107,9 +86,7 @@ except Exception: print("null")' || echo null)
     grep '"idle_memory"' "$WORK/lg-$VARIANT-1.out" | python3 -c 'import json,sys
 d=json.loads(sys.stdin.readline()); d["variant"]=sys.argv[1]; d["last_sockets"]=int(sys.argv[2]); d["last_rss_kib"]=int(sys.argv[3])
 d["last_heap_live_bytes"]=None if sys.argv[4]=="null" else int(sys.argv[4]); print(json.dumps(d))' "$VARIANT" "$LAST" "$LAST_RSS" "$LAST_HEAP" >>"$OUT"
-    for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    PIDS=()
+    stop_server
 done
 
 log "raw: $OUT (load average at the end: $(cut -d' ' -f1-3 /proc/loadavg))"

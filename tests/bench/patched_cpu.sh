@@ -19,10 +19,8 @@ export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
 BENCH_NAME=patched-cpu
 # shellcheck source=lib.sh
 . "$ROOT/tests/bench/lib.sh"
-ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
-timeout 1500 cargo build -q --release --manifest-path tests/bench/rust/Cargo.toml
-PATCHED_BIN=$(bash tests/bench/engineioxide_patch.sh build)
+build_bench patched
 mkdir -p "$RESULTS"
 : >"$OUT"
 
@@ -30,19 +28,12 @@ for round in $(seq 1 "$ROUNDS"); do
     for variant in runtime patched; do
         bin=$BIN
         [ "$variant" = patched ] && bin=$PATCHED_BIN
-        : >"$WORK/srv.out"
-        taskset -c 1 "$bin/bench-server" --worker-threads 1 --accept runtime >"$WORK/srv.out" 2>"$WORK/srv.err" &
-        SPID=$!
-        PIDS=("$SPID")
-        for _ in $(seq 1 200); do grep -q '"pid"' "$WORK/srv.out" && break; sleep 0.05; done
-        PORT=$(sed -n 's/.*"port":\([0-9]*\).*/\1/p' "$WORK/srv.out" | head -1)
+        start_server taskset -c 1 "$bin/bench-server" --worker-threads 1 --accept runtime
         log "round $round: $variant (pid $SPID)"
         timeout 400 taskset -c 0 "$BIN/bench-loadgen" --server "127.0.0.1:$PORT" --pid "$SPID" --target "$variant" \
             --round "$round" --conns "$CONNS" --secs "$SECS" --fanout-rate 20000 --ingest-rate 5000 \
             --ingest-senders 1000 --only "$ONLY" >>"$OUT" 2>"$WORK/lg.err" || log "load generator failed: $(tail -2 "$WORK/lg.err")"
-        kill -TERM "$SPID" 2>/dev/null || true
-        wait "$SPID" 2>/dev/null || true
-        PIDS=()
+        stop_server
     done
 done
 

@@ -36,7 +36,6 @@ BENCH_NAME=scaleout
 . "$ROOT/tests/bench/lib.sh"
 
 command -v redis-server >/dev/null || { echo "error: redis-server is missing (apt-get install -y redis-server)" >&2; exit 1; }
-ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 NOFILE=$(ulimit -n)
 if [ "$NOFILE" != unlimited ] && [ "$NOFILE" -lt $((MEMBERS + RECOVER_CLIENTS + 200)) ]; then
     MEMBERS=$(( (NOFILE - RECOVER_CLIENTS - 200) / 1000 * 1000 ))
