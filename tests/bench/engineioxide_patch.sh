@@ -8,9 +8,11 @@
 #   tests/bench/engineioxide_patch.sh test    # the crate's own tests (all features) and clippy, patched
 #   tests/bench/engineioxide_patch.sh build   # the bench binaries against the patched crate;
 #                                             # prints the directory of the binaries on stdout
+#   PATCH_UPTO=2 tests/bench/engineioxide_patch.sh build   # only the first two numbered patches
+#                                             # (what each patch of the series gives), own dirs
 #
-# The copy lives in $CARGO_TARGET_DIR/engineioxide-patched/src, the build in
-# $CARGO_TARGET_DIR/engineioxide-patched (a target dir of its own, so the normal bench build is
+# The copy lives in $CARGO_TARGET_DIR/engineioxide-patched[-uptoN]/src, the build in
+# $CARGO_TARGET_DIR/engineioxide-patched[-uptoN] (a target dir of its own, so the normal bench build is
 # untouched). The bench crate's Cargo.lock is restored afterwards (cargo rewrites a patched entry).
 set -euo pipefail
 
@@ -27,6 +29,13 @@ log() { printf '[engineioxide-patch] %s\n' "$*" >&2; }
 VERSION=$(awk '/^name = "engineioxide"$/ {getline; gsub(/[^0-9.]/, ""); print; exit}' "$BENCH/Cargo.lock")
 PATCHES=(tests/bench/patches/engineioxide-"$VERSION"-*.patch)
 [ -e "${PATCHES[0]}" ] || { log "no patch for engineioxide $VERSION in tests/bench/patches"; exit 1; }
+SUFFIX=
+if [ -n "${PATCH_UPTO:-}" ]; then
+    [[ $PATCH_UPTO =~ ^[1-9][0-9]*$ ]] && [ "$PATCH_UPTO" -le ${#PATCHES[@]} ] ||
+        { log "PATCH_UPTO must be 1..${#PATCHES[@]} (the numbered patches), not '$PATCH_UPTO'"; exit 2; }
+    PATCHES=("${PATCHES[@]:0:PATCH_UPTO}")
+    SUFFIX=-upto$PATCH_UPTO
+fi
 for name in ${PATCH_EXPERIMENTS:-}; do
     PATCHES+=("tests/bench/patches/experiments/engineioxide-$VERSION-$name.patch")
 done
@@ -35,7 +44,7 @@ cargo fetch -q --locked --manifest-path "$BENCH/Cargo.toml"
 PUBLISHED=$(find "${CARGO_HOME:-$HOME/.cargo}/registry/src" -maxdepth 2 -type d -name "engineioxide-$VERSION" | head -1)
 [ -n "$PUBLISHED" ] || { log "engineioxide $VERSION is not in the cargo registry cache"; exit 1; }
 
-OUTDIR=$CARGO_TARGET_DIR/engineioxide-patched
+OUTDIR=$CARGO_TARGET_DIR/engineioxide-patched$SUFFIX
 COPY=$OUTDIR/src
 rm -rf "$COPY"
 mkdir -p "$OUTDIR"
@@ -53,7 +62,7 @@ if [ "$MODE" = test ]; then
     cp "$BENCH/Cargo.lock" "$COPY/Cargo.lock"
     (cd "$COPY" && CARGO_TARGET_DIR=$OUTDIR/test-target cargo test -q --all-features)
     (cd "$COPY" && CARGO_TARGET_DIR=$OUTDIR/test-target cargo clippy -q --all-features --all-targets -- -D warnings)
-    log "engineioxide $VERSION with the patch: tests and clippy passed"
+    log "engineioxide $VERSION with ${#PATCHES[@]} patch(es): tests and clippy passed"
     exit 0
 fi
 

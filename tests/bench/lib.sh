@@ -48,14 +48,18 @@ stop_server() {
 }
 
 # Builds the bench binaries (release) and, when a variant in $* starts with `patched`, the same
-# against engineioxide with tests/bench/patches applied (engineioxide_patch.sh): PATCHED_BIN.
+# against engineioxide with tests/bench/patches applied (engineioxide_patch.sh): PATCHED_BIN; a
+# variant `patched-upto<N>` gets the first N patches of the series only: PATCHED_BINS[variant].
 build_bench() {
     timeout 1500 cargo build -q --release --manifest-path "$ROOT/tests/bench/rust/Cargo.toml"
+    declare -gA PATCHED_BINS=()
     local v
     for v in "$@"; do
-        if [[ $v == patched* ]]; then
-            PATCHED_BIN=$(bash "$ROOT/tests/bench/engineioxide_patch.sh" build)
-            return 0
-        fi
+        case $v in
+            patched-upto[1-9]*)
+                PATCHED_BINS[$v]=$(PATCH_UPTO=${v#patched-upto} bash "$ROOT/tests/bench/engineioxide_patch.sh" build) ;;
+            patched*)
+                [ -n "${PATCHED_BIN:-}" ] || PATCHED_BIN=$(bash "$ROOT/tests/bench/engineioxide_patch.sh" build) ;;
+        esac
     done
 }
