@@ -68,12 +68,12 @@ loadgen() {
 
 for VARIANT in $VARIANTS; do
     case $VARIANT in
-        axum) start_server "$BIN/bench-server" --worker-threads 1 --accept axum --ws-read-buffer 4096 ;;
-        compact) start_server "$BIN/bench-server" --worker-threads 1 --accept compact --ws-read-buffer 4096 ;;
-        compact-1k) start_server "$BIN/bench-server" --worker-threads 1 --accept compact --ws-read-buffer 1024 ;;
-        runtime) start_server "$BIN/bench-server" --worker-threads 1 --accept runtime ;;
-        patched-upto*) start_server "${PATCHED_BINS[$VARIANT]}/bench-server" --worker-threads 1 --accept runtime ;;
-        patched) start_server "$PATCHED_BIN/bench-server" --worker-threads 1 --accept runtime ;;
+        axum) start_server "$BIN/bench-server" --worker-threads 1 --count-heap --accept axum --ws-read-buffer 4096 ;;
+        compact) start_server "$BIN/bench-server" --worker-threads 1 --count-heap --accept compact --ws-read-buffer 4096 ;;
+        compact-1k) start_server "$BIN/bench-server" --worker-threads 1 --count-heap --accept compact --ws-read-buffer 1024 ;;
+        runtime) start_server "$BIN/bench-server" --worker-threads 1 --count-heap --accept runtime ;;
+        patched-upto*) start_server "${PATCHED_BINS[$VARIANT]}/bench-server" --worker-threads 1 --count-heap --accept runtime ;;
+        patched) start_server "$PATCHED_BIN/bench-server" --worker-threads 1 --count-heap --accept runtime ;;
         node) start_server node "$JS/bench/dist/server.js" ;;
         *) log "unknown variant $VARIANT"; exit 2 ;;
     esac

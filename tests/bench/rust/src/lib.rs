@@ -186,17 +186,28 @@ mod tests {
 /// counts freed pages the allocator keeps and the binary's own pages).
 pub mod alloc {
     use std::alloc::{GlobalAlloc, Layout, System};
-    use std::sync::atomic::{AtomicI64, Ordering::Relaxed};
+    use std::sync::atomic::{AtomicBool, AtomicI64, Ordering::Relaxed};
 
     static BYTES: AtomicI64 = AtomicI64::new(0);
     static ALLOCS: AtomicI64 = AtomicI64::new(0);
+    // Off unless asked for: the four atomic adds per allocation and free cost the CPU runs about
+    // 2 % at fan-out 1 -> 10 (perf, results/server-profile.md), which Node does not pay.
+    static COUNTING: AtomicBool = AtomicBool::new(false);
 
-    /// Live bytes and live allocations (requested sizes, not the allocator's rounding).
-    pub fn heap_live() -> (i64, i64) {
-        (BYTES.load(Relaxed), ALLOCS.load(Relaxed))
+    /// Starts counting. Call it first in `main`: what was allocated before and is freed after
+    /// makes the live figures smaller by that much (a few argument strings); slopes per socket
+    /// are unaffected.
+    pub fn start_counting() {
+        COUNTING.store(true, Relaxed);
     }
 
-    /// The system allocator, counting what is live.
+    /// Live bytes and live allocations (requested sizes, not the allocator's rounding) since
+    /// [`start_counting`]; `None` when counting is off.
+    pub fn heap_live() -> Option<(i64, i64)> {
+        COUNTING.load(Relaxed).then(|| (BYTES.load(Relaxed), ALLOCS.load(Relaxed)))
+    }
+
+    /// The system allocator, counting what is live once [`start_counting`] was called.
     pub struct CountingAlloc;
 
     // SAFETY: every call is forwarded to `System` unchanged; only counters are added.
@@ -204,7 +215,7 @@ pub mod alloc {
         unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
             // SAFETY: forwarded with the caller's layout.
             let p = unsafe { System.alloc(layout) };
-            if !p.is_null() {
+            if !p.is_null() && COUNTING.load(Relaxed) {
                 BYTES.fetch_add(layout.size() as i64, Relaxed);
                 ALLOCS.fetch_add(1, Relaxed);
             }
@@ -213,7 +224,7 @@ pub mod alloc {
         unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
             // SAFETY: forwarded with the caller's layout.
             let p = unsafe { System.alloc_zeroed(layout) };
-            if !p.is_null() {
+            if !p.is_null() && COUNTING.load(Relaxed) {
                 BYTES.fetch_add(layout.size() as i64, Relaxed);
                 ALLOCS.fetch_add(1, Relaxed);
             }
@@ -222,13 +233,15 @@ pub mod alloc {
         unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
             // SAFETY: `ptr` came from this allocator (that is, `System`) with `layout`.
             unsafe { System.dealloc(ptr, layout) };
-            BYTES.fetch_sub(layout.size() as i64, Relaxed);
-            ALLOCS.fetch_sub(1, Relaxed);
+            if COUNTING.load(Relaxed) {
+                BYTES.fetch_sub(layout.size() as i64, Relaxed);
+                ALLOCS.fetch_sub(1, Relaxed);
+            }
         }
         unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
             // SAFETY: forwarded unchanged.
             let p = unsafe { System.realloc(ptr, layout, new_size) };
-            if !p.is_null() {
+            if !p.is_null() && COUNTING.load(Relaxed) {
                 BYTES.fetch_add(new_size as i64 - layout.size() as i64, Relaxed);
             }
             p

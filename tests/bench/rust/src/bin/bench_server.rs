@@ -4,7 +4,7 @@
 //! a generated server ships with).
 //!
 //! Usage: `bench-server [--addr 127.0.0.1:0] [--worker-threads 1] [--nagle] [--max-buffer N]
-//! [--ws-read-buffer N] [--accept axum|compact|runtime] [--ping-interval-ms N]`
+//! [--ws-read-buffer N] [--accept axum|compact|runtime] [--ping-interval-ms N] [--count-heap]`
 //! (`--max-buffer`: packets buffered per socket, the runtime's `ServerConfig::max_buffer_size`,
 //! for experiments; default: the runtime's default; `--ws-read-buffer`: bytes,
 //! `ServerConfig::ws_read_buffer_size`; `--accept`: `axum::serve` as before (default),
@@ -12,9 +12,10 @@
 //! accept loop `Runtime::serve`, caps raised above the benchmark's socket count); the HS256 secret
 //! comes from `BENCH_JWT_SECRET`; `--ping-interval-ms`: Engine.IO heartbeat interval (default
 //! 25,000, socketioxide's), for the drop experiments. Prints one line `{"port":P,"pid":PID}` once listening.
-//! `GET /stats` answers the runtime's counters as JSON (emit drops, acks that failed, ...) plus
-//! `heap_live_bytes` / `heap_live_allocs`: the allocator's view, from a counting global
-//! allocator (two relaxed atomic adds per allocation and per free).
+//! `GET /stats` answers the runtime's counters as JSON (emit drops, acks that failed, ...) plus,
+//! with `--count-heap`, `heap_live_bytes` / `heap_live_allocs`: the allocator's view, from a
+//! counting global allocator (two relaxed atomic adds per allocation and per free; off without the
+//! flag, so CPU runs do not pay for it).
 
 #[allow(dead_code, missing_docs, clippy::all)]
 mod generated {
@@ -78,6 +79,8 @@ fn parse_args() -> Result<Args, String> {
             "--addr" => a.addr = it.next().ok_or("--addr needs a value")?.parse().map_err(|e| format!("--addr: {e}"))?,
             "--worker-threads" => a.workers = it.next().ok_or("--worker-threads needs a value")?.parse().map_err(|e| format!("--worker-threads: {e}"))?,
             "--nagle" => a.nodelay = false,
+            // Read first thing in `main` (counting starts before anything else allocates).
+            "--count-heap" => {}
             "--max-buffer" => a.max_buffer = Some(it.next().ok_or("--max-buffer needs a value")?.parse().map_err(|e| format!("--max-buffer: {e}"))?),
             "--ws-read-buffer" => a.ws_read_buffer = Some(it.next().ok_or("--ws-read-buffer needs a value")?.parse().map_err(|e| format!("--ws-read-buffer: {e}"))?),
             "--ping-interval-ms" => a.ping_interval_ms = Some(it.next().ok_or("--ping-interval-ms needs a value")?.parse().map_err(|e| format!("--ping-interval-ms: {e}"))?),
@@ -96,10 +99,13 @@ fn parse_args() -> Result<Args, String> {
 }
 
 fn main() -> std::process::ExitCode {
+    if std::env::args_os().any(|a| a == "--count-heap") {
+        switchboard_bench::alloc::start_counting();
+    }
     let args = match parse_args() {
         Ok(a) => a,
         Err(e) => {
-            eprintln!("error: {e}\nusage: bench-server [--addr 127.0.0.1:0] [--worker-threads 1] [--nagle] [--max-buffer N] [--ws-read-buffer N] [--accept axum|compact|runtime] [--ping-interval-ms N]");
+            eprintln!("error: {e}\nusage: bench-server [--addr 127.0.0.1:0] [--worker-threads 1] [--nagle] [--max-buffer N] [--ws-read-buffer N] [--accept axum|compact|runtime] [--ping-interval-ms N] [--count-heap]");
             return std::process::ExitCode::from(2);
         }
     };
@@ -142,8 +148,7 @@ async fn serve(args: Args) -> std::io::Result<()> {
                 let rt = stats_rt.clone();
                 async move {
                     let mut stats = serde_json::to_value(rt.metrics().snapshot()).unwrap_or_default();
-                    let (bytes, allocs) = heap_live();
-                    if let Some(map) = stats.as_object_mut() {
+                    if let (Some((bytes, allocs)), Some(map)) = (heap_live(), stats.as_object_mut()) {
                         map.insert("heap_live_bytes".into(), bytes.into());
                         map.insert("heap_live_allocs".into(), allocs.into());
                     }
