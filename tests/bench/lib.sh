@@ -6,6 +6,7 @@
 BIN=$CARGO_TARGET_DIR/release
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 RESULTS=${RESULTS_DIR:-$ROOT/tests/bench/results}
+mkdir -p "$RESULTS"
 OUT=$RESULTS/$BENCH_NAME-$STAMP.jsonl
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/switchboard-$BENCH_NAME.XXXXXX")
 LOG_TAG=$BENCH_NAME
