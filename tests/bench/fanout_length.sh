@@ -8,6 +8,7 @@
 #
 #   tests/bench/fanout_length.sh                      # ROUNDS=3 SHORT=2 LONG=10, ~12 min
 #   ROUNDS=1 CONNS=2000 SHORT=1 LONG=2 tests/bench/fanout_length.sh   # smoke
+#   REPORT_ONLY=tests/bench/results/fanout-length-<date>.jsonl tests/bench/fanout_length.sh  # the table again
 #
 # Needs tests/js set up (npm ci) for Node. Prints figures; never fails on speed.
 set -euo pipefail
@@ -23,6 +24,9 @@ JS=$ROOT/tests/js
 BENCH_NAME=fanout-length
 # shellcheck source=lib.sh
 . "$ROOT/tests/bench/lib.sh"
+if [ -n "${REPORT_ONLY:-}" ]; then
+    OUT=$REPORT_ONLY   # print the table of an earlier run's raw file
+else
 build_bench
 [ -x "$JS/node_modules/.bin/tsc" ] || { log "tests/js/node_modules is missing: run npm ci in tests/js"; exit 1; }
 rm -rf "$JS/bench/dist"
@@ -47,22 +51,29 @@ for line in sys.stdin:
         done
     done
 done
+fi
 
 log "raw: $OUT"
-python3 - "$OUT" "$SHORT" "$LONG" <<'EOF'
+python3 - "$OUT" "$SHORT" "$LONG" <<'EOF2'
 import json, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
 short, long_ = float(sys.argv[2]), float(sys.argv[3])
-def med(label, target, secs):
-    v = [r["per_msg_sched_us"] for r in rows if r["label"] == label and r["target"] == target and r["secs"] == secs]
-    return (statistics.median(v), len(v)) if v else (None, 0)
-print(f"| scenario | Node {short:g} s | Node {long_:g} s | long/short | Rust {short:g} s | Rust {long_:g} s | long/short | Rust/Node {short:g} s | Rust/Node {long_:g} s | dropped |")
+# Every ratio pairs runs of the same round (minutes apart at most): this VM's speed drifts by 20-30 %
+# over ten minutes, more than the effect looked for, so medians of unpaired runs would mislead.
+def runs(label, target, secs):
+    return {r["round"]: r["per_msg_sched_us"] for r in rows if r["label"] == label and r["target"] == target and r["secs"] == secs}
+def med(d):
+    return statistics.median(d.values()) if d else None
+def paired(a, b):
+    v = [a[k] / b[k] for k in a if k in b]
+    return statistics.median(v) if v else None
+f = lambda x: "–" if x is None else f"{x:.2f}"
+print(f"| scenario | Node {short:g} s | Node {long_:g} s | Node long/short | Rust {short:g} s | Rust {long_:g} s | Rust long/short | Rust/Node {short:g} s | Rust/Node {long_:g} s | dropped |")
 print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 for label in dict.fromkeys(r["label"] for r in rows):
-    (ns, _), (nl, _), (rs, _), (rl, _) = (med(label, "node", short), med(label, "node", long_), med(label, "rust", short), med(label, "rust", long_))
-    f = lambda x: "–" if x is None else f"{x:.2f}"
-    q = lambda a, b: "–" if a is None or b is None else f"{a / b:.2f}"
+    ns, nl, rs, rl = runs(label, "node", short), runs(label, "node", long_), runs(label, "rust", short), runs(label, "rust", long_)
     dropped = sum(r.get("dropped", 0) for r in rows if r["label"] == label)
-    print(f"| {label} | {f(ns)} | {f(nl)} | {q(nl, ns)} | {f(rs)} | {f(rl)} | {q(rl, rs)} | {q(rs, ns)} | {q(rl, nl)} | {dropped} |")
-print(f"\nServer CPU µs per delivery (schedstat), median over {max(r['round'] for r in rows)} round(s).")
-EOF
+    print(f"| {label} | {f(med(ns))} | {f(med(nl))} | {f(paired(nl, ns))} | {f(med(rs))} | {f(med(rl))} | {f(paired(rl, rs))} | {f(paired(rs, ns))} | {f(paired(rl, nl))} | {dropped} |")
+print(f"\nServer CPU µs per delivery (schedstat), medians over {max(r['round'] for r in rows)} round(s); ratios are medians of")
+print("per-round ratios (runs of the same round).")
+EOF2
