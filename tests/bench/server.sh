@@ -30,6 +30,8 @@ FANOUT_RATE=${FANOUT_RATE:-20000}   # deliveries per second offered in every fan
 INGEST_RATE=${INGEST_RATE:-5000}    # messages per second offered in ingest
 INGEST_SENDERS=${INGEST_SENDERS:-1000}
 SERVER_BUDGET=${SERVER_BUDGET:-600}  # seconds for the whole script (build included); fewer rounds if needed
+# The first round of issue 17 (2026-11-26): its Rust/Node ratios are printed next to this run's.
+BASELINE=${BASELINE:-$ROOT/tests/bench/results/server-20261126T122839Z.json}
 SERVER_CORE=${SERVER_CORE:-1}
 CLIENT_CORE=${CLIENT_CORE:-0}
 export BENCH_JWT_SECRET=${BENCH_JWT_SECRET:-bench-secret-$$}
@@ -170,6 +172,7 @@ JSON=$RESULTS/server-$STAMP.json
     --meta "conns=$CONNS" --meta "secs=$SECS" --meta "rounds=$DONE_ROUNDS" --meta "rounds_requested=$ROUNDS" --meta "server_budget_s=$SERVER_BUDGET" --meta "fanout_rate=$FANOUT_RATE" \
     --meta "ingest_rate=$INGEST_RATE" --meta "ingest_senders=$INGEST_SENDERS" \
     --meta "loadavg_at_start=$LOADAVG_START" --meta "loadavg_at_end=$(cut -d' ' -f1-3 /proc/loadavg)" \
+    --baseline "$BASELINE" \
     ${BENCH_NOTES:+--meta "note_run=$BENCH_NOTES"}
 log "done in $((END - START)) s: $JSON, $RESULTS/server.md"
 cat "$RESULTS/server.md"

@@ -1,11 +1,15 @@
 //! `bench-report`: turns the load generator's JSON lines into the benchmark's outputs.
 //!
-//! `bench-report --raw RAW.jsonl --json OUT.json --md OUT.md [--drop-rounds 1] [--meta k=v]...`
+//! `bench-report --raw RAW.jsonl --json OUT.json --md OUT.md [--drop-rounds 1] [--meta k=v]...
+//! [--baseline EARLIER.json]`
 //!
 //! OUT.json holds the machine facts, versions (from `--meta` and the lock file), every raw
 //! sample, and the per-scenario summary. OUT.md holds one table per group of figures:
 //! Node median, Rust median, ratio (Rust / Node), spread ((max - min) / median of the measured
 //! rounds), the echo ceiling where there is one, and expected / received / dropped totals.
+//! With `--baseline` (an earlier run's OUT.json) the tables of CPU per unit and idle memory also
+//! show that run's Rust/Node ratio per scenario: the new figures next to the old, each ratio from
+//! its own run.
 
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
@@ -17,10 +21,11 @@ struct Args {
     md: String,
     drop_rounds: u64,
     meta: Vec<(String, String)>,
+    baseline: Option<String>,
 }
 
 fn parse_args() -> Result<Args, String> {
-    let mut a = Args { raw: String::new(), json: String::new(), md: String::new(), drop_rounds: 1, meta: Vec::new() };
+    let mut a = Args { raw: String::new(), json: String::new(), md: String::new(), drop_rounds: 1, meta: Vec::new(), baseline: None };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         let v = it.next().ok_or(format!("{flag} needs a value"))?;
@@ -29,6 +34,7 @@ fn parse_args() -> Result<Args, String> {
             "--json" => a.json = v,
             "--md" => a.md = v,
             "--drop-rounds" => a.drop_rounds = v.parse().map_err(|_| "--drop-rounds: not a number")?,
+            "--baseline" => a.baseline = Some(v),
             "--meta" => {
                 let (k, val) = v.split_once('=').ok_or("--meta wants key=value")?;
                 a.meta.push((k.to_string(), val.to_string()));
@@ -37,7 +43,7 @@ fn parse_args() -> Result<Args, String> {
         }
     }
     if a.raw.is_empty() || a.json.is_empty() || a.md.is_empty() {
-        return Err("usage: bench-report --raw RAW.jsonl --json OUT.json --md OUT.md [--drop-rounds 1] [--meta k=v]...".into());
+        return Err("usage: bench-report --raw RAW.jsonl --json OUT.json --md OUT.md [--drop-rounds 1] [--meta k=v]... [--baseline EARLIER.json]".into());
     }
     Ok(a)
 }
@@ -183,6 +189,22 @@ fn main() -> std::process::ExitCode {
             eprintln!("error: cannot read {}: {e}", a.raw);
             return std::process::ExitCode::FAILURE;
         }
+    };
+    // An earlier run's summary (its date and rows), for the column of its Rust/Node ratios.
+    let baseline: Option<(String, Vec<Value>)> = match &a.baseline {
+        None => None,
+        Some(path) => match std::fs::read_to_string(path).map_err(|e| e.to_string()).and_then(|t| serde_json::from_str::<Value>(&t).map_err(|e| e.to_string())) {
+            Ok(v) => Some((v["meta"]["date"].as_str().unwrap_or(path).to_string(), v["summary"].as_array().cloned().unwrap_or_default())),
+            Err(e) => {
+                eprintln!("error: cannot read the baseline {path}: {e}");
+                return std::process::ExitCode::FAILURE;
+            }
+        },
+    };
+    let base_ratio = |label: &str, path: &str| -> Option<f64> {
+        let row = baseline.as_ref()?.1.iter().find(|r| r["label"] == label)?;
+        let (n, r) = (row["node"][path]["median"].as_f64()?, row["rust"][path]["median"].as_f64()?);
+        (n > 0.0).then(|| r / n)
     };
     let samples: Vec<Value> = raw_text.lines().filter(|l| l.starts_with('{')).filter_map(|l| serde_json::from_str(l).ok()).collect();
     let measured: Vec<&Value> = samples.iter().filter(|s| s["round"].as_u64().unwrap_or(0) >= a.drop_rounds).collect();
@@ -345,6 +367,12 @@ fn main() -> std::process::ExitCode {
         }
         let mut head = "| Scenario | Unit | Node | Rust | Rust/Node | Node spread | Rust spread |".to_string();
         let mut sep = "|---|---|---:|---:|---:|---:|---:|".to_string();
+        // The earlier run's ratio goes next to this run's for the headline figures only.
+        let base_date = baseline.as_ref().filter(|_| matches!(path, "per_msg_us" | "bytes_per_socket")).map(|b| b.0.as_str());
+        if let Some(date) = base_date {
+            let _ = write!(head, " Rust/Node in {date} |");
+            sep.push_str("---:|");
+        }
         if with_ceiling {
             head.push_str(" WS echo ceiling |");
             sep.push_str("---:|");
@@ -369,6 +397,9 @@ fn main() -> std::process::ExitCode {
                 continue;
             }
             let mut line = format!("| {label} | {unit} | {} | {} | {} | {} | {} |", cell(n), cell(r), ratio(r, n), spread(n), spread(r));
+            if base_date.is_some() {
+                let _ = write!(line, " {} |", base_ratio(label, path).map_or("–".to_string(), |x| format!("{x:.2}")));
+            }
             if with_ceiling {
                 let _ = write!(line, " {} |", cell(st("echo", path)));
             }
