@@ -28,9 +28,7 @@ if [ -n "${REPORT_ONLY:-}" ]; then
     OUT=$REPORT_ONLY   # print the table of an earlier run's raw file
 else
 build_bench
-[ -x "$JS/node_modules/.bin/tsc" ] || { log "tests/js/node_modules is missing: run npm ci in tests/js"; exit 1; }
-rm -rf "$JS/bench/dist"
-timeout 300 "$JS/node_modules/.bin/tsc" -p "$JS/bench/tsconfig.json"
+build_node_bench
 
 for round in $(seq 1 "$ROUNDS"); do
     for target in node rust; do

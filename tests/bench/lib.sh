@@ -48,6 +48,18 @@ stop_server() {
     PIDS=()
 }
 
+# Compiles the Node bench server (tests/js/bench, against the generated TS types) afresh; returns 1,
+# with a message, when tests/js has no node_modules (npm ci there first).
+build_node_bench() {
+    local js=$ROOT/tests/js
+    if [ ! -x "$js/node_modules/.bin/tsc" ] || [ ! -d "$js/node_modules/socket.io" ]; then
+        log "tests/js/node_modules is missing: run npm ci in tests/js"
+        return 1
+    fi
+    rm -rf "$js/bench/dist"
+    timeout 300 "$js/node_modules/.bin/tsc" -p "$js/bench/tsconfig.json"
+}
+
 # Builds the bench binaries (release) and, when a variant in $* starts with `patched`, the same
 # against engineioxide with tests/bench/patches applied (engineioxide_patch.sh): PATCHED_BIN; a
 # variant `patched-upto<N>` gets the first N patches of the series only: PATCHED_BINS[variant].

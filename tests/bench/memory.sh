@@ -38,15 +38,10 @@ if [ "$NOFILE" != unlimited ] && [ "$NOFILE" -lt $((LAST + 100)) ]; then
 fi
 # shellcheck disable=SC2086 # one word per variant
 build_bench $VARIANTS
-if [[ " $VARIANTS " == *" node "* ]]; then
-    if [ -x "$JS/node_modules/.bin/tsc" ] && [ -d "$JS/node_modules/socket.io" ]; then
-        timeout 300 "$JS/node_modules/.bin/tsc" -p "$JS/bench/tsconfig.json"
-    else
-        log "tests/js/node_modules is missing: node variant skipped"
-        VARIANTS=${VARIANTS/node/}
-    fi
+if [[ " $VARIANTS " == *" node "* ]] && ! build_node_bench; then
+    log "node variant skipped"
+    VARIANTS=${VARIANTS/node/}
 fi
-mkdir -p "$RESULTS"
 : >"$OUT"
 
 # Runs a load generator with --only connect until it reports idle; $1 = label, $2 = sockets.

@@ -21,7 +21,6 @@ BENCH_NAME=patched-cpu
 . "$ROOT/tests/bench/lib.sh"
 
 build_bench patched
-mkdir -p "$RESULTS"
 : >"$OUT"
 
 for round in $(seq 1 "$ROUNDS"); do

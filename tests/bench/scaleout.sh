@@ -42,7 +42,6 @@ if [ "$NOFILE" != unlimited ] && [ "$NOFILE" -lt $((MEMBERS + RECOVER_CLIENTS + 
     log "open-file limit is $NOFILE: members scaled down to $MEMBERS"
 fi
 timeout 1500 cargo build -q --release --manifest-path tests/bench/rust/Cargo.toml --bin bench-gateway --bin bench-scaleout
-mkdir -p "$RESULTS"
 
 # A free loopback port: bound by the OS, then released (the kernel does not reuse it at once).
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
