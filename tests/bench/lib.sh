@@ -63,9 +63,11 @@ build_node_bench() {
 # Builds the bench binaries (release) and, when a variant in $* starts with `patched`, the same
 # against engineioxide with tests/bench/patches applied (engineioxide_patch.sh): PATCHED_BIN; a
 # variant `patched-upto<N>` gets the first N patches of the series only: PATCHED_BINS[variant].
+# A variant `rev-<commit>` is the bench server of that commit (our runtime as it was), built
+# from `git archive` in a target dir of its own: REV_BINS[variant]. Returns 1 for an unknown commit.
 build_bench() {
     timeout 1500 cargo build -q --release --manifest-path "$ROOT/tests/bench/rust/Cargo.toml"
-    declare -gA PATCHED_BINS=()
+    declare -gA PATCHED_BINS=() REV_BINS=()
     local v
     for v in "$@"; do
         case $v in
@@ -73,6 +75,24 @@ build_bench() {
                 PATCHED_BINS[$v]=$(PATCH_UPTO=${v#patched-upto} bash "$ROOT/tests/bench/engineioxide_patch.sh" build) ;;
             patched*)
                 [ -n "${PATCHED_BIN:-}" ] || PATCHED_BIN=$(bash "$ROOT/tests/bench/engineioxide_patch.sh" build) ;;
+            rev-*)
+                REV_BINS[$v]=$(build_rev "${v#rev-}") || return 1 ;;
         esac
     done
+}
+
+# build_rev COMMIT: builds the bench crate of COMMIT in $CARGO_TARGET_DIR/bench-rev/<sha> (kept,
+# so a second run reuses it) and prints its release dir.
+build_rev() {
+    local sha
+    sha=$(git -C "$ROOT" rev-parse --verify -q "$1^{commit}") || { log "no commit $1"; return 1; }
+    local dir=$CARGO_TARGET_DIR/bench-rev/$sha
+    if [ ! -d "$dir/src" ]; then
+        mkdir -p "$dir/src.tmp"
+        git -C "$ROOT" archive "$sha" | tar -x -C "$dir/src.tmp"
+        mv "$dir/src.tmp" "$dir/src"
+    fi
+    log "building the bench server of $sha"
+    CARGO_TARGET_DIR=$dir/target timeout 1500 cargo build -q --release --manifest-path "$dir/src/tests/bench/rust/Cargo.toml" >&2
+    echo "$dir/target/release"
 }

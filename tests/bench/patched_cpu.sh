@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# Server CPU with and without our engineioxide patch (engineioxide_patch.sh), side by side: the
-# same bench-server (`--accept runtime`, 1 worker thread, pinned) built twice, the same load
-# generator sequence (server.sh's settings), rounds interleaved. It answers "does the patch that
-# shrinks idle memory cost CPU per delivery?" (one boxed item per queued packet; the writer task's
-# new shape). Prints the median server CPU us per unit, user and kernel apart, and drops.
+# Server CPU of two (or more) builds of the bench server side by side: the same bench-server
+# (`--accept runtime`, 1 worker thread, pinned) built per variant, the same load generator
+# sequence (server.sh's settings), rounds interleaved. Variants: `runtime` (this tree),
+# `patched` / `patched-upto<N>` (engineioxide with our patches, engineioxide_patch.sh), and
+# `rev-<commit>` (the bench server of an earlier commit). It answers "does the patch that shrinks
+# idle memory cost CPU per delivery?", and "what did this runtime change save?" (`rev-<before>`
+# against `runtime`). Prints the median server CPU us per unit, user and kernel apart, each
+# variant's ratio to the first, and drops.
 #
 #   ROUNDS=3 tests/bench/patched_cpu.sh
+#   VARIANTS="rev-HEAD~1 runtime" ONLY=fanout ROUNDS=6 tests/bench/patched_cpu.sh
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -14,19 +18,31 @@ ROUNDS=${ROUNDS:-3}
 CONNS=${CONNS:-10000}
 SECS=${SECS:-2}
 ONLY=${ONLY:-ack_rtt,fanout,ingest,ingest_max}
+read -r -a VARS <<<"${VARIANTS:-runtime patched}"
+[ "${#VARS[@]}" -ge 2 ] || { echo "VARIANTS needs two or more variants" >&2; exit 2; }
 export BENCH_JWT_SECRET=${BENCH_JWT_SECRET:-bench-secret-$$}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
 BENCH_NAME=patched-cpu
 # shellcheck source=lib.sh
 . "$ROOT/tests/bench/lib.sh"
 
-build_bench patched
+build_bench "${VARS[@]}"
 : >"$OUT"
 
+bin_of() {
+    case $1 in
+        runtime) echo "$BIN" ;;
+        patched-upto[1-9]*) echo "${PATCHED_BINS[$1]}" ;;
+        patched) echo "$PATCHED_BIN" ;;
+        rev-*) echo "${REV_BINS[$1]}" ;;
+        *) log "unknown variant $1 (runtime, patched, patched-upto<N>, rev-<commit>)"; return 1 ;;
+    esac
+}
+for variant in "${VARS[@]}"; do bin_of "$variant" >/dev/null || exit 2; done
+
 for round in $(seq 1 "$ROUNDS"); do
-    for variant in runtime patched; do
-        bin=$BIN
-        [ "$variant" = patched ] && bin=$PATCHED_BIN
+    for variant in "${VARS[@]}"; do
+        bin=$(bin_of "$variant")
         start_server taskset -c 1 "$bin/bench-server" --worker-threads 1 --accept runtime
         log "round $round: $variant (pid $SPID)"
         timeout 400 taskset -c 0 "$BIN/bench-loadgen" --server "127.0.0.1:$PORT" --pid "$SPID" --target "$variant" \
@@ -37,26 +53,30 @@ for round in $(seq 1 "$ROUNDS"); do
 done
 
 log "raw: $OUT (load average at the end: $(cut -d' ' -f1-3 /proc/loadavg))"
-python3 - "$OUT" <<'EOF'
+python3 - "$OUT" "${VARS[@]}" <<'EOF'
 import json, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip().startswith("{")]
 rows = [r for r in rows if "per_msg_us" in r and r.get("scenario") != "connect"]
+variants = sys.argv[2:]
 labels = list(dict.fromkeys(r["label"] for r in rows))
 def med(label, target, f):
     vals = [f(r) for r in rows if r["label"] == label and r["target"] == target and f(r) is not None]
     return statistics.median(vals) if vals else None
 def fmt(v): return "–" if v is None else f"{v:.2f}"
-print("| scenario | unit | runtime us/unit (user / kernel) | patched us/unit (user / kernel) | patched/runtime | dropped runtime; patched |")
-print("|---|---|---:|---:|---:|---:|")
+first = variants[0]
+head = ["scenario", "unit"] + [f"{v} us/unit (user / kernel)" for v in variants] + [f"{v}/{first}" for v in variants[1:]] + ["dropped " + "; ".join(variants)]
+print("| " + " | ".join(head) + " |")
+print("|---|---|" + "---:|" * (len(head) - 2))
 for label in labels:
     unit = next(r["unit"] for r in rows if r["label"] == label)
-    cells = []
-    for t in ("runtime", "patched"):
+    totals, cells = [], []
+    for t in variants:
         tot = med(label, t, lambda r: r["per_msg_us"])
         usr = med(label, t, lambda r: (r.get("cpu_split") or {}).get("per_msg_user_us"))
         sys_ = med(label, t, lambda r: (r.get("cpu_split") or {}).get("per_msg_sys_us"))
-        cells.append((tot, f"{fmt(tot)} ({fmt(usr)} / {fmt(sys_)})"))
-    ratio = "–" if not cells[0][0] or cells[1][0] is None else f"{cells[1][0] / cells[0][0]:.2f}"
-    drops = "; ".join(str(sum(r.get("dropped", 0) for r in rows if r["label"] == label and r["target"] == t)) for t in ("runtime", "patched"))
-    print(f"| {label} | {unit} | {cells[0][1]} | {cells[1][1]} | {ratio} | {drops} |")
+        totals.append(tot)
+        cells.append(f"{fmt(tot)} ({fmt(usr)} / {fmt(sys_)})")
+    ratios = ["–" if not totals[0] or t is None else f"{t / totals[0]:.2f}" for t in totals[1:]]
+    drops = "; ".join(str(sum(r.get("dropped", 0) for r in rows if r["label"] == label and r["target"] == t)) for t in variants)
+    print("| " + " | ".join([label, unit] + cells + ratios + [drops]) + " |")
 EOF

@@ -11,7 +11,10 @@ use serde_json::Value;
 use super::order::{Ticket, Turn};
 use super::{AckSender, SocketIo, SocketRef};
 use super::router::{Incoming, Router};
+use super::adapter::NodeAdapter;
 use socketioxide::extract::{Event, TryData};
+use socketioxide::handler::{FromMessage, FromMessageParts, MessageHandler};
+use socketioxide::socket::Socket;
 use std::sync::Arc;
 
 /// Shared server state: configuration, authenticator, dedup store and counters.
@@ -147,11 +150,7 @@ impl Runtime {
                 });
                 // One handler for every event: socketioxide's per-socket map of handlers stays
                 // empty. The ticket is taken when the message is extracted, in arrival order.
-                let dispatch_rt = rt.clone();
-                s.on_fallback(move |s: SocketRef, Event(event): Event, TryData(data): TryData<Value>, ticket: Ticket, ack: AckSender| {
-                    let (rt, router) = (dispatch_rt.clone(), router.clone());
-                    async move { rt.dispatch(&router, event, Incoming { s, ticket, ack, data: super::event_data(data) }).await }
-                });
+                s.on_fallback(Dispatcher { rt: rt.clone(), router });
                 // Automatic rooms last: a refused connection joins none (socketioxide would
                 // also remove them).
                 on_connect(s, session);
@@ -160,6 +159,55 @@ impl Runtime {
         };
         // With Redis the namespace accepts connections once subscribed: see `Runtime::mounted`.
         self.mounted.track(io.ns(namespace, handler.with(middleware)));
+    }
+}
+
+/// The one message handler of every socket: each event goes to [`Runtime::dispatch`].
+/// socketioxide's handlers made of closures spawn a task per message; this one runs the event
+/// on the socket's reader until it first waits ([`run_or_spawn`]).
+struct Dispatcher {
+    rt: Arc<Runtime>,
+    router: Arc<Router>,
+}
+
+/// `Dispatcher`'s marker for socketioxide's handler trait (closures use their argument types).
+enum DispatcherArgs {}
+
+impl MessageHandler<NodeAdapter, DispatcherArgs> for Dispatcher {
+    fn call(&self, s: Arc<Socket<NodeAdapter>>, mut v: socketioxide_core::Value, ack_id: Option<i64>) {
+        // The extractors a closure `|s, Event, TryData<Value>, Ticket, AckSender|` would run, in
+        // its order. Only `Event` can fail, and socketioxide has read the event name already.
+        let Ok(sref) = SocketRef::from_message_parts(&s, &mut v, &ack_id);
+        let event = match Event::from_message_parts(&s, &mut v, &ack_id) {
+            Ok(Event(event)) => event,
+            Err(e) => return tracing::error!(sid = %s.id, "unreadable event name: {e}"),
+        };
+        let Ok(TryData(data)) = TryData::<Value>::from_message_parts(&s, &mut v, &ack_id);
+        let Ok(ticket) = <Ticket as FromMessageParts<NodeAdapter>>::from_message_parts(&s, &mut v, &ack_id);
+        let Ok(ack) = AckSender::from_message(s, v, ack_id);
+        let (rt, router) = (self.rt.clone(), self.router.clone());
+        run_or_spawn(async move { rt.dispatch(&router, event, Incoming { s: sref, ticket, ack, data: super::event_data(data) }).await }, &self.rt.metrics);
+    }
+}
+
+/// Runs an event's future on the calling task (socketioxide's reader of the socket) until it
+/// first waits, and gives it a task of its own only then. Most events (parse, validate,
+/// broadcast, ack) never wait, so they cost no task: a spawn, its scheduling and its wake-up
+/// per message. The first poll's waker is a no-op; that is sound because the spawned task polls
+/// the future again at once, and a future registers the waker of its latest poll.
+/// A panic outside the handler's own guard (the pipeline catches the handler's) is logged and
+/// counted in `handler_errors`, as a task's panic would be, and never unwinds into socketioxide.
+pub(crate) fn run_or_spawn(fut: impl Future<Output = ()> + Send + 'static, metrics: &Metrics) {
+    use std::task::{Context, Poll, Waker};
+    let mut fut = Box::pin(fut);
+    let polled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| fut.as_mut().poll(&mut Context::from_waker(Waker::noop()))));
+    match polled {
+        Ok(Poll::Ready(())) => {}
+        Ok(Poll::Pending) => drop(tokio::spawn(fut)),
+        Err(_) => {
+            Metrics::inc(&metrics.handler_errors);
+            tracing::error!("event dispatch panicked");
+        }
     }
 }
 
@@ -195,5 +243,48 @@ impl Runtime {
         };
         let error = AckError::new(ErrorCode::UnknownEvent, format!("the catalogue has no client-to-server event `{event}`"));
         self.send_ack(&s, &event, ack, &Ack::<()>::Err(error));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_future_that_never_waits_is_done_when_run_or_spawn_returns() {
+        let metrics = Metrics::default();
+        let done = Arc::new(AtomicBool::new(false));
+        let flag = done.clone();
+        run_or_spawn(async move { flag.store(true, Ordering::SeqCst) }, &metrics);
+        // No await in between: on a current-thread runtime a spawned task could not have run.
+        assert!(done.load(Ordering::SeqCst));
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_future_that_waits_is_finished_on_its_own_task_when_woken() {
+        let metrics = Metrics::default();
+        let (go_tx, go_rx) = tokio::sync::oneshot::channel::<u32>();
+        let (done_tx, done_rx) = tokio::sync::oneshot::channel::<u32>();
+        // Its first poll registers the no-op waker with the channel; the task's poll must
+        // register a real one, or the send below would never wake it.
+        run_or_spawn(
+            async move {
+                let n = go_rx.await.unwrap();
+                done_tx.send(n + 1).unwrap();
+            },
+            &metrics,
+        );
+        tokio::task::yield_now().await;
+        go_tx.send(41).unwrap();
+        let got = tokio::time::timeout(std::time::Duration::from_secs(5), done_rx).await;
+        assert_eq!(got.expect("the waiting future was never woken").unwrap(), 42);
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_panic_in_the_first_poll_is_counted_not_unwound() {
+        let metrics = Metrics::default();
+        run_or_spawn(async { panic!("boom") }, &metrics);
+        assert_eq!(metrics.handler_errors.load(Ordering::SeqCst), 1);
     }
 }
