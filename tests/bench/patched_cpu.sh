@@ -59,24 +59,36 @@ rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip().startswith("{")]
 rows = [r for r in rows if "per_msg_us" in r and r.get("scenario") != "connect"]
 variants = sys.argv[2:]
 labels = list(dict.fromkeys(r["label"] for r in rows))
+def vals(label, target, f):
+    return [f(r) for r in rows if r["label"] == label and r["target"] == target and f(r) is not None]
 def med(label, target, f):
-    vals = [f(r) for r in rows if r["label"] == label and r["target"] == target and f(r) is not None]
-    return statistics.median(vals) if vals else None
+    v = vals(label, target, f)
+    return statistics.median(v) if v else None
 def fmt(v): return "–" if v is None else f"{v:.2f}"
+sched = lambda r: r.get("per_msg_sched_us")
+def paired(label, target):
+    # Each round's ratio to the first variant's run of the same round, then the median: the
+    # VM's speed drifts between rounds, less within one.
+    base = {r["round"]: sched(r) for r in rows if r["label"] == label and r["target"] == variants[0] and sched(r)}
+    ratios = [sched(r) / base[r["round"]] for r in rows if r["label"] == label and r["target"] == target and sched(r) and r["round"] in base]
+    return (statistics.median(ratios), min(ratios), max(ratios)) if ratios else None
 first = variants[0]
-head = ["scenario", "unit"] + [f"{v} us/unit (user / kernel)" for v in variants] + [f"{v}/{first}" for v in variants[1:]] + ["dropped " + "; ".join(variants)]
+print("Server CPU per unit, us: scheduler time (ns precision), then user / kernel (clock ticks, coarse).")
+print(f"Ratio: the median over rounds of each round's ratio to {first} (min-max).\n")
+head = ["scenario", "unit"] + [f"{v}: sched (user / kernel)" for v in variants] + [f"{v}/{first}" for v in variants[1:]] + ["dropped " + "; ".join(variants)]
 print("| " + " | ".join(head) + " |")
 print("|---|---|" + "---:|" * (len(head) - 2))
 for label in labels:
     unit = next(r["unit"] for r in rows if r["label"] == label)
-    totals, cells = [], []
+    cells = []
     for t in variants:
-        tot = med(label, t, lambda r: r["per_msg_us"])
         usr = med(label, t, lambda r: (r.get("cpu_split") or {}).get("per_msg_user_us"))
         sys_ = med(label, t, lambda r: (r.get("cpu_split") or {}).get("per_msg_sys_us"))
-        totals.append(tot)
-        cells.append(f"{fmt(tot)} ({fmt(usr)} / {fmt(sys_)})")
-    ratios = ["–" if not totals[0] or t is None else f"{t / totals[0]:.2f}" for t in totals[1:]]
+        cells.append(f"{fmt(med(label, t, sched))} ({fmt(usr)} / {fmt(sys_)})")
+    ratios = []
+    for t in variants[1:]:
+        p = paired(label, t)
+        ratios.append("–" if p is None else f"{p[0]:.2f} ({p[1]:.2f}-{p[2]:.2f})")
     drops = "; ".join(str(sum(r.get("dropped", 0) for r in rows if r["label"] == label and r["target"] == t)) for t in variants)
     print("| " + " | ".join([label, unit] + cells + ratios + [drops]) + " |")
 EOF

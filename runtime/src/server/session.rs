@@ -131,7 +131,11 @@ impl Session {
 /// What a handler gets besides its payload.
 #[derive(Clone)]
 pub struct Ctx {
-    /// The socket.
+    /// The socket. The runtime owns its handlers: every event goes through the one it
+    /// registered. Do not register socketioxide handlers on it (`on`, `on_fallback`,
+    /// `on_disconnect`): they would bypass the catalogue's checks or the runtime's disconnect
+    /// hook, and from inside a handler `on`/`on_fallback` would deadlock or panic: the event runs
+    /// while socketioxide holds its handler table.
     pub socket: SocketRef,
     pub(crate) session: Session,
     /// The reliable message id, when the client sent one.
