@@ -176,11 +176,15 @@ enum DispatcherArgs {}
 impl MessageHandler<NodeAdapter, DispatcherArgs> for Dispatcher {
     fn call(&self, s: Arc<Socket<NodeAdapter>>, mut v: socketioxide_core::Value, ack_id: Option<i64>) {
         // The extractors a closure `|s, Event, TryData<Value>, Ticket, AckSender|` would run, in
-        // its order. Only `Event` can fail, and socketioxide has read the event name already.
+        // its order. Only `Event` can fail, and socketioxide has read the event name already
+        // (it routes by it); were it to fail, the event is counted, as every refusal is.
         let Ok(sref) = SocketRef::from_message_parts(&s, &mut v, &ack_id);
         let event = match Event::from_message_parts(&s, &mut v, &ack_id) {
             Ok(Event(event)) => event,
-            Err(e) => return tracing::error!(sid = %s.id, "unreadable event name: {e}"),
+            Err(e) => {
+                Metrics::inc(&self.rt.metrics.invalid_payloads);
+                return tracing::error!(sid = %s.id, "unreadable event name: {e}");
+            }
         };
         let Ok(TryData(data)) = TryData::<Value>::from_message_parts(&s, &mut v, &ack_id);
         let Ok(ticket) = <Ticket as FromMessageParts<NodeAdapter>>::from_message_parts(&s, &mut v, &ack_id);
