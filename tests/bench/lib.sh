@@ -81,6 +81,18 @@ build_bench() {
     done
 }
 
+# bench_bin VARIANT: the release dir of a variant's bench-server, once build_bench built it:
+# `runtime` (this tree), `patched`, `patched-upto<N>`, `rev-<commit>`; returns 1 for any other.
+bench_bin() {
+    case $1 in
+        runtime) echo "$BIN" ;;
+        patched-upto[1-9]*) [ -n "${PATCHED_BINS[$1]:-}" ] && echo "${PATCHED_BINS[$1]}" ;;
+        patched) [ -n "${PATCHED_BIN:-}" ] && echo "$PATCHED_BIN" ;;
+        rev-*) [ -n "${REV_BINS[$1]:-}" ] && echo "${REV_BINS[$1]}" ;;
+        *) return 1 ;;
+    esac
+}
+
 # build_rev COMMIT: builds the bench crate of COMMIT in $CARGO_TARGET_DIR/bench-rev/<sha> (kept,
 # so a second run reuses it) and prints its release dir.
 build_rev() {

@@ -13,7 +13,8 @@
 # runtime's defaults (what a generated server gets; a 1 KiB read buffer since 2026-12-05); patched =
 # the same against engineioxide with our upstream-style patch (engineioxide_patch.sh; not in the
 # product's build, not in the default list); patched-upto<N> = the same with only the first N
-# patches of the series (what each one gives); node = Node socket.io 4.8.4 (RSS only).
+# patches of the series (what each one gives); rev-<commit> = the runtime variant of an earlier
+# commit (lib.sh's build_rev); node = Node socket.io 4.8.4 (RSS only).
 # One server process can hold fewer than 20k sockets under a 20,000 open-file limit, so the last
 # step is LAST sockets (default 19,000), opened by a second load generator (each has its own
 # 20,000 limit). Output: tests/bench/results/memory-<date>.jsonl and a Markdown table on stdout.
@@ -66,9 +67,9 @@ for VARIANT in $VARIANTS; do
         axum) start_server "$BIN/bench-server" --worker-threads 1 --count-heap --accept axum --ws-read-buffer 4096 ;;
         compact) start_server "$BIN/bench-server" --worker-threads 1 --count-heap --accept compact --ws-read-buffer 4096 ;;
         compact-1k) start_server "$BIN/bench-server" --worker-threads 1 --count-heap --accept compact --ws-read-buffer 1024 ;;
-        runtime) start_server "$BIN/bench-server" --worker-threads 1 --count-heap --accept runtime ;;
-        patched-upto*) start_server "${PATCHED_BINS[$VARIANT]}/bench-server" --worker-threads 1 --count-heap --accept runtime ;;
-        patched) start_server "$PATCHED_BIN/bench-server" --worker-threads 1 --count-heap --accept runtime ;;
+        runtime | patched* | rev-*)
+            bin=$(bench_bin "$VARIANT") || { log "unknown variant $VARIANT"; exit 2; }
+            start_server "$bin/bench-server" --worker-threads 1 --count-heap --accept runtime ;;
         node) start_server node "$JS/bench/dist/server.js" ;;
         *) log "unknown variant $VARIANT"; exit 2 ;;
     esac

@@ -29,20 +29,13 @@ BENCH_NAME=patched-cpu
 build_bench "${VARS[@]}"
 : >"$OUT"
 
-bin_of() {
-    case $1 in
-        runtime) echo "$BIN" ;;
-        patched-upto[1-9]*) echo "${PATCHED_BINS[$1]}" ;;
-        patched) echo "$PATCHED_BIN" ;;
-        rev-*) echo "${REV_BINS[$1]}" ;;
-        *) log "unknown variant $1 (runtime, patched, patched-upto<N>, rev-<commit>)"; return 1 ;;
-    esac
-}
-for variant in "${VARS[@]}"; do bin_of "$variant" >/dev/null || exit 2; done
+for variant in "${VARS[@]}"; do
+    bench_bin "$variant" >/dev/null || { log "unknown variant $variant (runtime, patched, patched-upto<N>, rev-<commit>)"; exit 2; }
+done
 
 for round in $(seq 1 "$ROUNDS"); do
     for variant in "${VARS[@]}"; do
-        bin=$(bin_of "$variant")
+        bin=$(bench_bin "$variant")
         start_server taskset -c 1 "$bin/bench-server" --worker-threads 1 --accept runtime
         log "round $round: $variant (pid $SPID)"
         timeout 400 taskset -c 0 "$BIN/bench-loadgen" --server "127.0.0.1:$PORT" --pid "$SPID" --target "$variant" \
@@ -59,11 +52,9 @@ rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip().startswith("{")]
 rows = [r for r in rows if "per_msg_us" in r and r.get("scenario") != "connect"]
 variants = sys.argv[2:]
 labels = list(dict.fromkeys(r["label"] for r in rows))
-def vals(label, target, f):
-    return [f(r) for r in rows if r["label"] == label and r["target"] == target and f(r) is not None]
 def med(label, target, f):
-    v = vals(label, target, f)
-    return statistics.median(v) if v else None
+    vals = [f(r) for r in rows if r["label"] == label and r["target"] == target and f(r) is not None]
+    return statistics.median(vals) if vals else None
 def fmt(v): return "–" if v is None else f"{v:.2f}"
 sched = lambda r: r.get("per_msg_sched_us")
 def paired(label, target):
